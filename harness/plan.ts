@@ -1,0 +1,225 @@
+/**
+ * The plan as data (DESIGN.md §4): a zod-validated BackupPlan whose defaults are the homelab's
+ * values from `plan/velero-kopia-plan.md`. A user overrides it with `velero-verify.yaml`
+ * (or `.yml` / `.json`) in the working directory, or `--config <file>`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { AuditInputError, describeError } from './errors.ts';
+import { parseGoDuration } from './duration.ts';
+
+const goDuration = (what: string) =>
+  z
+    .string()
+    .refine((value) => parseGoDuration(value) !== undefined && parseGoDuration(value)! >= 0, {
+      message: `expected a ${what} as a Go duration such as "336h", "336h0m0s" or "90m"`,
+    });
+
+const k8sName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a Kubernetes name (lower-case letters, digits and "-")')
+  .max(63);
+
+const cronExpression = z
+  .string()
+  .regex(
+    /^(CRON_TZ=\S+\s+)?(@(yearly|annually|monthly|weekly|daily|midnight|hourly|every\s+\S+)|(\S+\s+){4}\S+)$/,
+    'expected a 5-field cron expression such as "0 3 * * *", optionally prefixed with CRON_TZ=<zone>',
+  );
+
+/**
+ * Plan-specific expectations that can be switched off one by one (`expect.bucket: false`) or all
+ * at once (`expect: false`). What stays on without them are the health checks that hold for any
+ * Velero install: phases, node-agent coverage, PodVolumeBackups per volume, freshness, retention
+ * safety and exposure.
+ */
+export const EXPECTATION_KEYS = [
+  'bucket',
+  'prefix',
+  's3Url',
+  'region',
+  'pathStyle',
+  'schedule',
+  'ttl',
+  'credentialsSecret',
+  'secretSource',
+] as const;
+export type ExpectationKey = (typeof EXPECTATION_KEYS)[number];
+
+const expectationsSchema = z.union([
+  z.boolean(),
+  z.object(Object.fromEntries(EXPECTATION_KEYS.map((key) => [key, z.boolean().optional()]))).strict(),
+]);
+
+export const BackupPlanSchema = z
+  .object({
+    namespace: k8sName.default('velero'),
+    velero: z
+      .object({
+        version: z.string().regex(/^v?\d+\.\d+\.\d+/, 'expected a version such as "1.18.1"').default('1.18.1'),
+        image: z.string().default('docker.io/velero/velero:v1.18.1'),
+        chartVersion: z.string().default('12.1.0'),
+        plugin: z.string().default('velero-plugin-for-aws'),
+        pluginImage: z.string().default('docker.io/velero/velero-plugin-for-aws:v1.14.0'),
+      })
+      .strict()
+      .default({
+        version: '1.18.1',
+        image: 'docker.io/velero/velero:v1.18.1',
+        chartVersion: '12.1.0',
+        plugin: 'velero-plugin-for-aws',
+        pluginImage: 'docker.io/velero/velero-plugin-for-aws:v1.14.0',
+      }),
+    storage: z
+      .object({
+        locationName: k8sName.default('default'),
+        provider: z.string().default('aws'),
+        bucket: z.string().min(3).default('homelab-backup-velero'),
+        prefix: z.string().default(''),
+        s3Url: z.url({ message: 'expected an http(s) URL such as "http://10.10.10.209:9000"' }).default('http://10.10.10.209:9000'),
+        region: z.string().default('minio'),
+        s3ForcePathStyle: z.boolean().default(true),
+      })
+      .strict()
+      .default({
+        locationName: 'default',
+        provider: 'aws',
+        bucket: 'homelab-backup-velero',
+        prefix: '',
+        s3Url: 'http://10.10.10.209:9000',
+        region: 'minio',
+        s3ForcePathStyle: true,
+      }),
+    credentials: z
+      .object({
+        secretName: k8sName.default('velero-s3-credentials'),
+        key: z.string().default('cloud'),
+        sourceKeys: z
+          .object({
+            accessKeyId: z.string().default('minio_velero_access_key_id'),
+            secretAccessKey: z.string().default('minio_velero_secret_access_key'),
+          })
+          .strict()
+          .default({ accessKeyId: 'minio_velero_access_key_id', secretAccessKey: 'minio_velero_secret_access_key' }),
+        k8sSecretsFile: z.string().default('secrets/k8s-secrets.enc.yaml'),
+        hostsSecretsFile: z.string().default('secrets/hosts-secrets.enc.yaml'),
+      })
+      .strict()
+      .default({
+        secretName: 'velero-s3-credentials',
+        key: 'cloud',
+        sourceKeys: { accessKeyId: 'minio_velero_access_key_id', secretAccessKey: 'minio_velero_secret_access_key' },
+        k8sSecretsFile: 'secrets/k8s-secrets.enc.yaml',
+        hostsSecretsFile: 'secrets/hosts-secrets.enc.yaml',
+      }),
+    schedule: z
+      .object({
+        name: k8sName.default('velero-daily'),
+        cron: cronExpression.default('0 3 * * *'),
+        ttl: goDuration('backup TTL').default('336h'),
+      })
+      .strict()
+      .default({ name: 'velero-daily', cron: '0 3 * * *', ttl: '336h' }),
+    uploaderType: z.literal('kopia').default('kopia'),
+    deployNodeAgent: z.boolean().default(true),
+    snapshotsEnabled: z.boolean().default(false),
+    retention: z
+      .object({
+        /** The bucket lifecycle the plan declares ("MinIO ILM is 14 days"), in days; null = none. */
+        declaredLifecycleDays: z.number().int().positive().nullable().default(14),
+        /** Time Velero's GC and Kopia maintenance need after a TTL expires before data may go. */
+        gcSlack: goDuration('GC slack').default('48h'),
+      })
+      .strict()
+      .default({ declaredLifecycleDays: 14, gcSlack: '48h' }),
+    freshness: z
+      .object({ grace: goDuration('grace period').default('6h') })
+      .strict()
+      .default({ grace: '6h' }),
+    drill: z
+      .object({
+        namespacePrefix: k8sName.default('velero-verify'),
+        dataSizeBytes: z.number().int().positive().max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+        image: z.string().default('docker.io/library/busybox:1.37'),
+        storageClassName: z.string().nullable().default(null),
+        timeouts: z
+          .object({
+            podReady: goDuration('timeout').default('3m'),
+            backup: goDuration('timeout').default('10m'),
+            restore: goDuration('timeout').default('10m'),
+            deletion: goDuration('timeout').default('5m'),
+          })
+          .strict()
+          .default({ podReady: '3m', backup: '10m', restore: '10m', deletion: '5m' }),
+      })
+      .strict()
+      .default({
+        namespacePrefix: 'velero-verify',
+        dataSizeBytes: 4 * 1024 * 1024,
+        image: 'docker.io/library/busybox:1.37',
+        storageClassName: null,
+        timeouts: { podReady: '3m', backup: '10m', restore: '10m', deletion: '5m' },
+      }),
+    expect: expectationsSchema.default(true),
+  })
+  .strict();
+
+export type BackupPlan = z.infer<typeof BackupPlanSchema>;
+export type BackupPlanInput = z.input<typeof BackupPlanSchema>;
+
+export const PLAN_FILE_NAMES = ['velero-verify.yaml', 'velero-verify.yml', 'velero-verify.json'];
+
+/** Whether a plan-specific expectation is switched on. */
+export function expects(plan: BackupPlan, key: ExpectationKey): boolean {
+  if (typeof plan.expect === 'boolean') return plan.expect;
+  return plan.expect[key] ?? true;
+}
+
+/** Validate a plan object; throws AuditInputError naming the first bad fields. */
+export function parsePlan(input: unknown, source = 'the plan'): BackupPlan {
+  const result = BackupPlanSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.length ? issue.path.join('.') : '(top level)';
+    return `"${path}": ${issue.message}`;
+  });
+  throw new AuditInputError(
+    `Invalid configuration in ${source}: ${problems.join('; ')}. Fix the field${problems.length > 1 ? 's' : ''} and run again (see README "Configuration" for every field and its default).`,
+  );
+}
+
+export function defaultPlan(): BackupPlan {
+  return parsePlan({});
+}
+
+/**
+ * Load the plan: `explicitPath` if given (it must exist), else the first of PLAN_FILE_NAMES in
+ * `cwd`, else the homelab defaults.
+ */
+export function loadPlan(options: { explicitPath?: string; cwd?: string } = {}): { plan: BackupPlan; source: string } {
+  const cwd = options.cwd ?? process.cwd();
+  let path: string | undefined;
+  if (options.explicitPath) {
+    path = resolve(cwd, options.explicitPath);
+    if (!existsSync(path)) throw new AuditInputError(`Configuration file ${options.explicitPath} (--config) does not exist.`);
+  } else {
+    path = PLAN_FILE_NAMES.map((name) => resolve(cwd, name)).find((candidate) => existsSync(candidate));
+  }
+  if (!path) return { plan: defaultPlan(), source: 'built-in homelab defaults' };
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new AuditInputError(`Cannot read configuration file ${path}: ${describeError(error)}.`);
+  }
+  let data: unknown;
+  try {
+    // YAML 1.2 is a superset of JSON, so one parser serves both (a Nix user may generate JSON).
+    data = parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    throw new AuditInputError(`Configuration file ${path} is not valid YAML or JSON: ${describeError(error)}.`);
+  }
+  return { plan: parsePlan(data, path), source: path };
+}

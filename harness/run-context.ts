@@ -1,0 +1,38 @@
+/**
+ * The run context: everything the specs need to judge a target, handed from the CLI (or the
+ * kind tier's globalSetup) to the spec workers with vitest's provide/inject. Plain,
+ * serialisable data: collection and the drill have already happened when specs run.
+ */
+import type { TargetKind } from './catalog.ts';
+import type { BackupPlan } from './plan.ts';
+import type { State } from './state.ts';
+import type { DrillResult } from './drill/types.ts';
+
+export interface RunContext {
+  runId: string;
+  target: TargetKind;
+  /** Human description of what was audited (file, context, directory). */
+  targetDescription: string;
+  plan: BackupPlan;
+  planSource: string;
+  /** ISO time that judges treat as "now". */
+  now: string;
+  startedAt: string;
+  backupName?: string;
+  state?: State;
+  drill?: DrillResult;
+  /** Set when the whole target could not run here (e.g. kind prerequisites missing): every spec skips with it. */
+  notRun?: string;
+  toolVersions: Record<string, string>;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    run: RunContext;
+  }
+}
+
+export function newRunId(date = new Date()): string {
+  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-').toLowerCase();
+  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
