@@ -127,13 +127,19 @@ export const BackupPlanSchema = z
     snapshotsEnabled: z.boolean().default(false),
     retention: z
       .object({
-        /** The bucket lifecycle the plan declares ("MinIO ILM is 14 days"), in days; null = none. */
-        declaredLifecycleDays: z.number().int().positive().nullable().default(14),
+        /**
+         * The bucket lifecycle (ILM) the plan declares — "MinIO ILM is 14 days" — as expiration
+         * rules by key prefix ('' = the whole bucket). Judged on the manifests target, where the
+         * bucket cannot be read; live targets read the real lifecycle. `[]` = no lifecycle.
+         */
+        bucketLifecycle: z
+          .array(z.object({ prefix: z.string(), expirationDays: z.number().int().positive() }).strict())
+          .default([{ prefix: '', expirationDays: 14 }]),
         /** Time Velero's GC and Kopia maintenance need after a TTL expires before data may go. */
         gcSlack: goDuration('GC slack').default('48h'),
       })
       .strict()
-      .default({ declaredLifecycleDays: 14, gcSlack: '48h' }),
+      .default({ bucketLifecycle: [{ prefix: '', expirationDays: 14 }], gcSlack: '48h' }),
     freshness: z
       .object({ grace: goDuration('grace period').default('6h') })
       .strict()

@@ -1,8 +1,104 @@
 /**
- * Extra inputs of the manifests target (issue 5 owns and grows this): Helm values and the
- * GitOps repository facts that rendered objects alone do not carry.
+ * Extra inputs of the manifests target (issue 5): Helm values and the GitOps repository facts
+ * that rendered objects alone do not carry. Plain data; never a secret value — credentials in
+ * values (`credentials.secretContents`, `credentials.extraEnvVars`) are replaced by
+ * REDACTED before they are stored here.
+ */
+
+/** Placeholder that replaces every secret value kept in `ManifestsExtras.values`. */
+export const REDACTED = '<redacted>';
+
+/** Where the objects the judges read came from. */
+export type ManifestsMode =
+  /** Rendered manifests only (`--manifests`). */
+  | 'rendered'
+  /** Objects derived from Helm values only (`--values` without rendered Velero objects). */
+  | 'values'
+  /** Rendered manifests, plus objects derived from values for what the rendering lacked. */
+  | 'rendered+values';
+
+export interface ValuesProblem {
+  /** JSON pointer of the offending value, e.g. `/configuration/backupStorageLocation/0/bucket`. */
+  path: string;
+  message: string;
+  /** 1-based line in the values file when the value is written there (not a chart default). */
+  line?: number;
+}
+
+export interface ValuesInfo {
+  /** The values file (as given), or `HelmRelease <ns>/<name>` when taken from a Flux HelmRelease. */
+  source: string;
+  /** The values as given, secrets redacted. */
+  given: Record<string, unknown>;
+  /** Deep-merged over the chart's defaults (chart/values.yaml), as Helm does; secrets redacted. */
+  merged: Record<string, unknown>;
+  /** Problems against chart/values.schema.json: Helm refuses to render such values. */
+  schemaProblems: ValuesProblem[];
+  /** The chart version whose defaults and schema were used (Chart.yaml). */
+  chartVersion: string;
+  /** The release name used to derive object names (`<release>-<key>` schedules). */
+  release: string;
+  /** Objects derived from the values and added to the State, e.g. "Schedule velero/velero-daily". */
+  derived: string[];
+  /** Things the derivation could not evaluate (e.g. `initContainers` given as a template string). */
+  notes: string[];
+}
+
+export interface SecretsFileFacts {
+  /** Path relative to the repository root, as the plan names it. */
+  path: string;
+  exists: boolean;
+  /** SOPS metadata (`sops.mac` / `sops.lastmodified` / `sops.version`) is present. */
+  sopsEncrypted: boolean;
+  /** Key names (dotted paths for nested keys, `sops` excluded) — never values. */
+  keys: string[];
+  /** Why the file could not be read or parsed. */
+  problem?: string;
+}
+
+export interface FileReference {
+  /** Path relative to the repository root. */
+  file: string;
+  line: number;
+  /** A Velero module: the file's path mentions "velero", or a line within ±10 lines of the reference does. */
+  veleroRelated: boolean;
+}
+
+export interface RepoFacts {
+  /** The repository directory as given with --repo. */
+  dir: string;
+  k8sSecretsFile: SecretsFileFacts;
+  hostsSecretsFile: SecretsFileFacts;
+  /** Non-comment lines in the repo's text files that name the hosts secrets file. */
+  hostsSecretsReferences: FileReference[];
+  /** Non-comment lines that name the k8s secrets file. */
+  k8sSecretsReferences: FileReference[];
+  /** Lines that name one of the plan's source key names (credentials.sourceKeys). */
+  sourceKeyReferences: FileReference[];
+  /** Text files read. */
+  scannedFiles: number;
+  /** The scan stopped at its file-count or byte budget; references may be missing. */
+  truncated: boolean;
+}
+
+export interface ObjectProblems {
+  /** `Kind namespace/name`. */
+  object: string;
+  problems: string[];
+}
+
+/**
+ * Extra inputs of the manifests target: Helm values and the GitOps repository facts that rendered
+ * objects alone do not carry.
  */
 export interface ManifestsExtras {
-  /** The Velero chart values given with --values (already parsed). */
-  values?: Record<string, unknown>;
+  mode?: ManifestsMode;
+  /** Input files read (as given / found), for the report. */
+  files?: string[];
+  /** The Velero chart values (--values, or a Flux HelmRelease's spec.values), parsed and checked. */
+  values?: ValuesInfo;
+  /** Facts about the GitOps repository (--repo). */
+  repo?: RepoFacts;
+  /** Velero objects in the input that the real CRDs (v1.18.1) reject: the API server would refuse them. */
+  crdProblems?: ObjectProblems[];
 }

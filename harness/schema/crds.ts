@@ -5,8 +5,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv, type ValidateFunction } from 'ajv';
+import * as ajvFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { referenceDir } from './reference.ts';
 
@@ -25,6 +25,8 @@ function loadAll(): Map<string, CrdVersionSchema> {
   // Kubernetes structural schemas use OpenAPI keywords (nullable, x-kubernetes-*) and formats
   // ajv does not know; keep ajv non-strict and accept the integer formats as annotations.
   const ajv = new Ajv({ strict: false, allErrors: true });
+  // ajv-formats is CommonJS: under NodeNext its default export is the module object.
+  const addFormats = ajvFormats.default as unknown as (instance: Ajv) => Ajv;
   addFormats(ajv);
   for (const format of ['int32', 'int64', 'byte', 'double', 'float']) ajv.addFormat(format, true);
   const schemas = new Map<string, CrdVersionSchema>();

@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './schema/reference.ts';
+
+const execFileAsync = promisify(execFile);
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  reportDir: string;
+}
+
+/** Run `npm run audit -- <args>` as a user would (tsx harness/cli.ts), in `cwd`. */
+export async function audit(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+  const reportDir = mkdtempSync(join(tmpdir(), 'vv-cli-reports-'));
+  const tsx = join(REPO_ROOT, 'node_modules/.bin/tsx');
+  try {
+    const { stdout, stderr } = await execFileAsync(tsx, [join(REPO_ROOT, 'harness/cli.ts'), '--report-dir', reportDir, ...args], {
+      cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'vv-cli-cwd-')),
+      env: { ...process.env, ...options.env, VELERO_VERIFY_RUN_FILE: '' },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr, reportDir };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '', reportDir };
+  }
+}
+
+function inputFile(name: string, content: string | Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vv-cli-input-'));
+  writeFileSync(join(dir, name), content);
+  return join(dir, name);
+}
+
+function expectCleanInputError(run: CliRun, pattern: RegExp) {
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(pattern);
+  // One paragraph, no stack trace, and no report for an audit that could not run.
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  expect(existsSync(join(run.reportDir, 'audit.json'))).toBe(false);
+}
+
+describe('npm run audit: input errors exit 2 with one clear paragraph', () => {
+  it.each([
+    ['invalid YAML', 'state.yaml', 'apiVersion: v1\nkind: List\nitems:\n  - {metadata: [\n', /state\.yaml, line \d+, column \d+: invalid YAML/],
+    ['a truncated file', 'state.json', '{"apiVersion": "v1", "kind": "List", "items": [{"metadata": {"na', /state\.json, line \d+/],
+    ['binary junk', 'state.yaml', Buffer.from([0, 1, 2, 3, 255, 254, 0, 7]), /not a text file/],
+    ['an empty file', 'state.yaml', '', /no Kubernetes objects found/],
+    ['no Kubernetes objects', 'state.yaml', 'hello: world\n', /no Kubernetes objects found/],
+  ])('%s', async (_name, file, content, pattern) => {
+    expectCleanInputError(await audit(['--snapshot', inputFile(file, content)]), pattern);
+  });
+
+  it('a directory without objects', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vv-cli-empty-'));
+    expectCleanInputError(await audit(['--snapshot', dir]), /holds no \.yaml, \.yml or \.json files/);
+  });
+
+  it('a missing snapshot path', async () => {
+    expectCleanInputError(await audit(['--snapshot', '/nonexistent/velero-state']), /no such file or directory/);
+  });
+
+  it('a wrong config value, before anything runs', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vv-cli-cfg-'));
+    writeFileSync(join(cwd, 'velero-verify.yaml'), 'schedule:\n  ttl: 14 days\n');
+    expectCleanInputError(await audit(['--snapshot', '/nonexistent'], { cwd }), /"schedule\.ttl": expected a backup TTL as a Go duration/);
+  });
+
+  it('an unknown flag and a bad --now', async () => {
+    expectCleanInputError(await audit(['--snapshto', 'x']), /Unknown option '--snapshto'.*--help/);
+    expectCleanInputError(await audit(['--snapshot', 'x', '--now', 'yesterday']), /--now "yesterday" is not a time/);
+  });
+
+  it('conflicting targets', async () => {
+    expectCleanInputError(await audit(['--snapshot', 'x', '--read-only']), /--read-only apply to a live cluster/);
+  });
+});
+
+describe('npm run audit -- --help', () => {
+  it('documents every flag', async () => {
+    const run = await audit(['--help']);
+    expect(run.code).toBe(0);
+    for (const flag of ['--snapshot', '--manifests', '--values', '--repo', '--context', '--kubeconfig', '--read-only', '--keep', '--cleanup', '--config', '--report-dir', '--now', '--backup', '--json', '--s3-endpoint']) {
+      expect(run.stdout).toContain(flag);
+    }
+    expect(run.stdout).toMatch(/0 APPROVE.*1 REJECT.*2 the audit could not run/);
+  });
+});
+
+describe('npm run audit on a snapshot that decides little', () => {
+  it('writes all three reports and rejects, with the plan line last', async () => {
+    const path = inputFile('state.yaml', 'apiVersion: velero.io/v1\nkind: BackupStorageLocation\nmetadata: {name: default, namespace: velero}\nspec: {provider: aws, objectStorage: {bucket: homelab-backup-velero}}\nstatus: {phase: Unavailable, message: "BackupStorageLocation is unavailable"}\n');
+    const run = await audit(['--snapshot', path, '--json']);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.verdict).toBe('REJECT');
+    expect(report.schemaVersion).toBe(1);
+    expect(JSON.parse(readFileSync(join(run.reportDir, 'audit.json'), 'utf8')).runId).toBe(report.runId);
+    expect(readFileSync(join(run.reportDir, 'audit.md'), 'utf8')).toContain('VERDICT: REJECT');
+    expect(readFileSync(join(run.reportDir, 'audit.xml'), 'utf8')).toContain('<testsuites');
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^Backup \[(PASS|FAIL|SKIPPED)\] \| Restore \[SKIPPED\] \| VERDICT: REJECT$/);
+  });
+});

@@ -1,0 +1,269 @@
+/**
+ * `npm run audit` — collect a target, judge it with the specs, write the audit report.
+ * Exit codes (DESIGN.md §6): 0 APPROVE, 1 REJECT (or NOT RUN), 2 the audit itself could not run.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AuditInputError, describeError, isAuditInputError } from './errors.ts';
+import { loadPlan, type BackupPlan } from './plan.ts';
+import { newRunId, type RunContext } from './run-context.ts';
+import { REPO_ROOT } from './schema/reference.ts';
+import type { TargetKind } from './catalog.ts';
+import { AuditReporter, SPECS_PROJECT, toolVersion } from './report/reporter.ts';
+import type { AuditReport } from './report/model.ts';
+
+export const HELP = `velero-verify — prove a Velero + Kopia backup setup works, as an APPROVE/REJECT audit.
+
+Usage: npm run audit -- [target] [options]
+
+Targets (choose one; without one, the live cluster of the current kubeconfig context):
+  --snapshot <path>      Captured state: a file or directory of \`kubectl get … -o yaml|json\`
+                         output, or a directory written by scripts/capture.mjs (with bucket/).
+                         Opens no network connection.
+  --manifests <path>     Rendered manifests (kubenix output, \`helm template\`, \`kustomize build\`):
+                         a file or directory; repeat the flag for several. Opens no connection.
+  --values <file>        With --manifests (or alone): the Velero chart's Helm values.
+  --repo <path>          With --manifests: the GitOps repository root, for the guardrail that
+                         credentials come from the k8s secrets file, not the hosts secrets file.
+  --context <name>       Live cluster: the kubeconfig context (default: the current context).
+  --kubeconfig <file>    Live cluster: the kubeconfig (default: $KUBECONFIG, else ~/.kube/config).
+
+Live cluster options:
+  --read-only            Use only get/list/watch: no canary drill (beyond.restore not verified).
+  --keep                 Keep the drill's namespaces and backup for debugging (no cleanup).
+  --cleanup              Remove leftovers of interrupted runs (objects labelled
+                         app.kubernetes.io/managed-by=velero-verify) and exit.
+  --s3-endpoint <url>    The S3 endpoint the harness itself uses to read the bucket, when the
+                         BSL's s3Url is not reachable from here (env VELERO_VERIFY_S3_ENDPOINT).
+
+Common options:
+  --config <file>        The plan (YAML or JSON). Default: velero-verify.yaml|.yml|.json in the
+                         working directory, else the homelab defaults.
+  --report-dir <dir>     Where audit.md, audit.json and audit.xml go (default: reports).
+  --now <time>           ISO 8601 time to judge freshness against (default: the capture time of a
+                         snapshot, the wall clock on a live cluster).
+  --backup <name>        The manual backup to judge for "Manual backup completes successfully"
+                         (default: the newest backup not created by a schedule; on a live
+                         cluster, the drill's own backup).
+  --json                 Print the JSON report to stdout (the summary goes to stderr).
+  -h, --help             This help.
+
+Environment:
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY   S3 credentials for reading the bucket, when the
+                         credentials Secret cannot be read (values are never printed).
+  KUBECONFIG             As for kubectl.
+
+Exit codes: 0 APPROVE · 1 REJECT · 2 the audit could not run (bad config, unreadable input).
+`;
+
+export interface CliOptions {
+  snapshot?: string;
+  manifests?: string[];
+  values?: string;
+  repo?: string;
+  context?: string;
+  kubeconfig?: string;
+  readOnly: boolean;
+  keep: boolean;
+  cleanup: boolean;
+  s3Endpoint?: string;
+  config?: string;
+  reportDir: string;
+  now?: string;
+  backup?: string;
+  json: boolean;
+  help: boolean;
+}
+
+export function parseCliArgs(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        snapshot: { type: 'string' },
+        manifests: { type: 'string', multiple: true },
+        values: { type: 'string' },
+        repo: { type: 'string' },
+        context: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        'read-only': { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        cleanup: { type: 'boolean', default: false },
+        's3-endpoint': { type: 'string' },
+        config: { type: 'string' },
+        'report-dir': { type: 'string', default: 'reports' },
+        now: { type: 'string' },
+        backup: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new AuditInputError(`${describeError(error)}. Run \`npm run audit -- --help\` for the flags.`);
+  }
+  const v = parsed.values;
+  const options: CliOptions = {
+    snapshot: v.snapshot,
+    manifests: v.manifests,
+    values: v.values,
+    repo: v.repo,
+    context: v.context,
+    kubeconfig: v.kubeconfig,
+    readOnly: v['read-only'] ?? false,
+    keep: v.keep ?? false,
+    cleanup: v.cleanup ?? false,
+    s3Endpoint: v['s3-endpoint'] ?? process.env.VELERO_VERIFY_S3_ENDPOINT,
+    config: v.config,
+    reportDir: v['report-dir'] ?? 'reports',
+    now: v.now,
+    backup: v.backup,
+    json: v.json ?? false,
+    help: v.help ?? false,
+  };
+  const offline = [options.snapshot && '--snapshot', (options.manifests || options.values) && '--manifests/--values'].filter(Boolean);
+  if (offline.length > 1) throw new AuditInputError(`Choose one target: ${offline.join(' and ')} were both given.`);
+  const live = [options.context && '--context', options.kubeconfig && '--kubeconfig', options.cleanup && '--cleanup', options.readOnly && '--read-only', options.keep && '--keep'].filter(Boolean);
+  if (offline.length && live.length) throw new AuditInputError(`${live.join(', ')} apply to a live cluster and cannot be combined with ${offline[0]}.`);
+  if (options.repo && !options.manifests && !options.values) throw new AuditInputError('--repo goes with --manifests or --values.');
+  if (options.now !== undefined && !Number.isFinite(Date.parse(options.now))) {
+    throw new AuditInputError(`--now "${options.now}" is not a time: expected ISO 8601, e.g. 2026-11-25T03:30:00Z.`);
+  }
+  return options;
+}
+
+export function targetOf(options: CliOptions): TargetKind {
+  if (options.snapshot) return 'snapshot';
+  if (options.manifests || options.values) return 'manifests';
+  return 'cluster';
+}
+
+function toolVersions(): Record<string, string> {
+  return { 'velero-verify': toolVersion(), node: process.version, vitest: readVersion('vitest'), '@kubernetes/client-node': readVersion('@kubernetes/client-node') };
+}
+
+function readVersion(name: string): string {
+  try {
+    return JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+interface Collected {
+  state: RunContext['state'];
+  description: string;
+  drill?: RunContext['drill'];
+  backupName?: string;
+}
+
+async function collectTarget(target: TargetKind, options: CliOptions, plan: BackupPlan, runId: string, progress: (line: string) => void): Promise<Collected> {
+  if (target === 'snapshot') {
+    const { collectSnapshot } = await import('./targets/snapshot.ts');
+    const path = resolve(options.snapshot!);
+    return { state: await collectSnapshot(path, plan), description: `snapshot ${options.snapshot}` };
+  }
+  if (target === 'manifests') {
+    const { collectManifests } = await import('./collect/manifests.ts');
+    const state = await collectManifests({
+      paths: (options.manifests ?? []).map((path) => resolve(path)),
+      valuesFile: options.values && resolve(options.values),
+      repoDir: options.repo && resolve(options.repo),
+      plan,
+    });
+    return { state, description: state.source.description };
+  }
+  const { runClusterAudit } = await import('./targets/cluster.ts');
+  const result = await runClusterAudit({
+    plan,
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    readOnly: options.readOnly,
+    keep: options.keep,
+    runId,
+    s3Endpoint: options.s3Endpoint,
+    onProgress: progress,
+  });
+  return { state: result.state, drill: result.drill, backupName: result.backupName, description: result.state.source.description };
+}
+
+/** Run the specs against a prepared run context; returns the report the reporter built. */
+export async function judgeWithSpecs(run: RunContext, reportDir: string, print: (text: string) => void): Promise<AuditReport> {
+  const workDir = mkdtempSync(join(tmpdir(), 'velero-verify-'));
+  const runFile = join(workDir, 'run.json');
+  writeFileSync(runFile, JSON.stringify(run));
+  const previous = process.env.VELERO_VERIFY_RUN_FILE;
+  process.env.VELERO_VERIFY_RUN_FILE = runFile;
+  const reporter = new AuditReporter({ reportDir, run, print, always: true });
+  try {
+    const { startVitest } = await import('vitest/node');
+    const vitest = await startVitest('test', [], {
+      root: REPO_ROOT,
+      config: join(REPO_ROOT, 'vitest.config.ts'),
+      project: [SPECS_PROJECT],
+      reporters: [reporter],
+      watch: false,
+    });
+    await vitest.close();
+  } finally {
+    if (previous === undefined) delete process.env.VELERO_VERIFY_RUN_FILE;
+    else process.env.VELERO_VERIFY_RUN_FILE = previous;
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  if (!reporter.report) throw new Error('the spec run produced no report');
+  return reporter.report;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const options = parseCliArgs(argv);
+  const print = (text: string) => (options.json ? process.stderr : process.stdout).write(`${text}\n`);
+  if (options.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const { plan, source: planSource } = loadPlan({ explicitPath: options.config });
+  const runId = newRunId();
+  const target = targetOf(options);
+  if (options.cleanup) {
+    const { cleanupLeftovers } = await import('./targets/cluster.ts');
+    const result = await cleanupLeftovers({ plan, kubeconfig: options.kubeconfig, context: options.context, onProgress: print });
+    print(result.deleted.length ? `Removed ${result.deleted.length} leftover object(s):\n  ${result.deleted.join('\n  ')}` : 'No leftovers of velero-verify were found.');
+    return 0;
+  }
+  const startedAt = new Date().toISOString();
+  const collected = await collectTarget(target, options, plan, runId, (line) => print(`… ${line}`));
+  const now = options.now ?? (target === 'snapshot' ? collected.state?.capturedAt : undefined) ?? new Date().toISOString();
+  const run: RunContext = {
+    runId,
+    target,
+    targetDescription: collected.description,
+    plan,
+    planSource,
+    now: new Date(now).toISOString(),
+    startedAt,
+    backupName: options.backup ?? collected.backupName,
+    state: collected.state,
+    drill: collected.drill,
+    toolVersions: toolVersions(),
+  };
+  const report = await judgeWithSpecs(run, resolve(options.reportDir), print);
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return report.verdict === 'APPROVE' ? 0 : 1;
+}
+
+const invokedDirectly = process.argv[1] && resolve(process.argv[1]) === resolve(REPO_ROOT, 'harness', 'cli.ts');
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (isAuditInputError(error)) process.stderr.write(`velero-verify: ${error.message}\n`);
+      else process.stderr.write(`velero-verify: the audit could not run: ${describeError(error)}\n`);
+      if (process.env.VELERO_VERIFY_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,93 @@
+/**
+ * dod.pods-running — plan: "`kubectl get pod -n velero` shows Running".
+ *
+ * Decided by the two long-running workloads, not by every pod in the namespace: the `velero`
+ * Deployment and the `node-agent` DaemonSet (FACTS.md §5 fixed names). Transient data-mover pods
+ * (label velero.io/pod-volume-backup) and repository maintenance Job pods come and go and may
+ * legitimately be Completed or Pending (FACTS.md §8); they are listed but never decide.
+ * Readiness follows Velero's own e2e install check (FACTS.md §10): Deployment
+ * availableReplicas == replicas, DaemonSet numberAvailable == desiredNumberScheduled.
+ */
+import type { KubeObject } from '../state.ts';
+import { fail, pass, type Judge } from './types.ts';
+import {
+  inNamespace,
+  NODE_AGENT_DAEMONSET,
+  nodeAgentDaemonSet,
+  podStatusLine,
+  transientPodReason,
+  failIfVeleroAbsent,
+  VELERO_DEPLOYMENT,
+  veleroDeployment,
+  workloadPods,
+} from './velero-objects.ts';
+
+const ID = 'dod.pods-running' as const;
+const EXPECTED = 'Plan: "`kubectl get pod -n velero` shows Running" — the velero Deployment is available and the node-agent DaemonSet is ready on every scheduled node.';
+
+interface WorkloadVerdict {
+  ok: boolean;
+  evidence: string[];
+  problem?: string;
+}
+
+function judgeDeployment(deployment: KubeObject | undefined, namespace: string): WorkloadVerdict {
+  if (!deployment) return { ok: false, evidence: [`Deployment ${VELERO_DEPLOYMENT}: not found in namespace ${namespace}`], problem: `the ${VELERO_DEPLOYMENT} Deployment is missing` };
+  const desired = Number(deployment.spec?.replicas ?? 1);
+  const available = Number(deployment.status?.availableReplicas ?? 0);
+  const ready = Number(deployment.status?.readyReplicas ?? 0);
+  const condition = (deployment.status?.conditions ?? []).find((candidate: { type: string }) => candidate.type === 'Available');
+  const conditionText = condition ? `${condition.status}${condition.reason ? ` (${condition.reason})` : ''}` : '(absent)';
+  const line = `Deployment ${VELERO_DEPLOYMENT}: replicas=${desired}, readyReplicas=${ready}, availableReplicas=${available}, condition Available=${conditionText}`;
+  const ok = desired > 0 && available >= desired && condition?.status === 'True';
+  const problem = desired === 0 ? `the ${VELERO_DEPLOYMENT} Deployment is scaled to 0` : ok ? undefined : `the ${VELERO_DEPLOYMENT} Deployment has ${available}/${desired} replicas available`;
+  return { ok, evidence: [line], problem };
+}
+
+function judgeDaemonSet(daemonSet: KubeObject | undefined, namespace: string, required: boolean): WorkloadVerdict {
+  if (!daemonSet) {
+    return required
+      ? { ok: false, evidence: [`DaemonSet ${NODE_AGENT_DAEMONSET}: not found in namespace ${namespace}`], problem: `the ${NODE_AGENT_DAEMONSET} DaemonSet is missing (plan: deployNodeAgent: true)` }
+      : { ok: true, evidence: [`DaemonSet ${NODE_AGENT_DAEMONSET}: not deployed (not required: plan deployNodeAgent is false)`] };
+  }
+  const status = daemonSet.status ?? {};
+  const desired = Number(status.desiredNumberScheduled ?? 0);
+  const available = Number(status.numberAvailable ?? 0);
+  const ready = Number(status.numberReady ?? 0);
+  const line = `DaemonSet ${NODE_AGENT_DAEMONSET}: desiredNumberScheduled=${desired}, numberReady=${ready}, numberAvailable=${available}`;
+  if (!required) return { ok: true, evidence: [`${line} (not required: plan deployNodeAgent is false)`] };
+  const ok = desired > 0 && available === desired && ready === desired;
+  const problem = desired === 0 ? `the ${NODE_AGENT_DAEMONSET} DaemonSet is scheduled on no node` : ok ? undefined : `the ${NODE_AGENT_DAEMONSET} DaemonSet has ${available}/${desired} pods available`;
+  return { ok, evidence: [line], problem };
+}
+
+export const judgePodsRunning: Judge = ({ state, plan }) => {
+  const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
+  if (absent) return absent;
+  const deployment = veleroDeployment(state, plan);
+  const daemonSet = nodeAgentDaemonSet(state, plan);
+  const server = judgeDeployment(deployment, plan.namespace);
+  const agent = judgeDaemonSet(daemonSet, plan.namespace, plan.deployNodeAgent);
+
+  const workloadPodLines = [deployment, daemonSet].filter((workload): workload is KubeObject => !!workload).flatMap((workload) => workloadPods(state, workload).map(podStatusLine));
+  const transient = inNamespace(state.objects.pods, plan.namespace)
+    .map((pod) => ({ pod, reason: transientPodReason(pod) }))
+    .filter((entry) => entry.reason);
+  const transientLine = transient.length
+    ? [`Not judged (transient, FACTS.md §8): ${transient.map((entry) => `${entry.pod.metadata.name} [${entry.reason}, ${entry.pod.status?.phase ?? 'no phase'}]`).join('; ')}`]
+    : [];
+  const evidence = [...server.evidence, ...agent.evidence, ...workloadPodLines, ...transientLine];
+
+  const problems = [server.problem, agent.problem].filter((problem): problem is string => !!problem);
+  if (problems.length === 0) {
+    return pass(ID, `Velero server and node-agent are running in ${plan.namespace}`, evidence, { expected: EXPECTED });
+  }
+  const remediation = [
+    `Inspect the workloads: kubectl -n ${plan.namespace} get deploy/${VELERO_DEPLOYMENT} ds/${NODE_AGENT_DAEMONSET} -o wide; kubectl -n ${plan.namespace} describe pod -l name=velero; kubectl -n ${plan.namespace} logs deploy/${VELERO_DEPLOYMENT}.`,
+    !daemonSet && plan.deployNodeAgent ? 'Set deployNodeAgent: true in the Helm values (the chart default is false) and re-deploy.' : '',
+    'Typical causes: image pull errors (pin an existing velero/velero-plugin-for-aws tag), the credentials Secret missing, Pod Security Admission rejecting the node-agent hostPath mounts (label the namespace privileged).',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return fail(ID, `Velero is not running: ${problems.join('; ')}`, evidence, remediation, { expected: EXPECTED });
+};

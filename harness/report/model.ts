@@ -1,0 +1,178 @@
+/**
+ * The audit report (DESIGN.md §6) and the verdict rules, as pure functions of the item results.
+ * The vitest reporter adapts test results into `ItemResult`s; everything that decides the verdict
+ * lives here so it can be tested without running vitest.
+ */
+import { CATALOG, notEvaluableReason, type CatalogItem, type ItemId, type TargetKind } from '../catalog.ts';
+import type { Finding } from '../judge/types.ts';
+import type { RunContext } from '../run-context.ts';
+import type { ClusterInfo } from '../state.ts';
+import type { DrillResult } from '../drill/types.ts';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type Verdict = 'APPROVE' | 'REJECT' | 'NOT RUN';
+export type ItemStatus = 'pass' | 'fail' | 'skip';
+
+/** What the test run said about one item. */
+export interface ItemResult {
+  id: ItemId;
+  state: 'passed' | 'failed' | 'skipped' | 'pending';
+  finding?: Finding;
+  /** Error messages of the test itself or of a parent suite/module hook that failed. */
+  errors: string[];
+  /** ctx.skip(note) */
+  skipNote?: string;
+}
+
+export interface ReportItem {
+  id: ItemId;
+  title: string;
+  section: string;
+  planLine: string;
+  severity: CatalogItem['severity'];
+  status: ItemStatus;
+  /** Why it failed or was skipped; the summary when it passed. */
+  reason: string;
+  /** Skipped because the target cannot evaluate it at all (as opposed to "not verified"). */
+  notEvaluable?: boolean;
+  expected?: string;
+  evidence: string[];
+  warnings: string[];
+  remediation?: string;
+  critical?: boolean;
+}
+
+export interface AuditReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: 'velero-verify'; version: string };
+  runId: string;
+  verdict: Verdict;
+  /** The plan's own line: `Backup [PASS] | Restore [SKIPPED] | VERDICT: APPROVE`. */
+  summaryLine: string;
+  target: { kind: TargetKind; description: string };
+  cluster?: ClusterInfo;
+  drill?: DrillResult;
+  startedAt: string;
+  finishedAt: string;
+  now: string;
+  planSource: string;
+  plan: RunContext['plan'];
+  toolVersions: Record<string, string>;
+  counts: { pass: number; fail: number; skip: number };
+  /** Why the verdict is what it is, in sentences. */
+  verdictReasons: string[];
+  /** Run-level problems: unhandled errors, interruption, missing results. */
+  problems: string[];
+  notRun?: string;
+  ignoredKinds: Record<string, number>;
+  items: ReportItem[];
+}
+
+export interface BuildReportInput {
+  run: RunContext;
+  results: ItemResult[];
+  problems: string[];
+  finishedAt: Date;
+  toolVersion: string;
+}
+
+function statusWord(item: ReportItem | undefined): string {
+  if (!item) return 'SKIPPED';
+  return item.status === 'pass' ? 'PASS' : item.status === 'fail' ? 'FAIL' : 'SKIPPED';
+}
+
+function toReportItem(catalogEntry: CatalogItem, result: ItemResult | undefined, target: TargetKind, notRun?: string): ReportItem {
+  const base = {
+    id: catalogEntry.id as ItemId,
+    title: `${catalogEntry.planLine} [${catalogEntry.id}]`,
+    section: catalogEntry.section,
+    planLine: catalogEntry.planLine,
+    severity: catalogEntry.severity,
+    evidence: [] as string[],
+    warnings: [] as string[],
+  };
+  const notEvaluable = notEvaluableReason(catalogEntry, target);
+  if (notRun) return { ...base, status: 'skip', reason: `NOT RUN: ${notRun}` };
+  if (!result) {
+    if (notEvaluable) return { ...base, status: 'skip', reason: `Not evaluable on the ${target} target: ${notEvaluable}.`, notEvaluable: true };
+    return { ...base, status: 'fail', reason: 'No result: the spec for this item did not run (a spec file failed to load or the run was interrupted).' };
+  }
+  const finding = result.finding;
+  const fromFinding = finding
+    ? {
+        expected: finding.expected,
+        evidence: finding.evidence,
+        warnings: finding.warnings ?? [],
+        critical: finding.critical,
+      }
+    : {};
+  if (result.state === 'passed') {
+    // A passing test without a passing Finding cannot happen through planItem; never trust it.
+    if (finding?.status !== 'pass') return { ...base, ...fromFinding, status: 'fail', reason: 'The test passed without a passing finding (harness defect).' };
+    return { ...base, ...fromFinding, status: 'pass', reason: finding.summary };
+  }
+  if (result.state === 'failed' || result.errors.length > 0) {
+    const reason = finding?.status === 'fail' ? finding.summary : `The check could not run: ${result.errors[0] ?? 'unknown error'}`;
+    return { ...base, ...fromFinding, status: 'fail', reason, remediation: finding?.status === 'fail' ? finding.remediation : undefined };
+  }
+  if (result.state === 'skipped') {
+    const reason = finding?.status === 'skip' ? finding.summary : (result.skipNote ?? 'Skipped.');
+    return { ...base, ...fromFinding, status: 'skip', reason, notEvaluable: Boolean(notEvaluable) || undefined };
+  }
+  return { ...base, status: 'fail', reason: 'The check did not finish (interrupted).' };
+}
+
+export function buildReport(input: BuildReportInput): AuditReport {
+  const { run } = input;
+  const byId = new Map<string, ItemResult>();
+  const problems = [...input.problems];
+  for (const result of input.results) {
+    if (byId.has(result.id)) problems.push(`Item ${result.id} was reported by more than one test.`);
+    byId.set(result.id, result);
+  }
+  const items = CATALOG.map((entry) => toReportItem(entry, byId.get(entry.id), run.target, run.notRun));
+  const counts = { pass: 0, fail: 0, skip: 0 };
+  for (const item of items) counts[item.status] += 1;
+
+  const verdictReasons: string[] = [];
+  let verdict: Verdict;
+  const requiredFailed = items.filter((item) => item.severity === 'required' && item.status === 'fail');
+  if (run.notRun) {
+    verdict = 'NOT RUN';
+    verdictReasons.push(`The ${run.target} target did not run here: ${run.notRun}`);
+  } else {
+    for (const item of requiredFailed) verdictReasons.push(`Required item ${item.id} failed: ${item.reason}`);
+    if (problems.length > 0) verdictReasons.push(...problems.map((problem) => `Run problem: ${problem}`));
+    if (input.results.length === 0) verdictReasons.push('No check produced a result: zero results never approve.');
+    if (counts.pass === 0 && input.results.length > 0) verdictReasons.push('Nothing was verified: every item was skipped.');
+    verdict = verdictReasons.length > 0 ? 'REJECT' : 'APPROVE';
+    if (verdict === 'APPROVE') {
+      verdictReasons.push(`Every required item the ${run.target} target can evaluate passed or was not verifiable from this input (listed as skipped).`);
+    }
+  }
+  const find = (id: ItemId) => items.find((item) => item.id === id);
+  const summaryLine = `Backup [${statusWord(find('dod.manual-backup'))}] | Restore [${statusWord(find('beyond.restore'))}] | VERDICT: ${verdict}`;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'velero-verify', version: input.toolVersion },
+    runId: run.runId,
+    verdict,
+    summaryLine,
+    target: { kind: run.target, description: run.targetDescription },
+    cluster: run.state?.cluster,
+    drill: run.drill,
+    startedAt: run.startedAt,
+    finishedAt: input.finishedAt.toISOString(),
+    now: run.now,
+    planSource: run.planSource,
+    plan: run.plan,
+    toolVersions: run.toolVersions,
+    counts,
+    verdictReasons,
+    problems,
+    notRun: run.notRun,
+    ignoredKinds: run.state?.ignoredKinds ?? {},
+    items,
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * Beyond the plan: what its Final Verification skipped ("Restore [SKIPPED]") and what its notes
+ * only hinted at ("MinIO ILM is 14 days; Velero TTL should match", "Schedule: Daily at 03:00").
+ */
+import { describe } from 'vitest';
+import { planItem } from './support/plan-item.ts';
+
+describe('Beyond the plan', () => {
+  // F2. Functional Check — "Verify backup capability": we restore, and compare checksums.
+  planItem('beyond.restore');
+  // "back up K8s resources and marked PVCs": every in-scope volume has a PodVolumeBackup.
+  planItem('beyond.volume-coverage');
+  // "MinIO ILM is 14 days; Velero TTL should match" — and must never reach kopia/.
+  planItem('beyond.retention');
+  // "Schedule: Daily at 03:00 AM": the newest scheduled backup is recent and Completed.
+  planItem('beyond.freshness');
+  // Velero + Kopia: the repositories are healthy and not protected by default secrets.
+  planItem('beyond.repository');
+});

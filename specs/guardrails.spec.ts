@@ -1,0 +1,12 @@
+/**
+ * Plan: "Must NOT Have (Guardrails)".
+ */
+import { describe } from 'vitest';
+import { planItem } from './support/plan-item.ts';
+
+describe('Must NOT Have (Guardrails)', () => {
+  // - Do NOT use existing `hosts-secrets.enc.yaml` directly (must use `k8s-secrets.enc.yaml`).
+  planItem('guard.k8s-secrets');
+  // - Do NOT expose MinIO publicly (keep LAN only).
+  planItem('guard.lan-only');
+});

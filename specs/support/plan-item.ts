@@ -1,0 +1,44 @@
+/**
+ * How a spec file encodes a plan line: `planItem('dod.bsl-available')` declares one test whose
+ * title quotes the plan line, judges the item on the run's target and records the Finding in the
+ * test's meta for the audit reporter. A target that cannot evaluate the item, or a judge that
+ * cannot decide it from the collected state, skips the test with the reason.
+ */
+import { expect, inject, test } from 'vitest';
+import { catalogItem, type ItemId } from '../../harness/catalog.ts';
+import { judgeItem } from '../../harness/judge/index.ts';
+import type { Finding, JudgeContext } from '../../harness/judge/types.ts';
+import type { RunContext } from '../../harness/run-context.ts';
+import { describeFinding } from '../../harness/report/finding-text.ts';
+
+declare module 'vitest' {
+  interface TaskMeta {
+    itemId?: string;
+    finding?: Finding;
+  }
+}
+
+export function judgeContextOf(run: RunContext): JudgeContext {
+  if (!run.state) throw new Error(`The run context for ${run.target} carries no collected state.`);
+  return {
+    state: run.state,
+    plan: run.plan,
+    target: run.target,
+    now: new Date(run.now),
+    backupName: run.backupName,
+    drill: run.drill,
+  };
+}
+
+export function planItem(id: ItemId): void {
+  const item = catalogItem(id);
+  test(`${item.planLine} [${id}]`, (context) => {
+    context.task.meta.itemId = id;
+    const run = inject('run');
+    if (run.notRun) context.skip(`NOT RUN: ${run.notRun}`);
+    const finding = judgeItem(id, judgeContextOf(run));
+    context.task.meta.finding = finding;
+    if (finding.status === 'skip') context.skip(finding.summary);
+    expect(finding.status, describeFinding(finding)).toBe('pass');
+  });
+}
