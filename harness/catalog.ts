@@ -144,6 +144,14 @@ export const CATALOG = [
     notOn: { manifests: 'needs backups that ran; rendered manifests cannot prove a backup ran' },
   },
   {
+    id: 'beyond.image-pinning',
+    section: 'Beyond the plan',
+    planLine: '`initContainers`: `velero-plugin-for-aws`',
+    checks: 'Velero, node-agent and plugin images are pinned (no `latest`, no missing tag) and the AWS plugin\'s minor line is the one paired with the Velero version (plugin v1.14.x ↔ Velero v1.18.x).',
+    severity: 'required',
+    targets: ALL,
+  },
+  {
     id: 'beyond.repository',
     section: 'Beyond the plan',
     planLine: 'Method: Velero + Kopia (FSB) for PVCs.',

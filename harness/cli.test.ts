@@ -108,3 +108,39 @@ describe('npm run audit on a snapshot that decides little', () => {
     expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^Backup \[(PASS|FAIL|SKIPPED)\] \| Restore \[SKIPPED\] \| VERDICT: REJECT$/);
   });
 });
+
+describe('npm run audit -- --snapshot on the fixture snapshots', () => {
+  it('approves the healthy capture of the plan, exit 0, with the plan line', async () => {
+    const run = await audit(['--snapshot', join(REPO_ROOT, 'fixtures/snapshots/healthy')]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n').at(-1)).toBe('Backup [PASS] | Restore [SKIPPED] | VERDICT: APPROVE');
+    const report = JSON.parse(readFileSync(join(run.reportDir, 'audit.json'), 'utf8'));
+    expect(report.verdict).toBe('APPROVE');
+    expect(report.target.kind).toBe('snapshot');
+    // The capture time, not the wall clock, decides freshness offline.
+    expect(report.now).toBe('2026-06-15T10:30:00.000Z');
+    expect(report.items.find((item: { id: string }) => item.id === 'beyond.restore').reason).toMatch(/Not evaluable on the snapshot target/);
+  });
+
+  it.each([
+    ['manual-backup-partially-failed', 'dod.manual-backup'],
+    ['bsl-phase-empty', 'dod.bsl-available'],
+    ['hostpath-pv-skipped', 'beyond.volume-coverage'],
+  ])('rejects the %s capture for %s, exit 1, with its remediation', async (variant, item) => {
+    const run = await audit(['--snapshot', join(REPO_ROOT, `fixtures/snapshots/broken/${variant}.yaml`)]);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(run.reportDir, 'audit.json'), 'utf8'));
+    const failed = report.items.find((entry: { id: string }) => entry.id === item);
+    expect(failed.status).toBe('fail');
+    expect(failed.remediation).toBeTruthy();
+    expect(readFileSync(join(run.reportDir, 'audit.md'), 'utf8')).toContain(`### ${item}`);
+  });
+
+  it('judges --backup NAME and fails clearly when it does not exist', async () => {
+    const run = await audit(['--snapshot', join(REPO_ROOT, 'fixtures/snapshots/healthy'), '--backup', 'no-such-backup']);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(run.reportDir, 'audit.json'), 'utf8'));
+    expect(report.items.find((entry: { id: string }) => entry.id === 'dod.manual-backup').reason).toContain('no-such-backup');
+  });
+});

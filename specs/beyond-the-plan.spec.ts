@@ -14,6 +14,8 @@ describe('Beyond the plan', () => {
   planItem('beyond.retention');
   // "Schedule: Daily at 03:00 AM": the newest scheduled backup is recent and Completed.
   planItem('beyond.freshness');
+  // Task 3 "initContainers: velero-plugin-for-aws": images pinned, plugin paired with Velero.
+  planItem('beyond.image-pinning');
   // Velero + Kopia: the repositories are healthy and not protected by default secrets.
   planItem('beyond.repository');
 });

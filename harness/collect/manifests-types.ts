@@ -60,7 +60,10 @@ export interface FileReference {
   /** Path relative to the repository root. */
   file: string;
   line: number;
-  /** A Velero module: the file's path mentions "velero", or a line within ±10 lines of the reference does. */
+  /**
+   * The file is a Velero module: its path mentions "velero", or it is cluster configuration
+   * (under kubenix/, k8s/, apps/, charts/, …) that mentions velero (`isVeleroModule`).
+   */
   veleroRelated: boolean;
 }
 

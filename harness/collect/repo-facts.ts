@@ -108,12 +108,19 @@ function wordNeedle(word: string): RegExp {
   return new RegExp(`(^|[^A-Za-z0-9_])${escapeRegExp(word)}($|[^A-Za-z0-9_])`);
 }
 
-/** Lines around a reference that belong to the same Velero block (a heuristic: ±VELERO_CONTEXT_LINES). */
-const VELERO_CONTEXT_LINES = 10;
+/** Directories that hold cluster (not host) configuration in GitOps repositories. */
+const CLUSTER_CONFIG_DIR = /(^|\/)(kubenix|kubernetes|k8s|apps|charts|manifests|clusters|helm|flux|argocd?)(\/|$)/i;
 
-function mentionsVeleroNear(lines: string[], index: number): boolean {
-  const from = Math.max(0, index - VELERO_CONTEXT_LINES);
-  return lines.slice(from, index + VELERO_CONTEXT_LINES + 1).some((line) => /velero/i.test(line));
+/**
+ * Whether a file is one of the Velero modules: its path mentions velero (velero.nix,
+ * velero-config.enc.nix), or it is cluster configuration (under kubenix/, k8s/, apps/, …) that
+ * mentions velero. Host configuration — e.g. the Pi's MinIO module creating the velero user from
+ * the hosts secrets, which the plan expects — is not a Velero module.
+ */
+export function isVeleroModule(relativePath: string, text: string): boolean {
+  if (/velero/i.test(relativePath)) return true;
+  const dir = relativePath.includes('/') ? relativePath.slice(0, relativePath.lastIndexOf('/')) : '';
+  return CLUSTER_CONFIG_DIR.test(dir) && /velero/i.test(text);
 }
 
 /**
@@ -160,13 +167,12 @@ export function collectRepoFacts(repoDir: string, plan: BackupPlan, limits: Repo
     facts.scannedFiles += 1;
     totalBytes += buffer.length;
     const text = buffer.toString('utf8');
-    const pathIsVelero = /velero/i.test(rel);
+    const veleroRelated = isVeleroModule(rel, text);
     const lines = text.split(/\r?\n/);
     lines.forEach((line, index) => {
       if (isCommentLine(line)) return;
       for (const needle of needles) {
         if (!needle.pattern.test(line)) continue;
-        const veleroRelated = pathIsVelero || mentionsVeleroNear(lines, index);
         const reference: FileReference = { file: rel, line: index + 1, veleroRelated };
         if (needle.kind === 'hosts') facts.hostsSecretsReferences.push(reference);
         else if (needle.kind === 'k8s') facts.k8sSecretsReferences.push(reference);
@@ -190,7 +196,7 @@ export function collectRepoFacts(repoDir: string, plan: BackupPlan, limits: Repo
         if (entry.name.startsWith('.') || SKIPPED_DIRS.has(entry.name)) continue;
         walk(full);
       } else if (entry.isFile()) {
-        if (secretsFiles.has(full)) continue; // ciphertext: its key names are read above
+        if (secretsFiles.has(resolve(full))) continue; // ciphertext: its key names are read above
         if (facts.scannedFiles >= limits.maxFiles || totalBytes >= limits.maxTotalBytes) {
           facts.truncated = true;
           return;

@@ -14,7 +14,7 @@
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, type Finding, type Judge } from './types.ts';
-import { details, failIfVeleroAbsent, relativeTime, selectPlanBsl, timeOf } from './velero-objects.ts';
+import { details, failIfVeleroAbsent, oneLine, relativeTime, selectPlanBsl, timeOf } from './velero-objects.ts';
 
 const ID = 'dod.bsl-available' as const;
 const MINUTE = 60_000;
@@ -73,13 +73,13 @@ export const judgeBslAvailable: Judge = ({ state, plan, now }) => {
     `BackupStorageLocation ${name} (${selected.how}): status.phase=${phase || '(empty — the CLI shows "Unknown")'}`,
     `lastValidationTime=${lastValidation ?? '(never)'}${lastValidation ? ` (${relativeTime(now, lastValidation)})` : ''}, validation interval ${formatDuration(window.intervalMs)}${bsl.spec?.validationFrequency ? ` (spec.validationFrequency=${bsl.spec.validationFrequency})` : ' (server default)'}`,
   ];
-  if (bsl.status?.message) evidence.push(`status.message: ${bsl.status.message}`);
+  if (bsl.status?.message) evidence.push(`status.message: ${oneLine(bsl.status.message)}`);
   if (bsl.status?.lastSyncedTime) evidence.push(`lastSyncedTime=${bsl.status.lastSyncedTime} (${relativeTime(now, bsl.status.lastSyncedTime)})`);
   const warnings: string[] = selected.note ? [selected.note] : [];
   if (bsl.spec?.accessMode === 'ReadOnly') warnings.push(`BackupStorageLocation ${name} is ReadOnly: new backups to it end FailedValidation (FACTS.md §3).`);
 
   if (phase === 'Unavailable') {
-    return fail(ID, `BackupStorageLocation ${name} is Unavailable${bsl.status?.message ? `: ${bsl.status.message}` : ''}`, evidence, unavailableRemediation(name, plan.namespace), details(expected, warnings));
+    return fail(ID, `BackupStorageLocation ${name} is Unavailable${bsl.status?.message ? `: ${oneLine(bsl.status.message)}` : ''}`, evidence, unavailableRemediation(name, plan.namespace), details(expected, warnings));
   }
   if (phase !== 'Available') {
     return fail(

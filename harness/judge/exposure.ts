@@ -105,7 +105,7 @@ export function classifyHost(hostOrUrl: string): HostClassification {
   if (!host.includes('.')) {
     return { host, scope: 'private', reason: `${host} is a single-label name, resolved only through local search domains` };
   }
-  return { host, scope: 'public', reason: `${host} is a public DNS name (use the LAN address or an internal name such as *.lan / *.home.arpa)` };
+  return { host, scope: 'public', reason: `${host} is a public DNS name, resolvable from anywhere` };
 }
 
 export interface ExposureMatch {

@@ -7,6 +7,22 @@
 import { catalogItem, notEvaluableReason, type ItemId } from '../catalog.ts';
 import { describeError } from '../errors.ts';
 import { fail, skip, type Finding, type Judge, type JudgeContext } from './types.ts';
+import * as staticJudges from './static/index.ts';
+import { judgeImagePinning } from './image-pinning.ts';
+import { judgeRestore } from './beyond-restore.ts';
+import { judgePodsRunning } from './dod-pods-running.ts';
+import { judgeBslAvailable } from './dod-bsl-available.ts';
+import { judgeManualBackup } from './dod-manual-backup.ts';
+import { judgeFsbKopia } from './must-fsb-kopia.ts';
+import { judgeS3Target } from './must-s3-target.ts';
+import { judgeSchedule } from './must-schedule.ts';
+import { judgeK8sSecrets } from './guard-k8s-secrets.ts';
+import { judgeVolumeCoverage } from './beyond-volume-coverage.ts';
+import { judgeFreshness } from './beyond-freshness.ts';
+import { judgeRepository } from './beyond-repository.ts';
+import { judgeDataInBucket } from './dod-data-in-bucket.ts';
+import { judgeRetentionLive } from './beyond-retention.ts';
+import { judgeLanOnlyLive } from './guard-lan-only.ts';
 
 export interface JudgeEntry {
   live?: Judge;
@@ -15,6 +31,21 @@ export interface JudgeEntry {
 
 // One line per item; each judge lives in its own module under judge/ (live) or judge/static/.
 export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
+  'beyond.restore': { live: judgeRestore },
+  'dod.pods-running': { live: judgePodsRunning },
+  'dod.bsl-available': { live: judgeBslAvailable },
+  'dod.manual-backup': { live: judgeManualBackup },
+  'dod.data-in-bucket': { live: judgeDataInBucket },
+  'beyond.volume-coverage': { live: judgeVolumeCoverage },
+  'beyond.freshness': { live: judgeFreshness },
+  'beyond.repository': { live: judgeRepository },
+  'must.fsb-kopia': { live: judgeFsbKopia, manifests: staticJudges.judgeFsbKopiaManifests },
+  'must.s3-target': { live: judgeS3Target, manifests: staticJudges.judgeS3TargetManifests },
+  'must.schedule': { live: judgeSchedule, manifests: staticJudges.judgeScheduleManifests },
+  'guard.k8s-secrets': { live: judgeK8sSecrets, manifests: staticJudges.judgeK8sSecretsManifests },
+  'guard.lan-only': { live: judgeLanOnlyLive, manifests: staticJudges.judgeLanOnlyManifests },
+  'beyond.retention': { live: judgeRetentionLive, manifests: staticJudges.judgeRetentionManifests },
+  'beyond.image-pinning': { live: judgeImagePinning, manifests: staticJudges.judgeImagePinningManifests },
 };
 
 export function judgeItem(id: ItemId, context: JudgeContext): Finding {

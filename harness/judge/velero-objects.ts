@@ -3,6 +3,7 @@
  * selecting the backups a judge looks at, and deciding which pod volumes a backup must cover.
  * No I/O and no clock: times are compared against the `now` a judge receives.
  */
+import { CronExpressionParser } from 'cron-parser';
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import { expects, type BackupPlan } from '../plan.ts';
 import type { ItemId } from '../catalog.ts';
@@ -64,6 +65,11 @@ export function timeOf(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const time = Date.parse(value);
   return Number.isFinite(time) ? time : undefined;
+}
+
+/** Collapse line breaks and runs of spaces: summaries and evidence are one line each. */
+export function oneLine(text: unknown): string {
+  return String(text ?? '').replace(/\s+/g, ' ').trim();
 }
 
 /** "3h ago", "in 5m" — for evidence lines. */
@@ -155,11 +161,26 @@ export function transientPodReason(pod: KubeObject): string | undefined {
   return undefined;
 }
 
-/** The long-running pods of a Deployment or DaemonSet (selector match, transient pods left out). */
+/**
+ * Whether `pod` belongs to `workload`: a DaemonSet owns its pods directly, a Deployment through
+ * a ReplicaSet named `<deployment>-<hash>`. Pods without owner references (rendered or trimmed
+ * input) fall back to the selector alone. The chart's velero and node-agent pods share
+ * app.kubernetes.io/* labels, so the selector alone could mix them up.
+ */
+function ownedBy(pod: KubeObject, workload: KubeObject): boolean {
+  const owners = pod.metadata.ownerReferences ?? [];
+  if (owners.length === 0) return true;
+  const name = workload.metadata.name;
+  return owners.some((owner) =>
+    workload.kind === 'Deployment' ? owner.kind === 'ReplicaSet' && owner.name.startsWith(`${name}-`) : owner.kind === workload.kind && owner.name === name,
+  );
+}
+
+/** The long-running pods of a Deployment or DaemonSet (selector and owner match, transient pods left out). */
 export function workloadPods(state: State, workload: KubeObject): KubeObject[] {
   const namespace = workload.metadata.namespace ?? state.namespace;
   return inNamespace(state.objects.pods, namespace)
-    .filter((pod) => selectorMatches(workload.spec?.selector, pod.metadata.labels))
+    .filter((pod) => selectorMatches(workload.spec?.selector, pod.metadata.labels) && ownedBy(pod, workload))
     .filter((pod) => !transientPodReason(pod));
 }
 
@@ -283,7 +304,7 @@ export interface Selected {
 export function selectPlanBsl(state: State, plan: BackupPlan): Selected {
   const locations = inNamespace(state.objects.backupStorageLocations, plan.namespace);
   const byName = locations.find((bsl) => bsl.metadata.name === plan.storage.locationName);
-  if (byName) return { object: byName, how: `named "${plan.storage.locationName}" (plan storage.locationName)` };
+  if (byName) return { object: byName, how: `plan storage.locationName "${plan.storage.locationName}"` };
   const defaults = locations.filter((bsl) => bsl.spec?.default === true);
   if (defaults.length > 0) {
     return {
@@ -309,7 +330,7 @@ export function selectPlanSchedule(state: State, plan: BackupPlan): Selected {
   const planned = expects(plan, 'schedule');
   if (planned) {
     const byName = schedules.find((schedule) => schedule.metadata.name === plan.schedule.name);
-    if (byName) return { object: byName, how: `named "${plan.schedule.name}" (plan schedule.name)` };
+    if (byName) return { object: byName, how: `plan schedule.name "${plan.schedule.name}"` };
   }
   const fallback =
     schedules.find((schedule) => normalizeCron(String(schedule.spec?.schedule ?? '')) === normalizeCron(plan.schedule.cron)) ??
@@ -318,6 +339,74 @@ export function selectPlanSchedule(state: State, plan: BackupPlan): Selected {
   if (!fallback) return { how: 'none' };
   const note = planned ? `No Schedule is named "${plan.schedule.name}" (plan schedule.name); judged "${fallback.metadata.name}" instead.` : undefined;
   return { object: fallback, how: planned ? 'fallback' : 'the schedule expectation is off: any schedule', note };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedule cron as Velero reads it (FACTS.md §3 Schedule: robfig cron.ParseStandard)
+// ---------------------------------------------------------------------------------------------
+
+export type VeleroCron =
+  | {
+      ok: true;
+      /** IANA zone from a CRON_TZ= (or TZ=) prefix; undefined = the server's zone (UTC in the image). */
+      timeZone?: string;
+      /** The expression without the zone prefix, whitespace normalised. */
+      expression: string;
+      /** A canonical form for semantic comparison ("0 3 * * 1-5" for "0 3 * * MON-FRI"). */
+      canonical: string;
+      /** The first run strictly after `from`. */
+      next(from: Date): Date;
+    }
+  | { ok: false; problem: string };
+
+const CRON_DESCRIPTORS: Record<string, string> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
+/**
+ * Parse a Schedule's cron the way Velero does: five fields or a descriptor (@daily, @every 1h),
+ * optionally prefixed with CRON_TZ=<zone>. cron-parser validates and computes the runs; the
+ * field count is checked here because cron-parser also accepts 6-field (seconds) expressions,
+ * which Velero rejects.
+ */
+export function parseVeleroCron(raw: string): VeleroCron {
+  let text = normalizeCron(raw);
+  let timeZone: string | undefined;
+  const zone = /^(?:CRON_TZ|TZ)=(\S+)\s+(.*)$/.exec(text);
+  if (zone) {
+    timeZone = zone[1];
+    text = zone[2];
+  }
+  const every = /^@every\s+(\S+)$/.exec(text);
+  if (every) {
+    const interval = parseGoDuration(every[1]);
+    if (interval === undefined || interval <= 0) return { ok: false, problem: `"@every ${every[1]}" is not a positive Go duration` };
+    return { ok: true, timeZone, expression: text, canonical: `@every ${interval}ms`, next: (from) => new Date(from.getTime() + interval) };
+  }
+  const fields = CRON_DESCRIPTORS[text] ?? text;
+  if (fields.startsWith('@')) return { ok: false, problem: `unknown descriptor "${text}"` };
+  const count = fields.split(' ').length;
+  if (count !== 5) return { ok: false, problem: `expected 5 fields (minute hour day-of-month month day-of-week), found ${count}` };
+  const tz = timeZone ?? 'UTC';
+  try {
+    const canonical = CronExpressionParser.parse(fields, { tz, currentDate: new Date(0) }).stringify();
+    return {
+      ok: true,
+      timeZone,
+      expression: text,
+      canonical,
+      next: (from) => CronExpressionParser.parse(fields, { tz, currentDate: from }).next().toDate(),
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, problem: timeZone && /CronDate|time ?zone|timestamp/i.test(message) ? `unknown time zone "${timeZone}"` : message };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,6 +469,24 @@ export function newestCompletedScheduledBackup(state: State, plan: BackupPlan): 
   return candidates.find((backup) => backupPhase(backup) === 'Completed');
 }
 
+export interface BackupToCover {
+  role: 'manual' | 'scheduled';
+  backup: KubeObject;
+}
+
+/**
+ * The backups whose volumes must be covered: the manual backup (same choice as
+ * dod.manual-backup) and the newest Completed backup of the plan's schedule.
+ */
+export function backupsToCover(state: State, plan: BackupPlan, backupName?: string): BackupToCover[] {
+  const result: BackupToCover[] = [];
+  const manual = selectManualBackup(state, plan, backupName);
+  if (manual.kind === 'found') result.push({ role: 'manual', backup: manual.backup });
+  const scheduled = newestCompletedScheduledBackup(state, plan);
+  if (scheduled && !result.some((entry) => entry.backup === scheduled)) result.push({ role: 'scheduled', backup: scheduled });
+  return result;
+}
+
 /** Counts are omitted from JSON when 0 (omitempty, FACTS.md §3): missing means 0. */
 export function backupCounts(backup: KubeObject): { errors: number; warnings: number; itemsBackedUp?: number; totalItems?: number } {
   const status = backup.status ?? {};
@@ -439,6 +546,22 @@ export function backupScope(label: string, spec: any, serverDefault: boolean, st
 export function scopeOfBackup(state: State, plan: BackupPlan, backup: KubeObject): BackupScope {
   const started = timeOf(backup.status?.startTimestamp) ?? timeOf(backup.metadata.creationTimestamp);
   return backupScope(`backup ${backup.metadata.name}`, backup.spec, serverDefaultVolumesToFsBackup(state, plan), started);
+}
+
+/**
+ * The scopes the next backups will use — the plan Schedule's template and the manual backup's
+ * spec — with no creation-time limit (for "which pods will need a node-agent"). Without either,
+ * the server defaults: every namespace, the server's --default-volumes-to-fs-backup.
+ */
+export function upcomingBackupScopes(state: State, plan: BackupPlan, backupName?: string): BackupScope[] {
+  const serverDefault = serverDefaultVolumesToFsBackup(state, plan);
+  const scopes: BackupScope[] = [];
+  const schedule = selectPlanSchedule(state, plan).object;
+  if (schedule) scopes.push(backupScope(`schedule ${schedule.metadata.name}`, schedule.spec?.template, serverDefault));
+  const manual = selectManualBackup(state, plan, backupName);
+  if (manual.kind === 'found') scopes.push(backupScope(`backup ${manual.backup.metadata.name}`, manual.backup.spec, serverDefault));
+  if (scopes.length === 0) scopes.push(backupScope('server defaults', {}, serverDefault));
+  return scopes;
 }
 
 /** `*` or an empty include list means every namespace (FACTS.md §3). */

@@ -74,6 +74,8 @@ export class KubeClient {
   readonly server: string;
   private readonly deadlineMs: number;
   private readonly retry: RetryPolicy;
+  /** One keep-alive agent per client: a TLS handshake per request is slow on a busy API server. */
+  private keepAliveAgent?: http.Agent;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -90,6 +92,12 @@ export class KubeClient {
     return this.kubeConfig;
   }
 
+  /** Close pooled connections (idle ones never keep the process alive; this frees them at once). */
+  close(): void {
+    this.keepAliveAgent?.destroy();
+    this.keepAliveAgent = undefined;
+  }
+
   url(path: string, query: KubeRequest['query'] = {}): URL {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
@@ -100,6 +108,9 @@ export class KubeClient {
   async request<T = unknown>(request: KubeRequest): Promise<T> {
     const deadline = Date.now() + (request.deadlineMs ?? this.deadlineMs);
     let attempt = 0;
+    // When the deadline cuts the last attempt short, the server's last real answer is the better error.
+    let lastApiError: KubeApiError | undefined;
+    const final = (failure: Error) => (failure instanceof KubeTransportError && failure.code === 'ETIMEDOUT' && lastApiError ? lastApiError : failure);
     for (;;) {
       attempt += 1;
       if (request.signal?.aborted) throw new AbortedError(abortReason(request.signal));
@@ -112,7 +123,7 @@ export class KubeClient {
           if (request.accept === 'text') return response.body as T;
           return (response.body ? JSON.parse(response.body) : undefined) as T;
         }
-        failure = toApiError(response, request.describe);
+        failure = lastApiError = toApiError(response, request.describe);
         if (RETRYABLE_STATUS.has(response.status)) {
           const retryAfter = Number(response.headers['retry-after']);
           retryable = { why: `HTTP ${response.status}`, afterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined };
@@ -123,10 +134,10 @@ export class KubeClient {
         const code = (error as KubeTransportError).code;
         if (error instanceof KubeTransportError && code && RETRYABLE_CODES.has(code)) retryable = { why: code };
       }
-      if (!retryable || attempt >= this.retry.maxAttempts) throw failure;
+      if (!retryable || attempt >= this.retry.maxAttempts) throw final(failure);
       const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
       const delay = Math.min(retryable.afterMs ?? backoff * (1 + Math.random() * 0.25), this.retry.maxDelayMs);
-      if (Date.now() + delay >= deadline) throw failure;
+      if (Date.now() + delay >= deadline) throw final(failure);
       this.options.onRetry?.(`retrying ${describeRequest(request.describe)} after ${retryable.why} (attempt ${attempt + 1})`);
       await sleep(delay, request.signal);
     }
@@ -137,7 +148,15 @@ export class KubeClient {
     const options: https.RequestOptions = { headers: {} };
     // client-node fills in the agent (CA, client cert, skip-verify) and the Authorization header.
     await this.kubeConfig.applyToHTTPSOptions(options);
-    const headers = { ...(options.headers as Record<string, string>), Accept: request.accept === 'text' ? 'text/plain, */*' : 'application/json' };
+    // Headers (tokens, exec credentials) are applied per request; the connection pool is reused.
+    // Proxy agents (hpagent, socks) are used as client-node built them.
+    const built = options.agent as http.Agent | undefined;
+    if (built && (built.constructor === https.Agent || built.constructor === http.Agent)) {
+      this.keepAliveAgent ??= new (built.constructor as typeof http.Agent)({ ...(built as unknown as { options: http.AgentOptions }).options, keepAlive: true });
+      options.agent = this.keepAliveAgent;
+      built.destroy();
+    }
+    const headers: Record<string, string> = { ...(options.headers as Record<string, string>), Accept: request.accept === 'text' ? 'text/plain, */*' : 'application/json' };
     let payload: string | undefined;
     if (request.body !== undefined) {
       payload = JSON.stringify(request.body);

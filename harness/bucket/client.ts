@@ -1,0 +1,277 @@
+/**
+ * The S3 side of collection: a client factory, credential helpers and a request runner with a
+ * deadline and retries. Credentials are passed explicitly — never picked up from the SDK's
+ * default chain, never logged, never stored in State.
+ *
+ * Environment variables (credentialsFromEnv / endpointOverrideFromEnv):
+ * - `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (optional `AWS_SESSION_TOKEN`): the audit's S3 credentials;
+ * - `VELERO_VERIFY_S3_ENDPOINT`: an endpoint that replaces the BSL's `s3Url` (e.g. a port-forward,
+ *   or the loopback fake in tests).
+ */
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { parse as parseIni } from 'ini';
+import { AuditInputError } from '../errors.ts';
+import type { KubeObject } from '../state.ts';
+import type { ProbeError } from './types.ts';
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** Where the bucket is: what a BSL says, possibly with the endpoint overridden. */
+export interface S3Location {
+  endpoint: string;
+  bucket: string;
+  /** BSL `objectStorage.prefix` ('' = none). */
+  prefix: string;
+  region: string;
+  forcePathStyle: boolean;
+}
+
+export const ENV_ACCESS_KEY_ID = 'AWS_ACCESS_KEY_ID';
+export const ENV_SECRET_ACCESS_KEY = 'AWS_SECRET_ACCESS_KEY';
+export const ENV_SESSION_TOKEN = 'AWS_SESSION_TOKEN';
+export const ENV_ENDPOINT_OVERRIDE = 'VELERO_VERIFY_S3_ENDPOINT';
+
+/**
+ * An S3 client for MinIO-style endpoints. Retries are ours (S3Requester), so the SDK makes one
+ * attempt; checksums only when an operation requires them (older MinIO rejects the newer defaults).
+ */
+export function createS3Client(options: { endpoint: string; region?: string; forcePathStyle?: boolean; credentials: S3Credentials }): S3Client {
+  return new S3Client({
+    endpoint: options.endpoint,
+    region: options.region || 'us-east-1',
+    forcePathStyle: options.forcePathStyle ?? true,
+    credentials: { ...options.credentials },
+    maxAttempts: 1,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/**
+ * Credentials from an AWS shared-credentials file (the BSL Secret's `cloud` key, FACTS.md §6),
+ * parsed in memory. Throws AuditInputError naming what is missing — never the values.
+ */
+export function credentialsFromCloudFile(text: string, profile = 'default'): S3Credentials {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parseIni(text) as Record<string, unknown>;
+  } catch {
+    throw new AuditInputError('The S3 credentials file is not an INI file; expected "[default]" with aws_access_key_id= and aws_secret_access_key= lines (FACTS.md §6).');
+  }
+  const section = parsed[profile];
+  if (typeof section !== 'object' || section === null) {
+    const profiles = Object.keys(parsed).filter((name) => typeof parsed[name] === 'object');
+    throw new AuditInputError(
+      `The S3 credentials file has no [${profile}] profile${profiles.length ? ` (found: ${profiles.join(', ')})` : ''}; expected "[${profile}]" with aws_access_key_id= and aws_secret_access_key=.`,
+    );
+  }
+  const values = section as Record<string, unknown>;
+  const accessKeyId = typeof values.aws_access_key_id === 'string' ? values.aws_access_key_id.trim() : '';
+  const secretAccessKey = typeof values.aws_secret_access_key === 'string' ? values.aws_secret_access_key.trim() : '';
+  const missing = [accessKeyId ? '' : 'aws_access_key_id', secretAccessKey ? '' : 'aws_secret_access_key'].filter(Boolean);
+  if (missing.length) throw new AuditInputError(`The [${profile}] profile of the S3 credentials file lacks ${missing.join(' and ')}.`);
+  const credentials: S3Credentials = { accessKeyId, secretAccessKey };
+  if (typeof values.aws_session_token === 'string' && values.aws_session_token.trim()) credentials.sessionToken = values.aws_session_token.trim();
+  return credentials;
+}
+
+/**
+ * Credentials from `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), or
+ * undefined when neither is set. Only one of the two set is a user error (AuditInputError).
+ */
+export function credentialsFromEnv(env: Record<string, string | undefined> = process.env): S3Credentials | undefined {
+  const accessKeyId = env[ENV_ACCESS_KEY_ID]?.trim() ?? '';
+  const secretAccessKey = env[ENV_SECRET_ACCESS_KEY]?.trim() ?? '';
+  if (!accessKeyId && !secretAccessKey) return undefined;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new AuditInputError(`Set both ${ENV_ACCESS_KEY_ID} and ${ENV_SECRET_ACCESS_KEY} for the S3 audit, or neither (only ${accessKeyId ? ENV_ACCESS_KEY_ID : ENV_SECRET_ACCESS_KEY} is set).`);
+  }
+  const credentials: S3Credentials = { accessKeyId, secretAccessKey };
+  const token = env[ENV_SESSION_TOKEN]?.trim();
+  if (token) credentials.sessionToken = token;
+  return credentials;
+}
+
+/** `VELERO_VERIFY_S3_ENDPOINT`, validated as an http(s) URL; undefined when unset. */
+export function endpointOverrideFromEnv(env: Record<string, string | undefined> = process.env): string | undefined {
+  const value = env[ENV_ENDPOINT_OVERRIDE]?.trim();
+  if (!value) return undefined;
+  return checkedEndpoint(value, ENV_ENDPOINT_OVERRIDE);
+}
+
+function checkedEndpoint(value: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new AuditInputError(`${source} is not a URL: expected an endpoint such as "http://10.10.10.209:9000".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AuditInputError(`${source} must be an http:// or https:// URL, got "${url.protocol}".`);
+  return value.replace(/\/+$/, '');
+}
+
+/**
+ * The bucket location a BackupStorageLocation describes (FACTS.md §6 config keys), with an
+ * optional endpoint override (`--s3-endpoint`, `VELERO_VERIFY_S3_ENDPOINT`).
+ */
+export function s3LocationFromBsl(bsl: KubeObject, overrides: { endpoint?: string } = {}): S3Location {
+  const spec = (bsl.spec ?? {}) as { objectStorage?: { bucket?: string; prefix?: string }; config?: Record<string, string> };
+  const config = spec.config ?? {};
+  const name = `BackupStorageLocation ${bsl.metadata.namespace ? `${bsl.metadata.namespace}/` : ''}${bsl.metadata.name}`;
+  const bucket = spec.objectStorage?.bucket;
+  if (!bucket) throw new AuditInputError(`${name} has no spec.objectStorage.bucket; cannot read the bucket.`);
+  const rawEndpoint = overrides.endpoint ?? config.s3Url;
+  if (!rawEndpoint) {
+    throw new AuditInputError(`${name} has no spec.config.s3Url and no endpoint override was given; pass --s3-endpoint or set ${ENV_ENDPOINT_OVERRIDE}.`);
+  }
+  const endpoint = checkedEndpoint(rawEndpoint, overrides.endpoint ? 'the S3 endpoint override' : `${name} spec.config.s3Url`);
+  return {
+    endpoint,
+    bucket,
+    prefix: spec.objectStorage?.prefix ?? '',
+    region: config.region || 'us-east-1',
+    forcePathStyle: String(config.s3ForcePathStyle ?? '').toLowerCase() === 'true',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A request that could not be made or did not succeed, with the S3 code when there was one. */
+export class S3RequestError extends Error {
+  constructor(
+    readonly probe: ProbeError,
+    readonly label: string,
+  ) {
+    super(`${label}: ${probe.message}`);
+    this.name = 'S3RequestError';
+  }
+}
+
+const RETRYABLE_CODES = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'RequestTimeTooSkewed', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'Timeout', 'SocketHangUp']);
+
+function httpStatusOf(error: unknown): number | undefined {
+  if (error instanceof S3ServiceException) return error.$metadata?.httpStatusCode;
+  const metadata = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata;
+  return metadata?.httpStatusCode;
+}
+
+/** Reduce any thrown value to a ProbeError (one line, no credentials). */
+export function toProbeError(error: unknown): ProbeError {
+  if (error instanceof S3RequestError) return error.probe;
+  const status = httpStatusOf(error);
+  const anyError = error as { name?: string; code?: string; message?: string; cause?: { code?: string } };
+  let code = anyError?.code ?? anyError?.cause?.code;
+  if (error instanceof S3ServiceException || status !== undefined) {
+    // HEAD errors carry no body: the SDK names them by status ("NotFound", "Forbidden", "403").
+    code = anyError.name && !/^\d+$/.test(anyError.name) ? anyError.name : status === 403 ? 'AccessDenied' : status === 404 ? 'NotFound' : `HTTP${status}`;
+    if (code === 'Forbidden') code = 'AccessDenied';
+  } else if (!code && /socket hang up/i.test(anyError?.message ?? '')) code = 'SocketHangUp';
+  const message = (anyError?.message ?? String(error)).replace(/\s+/g, ' ').trim() || code || 'unknown error';
+  const probe: ProbeError = { message };
+  if (code) probe.code = code;
+  if (status !== undefined) probe.httpStatus = status;
+  return probe;
+}
+
+export function isRetryable(probe: ProbeError): boolean {
+  if (probe.httpStatus !== undefined && probe.httpStatus >= 500) return true;
+  return probe.code !== undefined && RETRYABLE_CODES.has(probe.code);
+}
+
+export interface RequesterOptions {
+  /** Absolute time (epoch ms) after which no request is started and running ones are aborted. */
+  deadlineAt: number;
+  /** Per attempt (default 15s), never beyond deadlineAt. */
+  requestTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** First backoff (default 100ms), doubled per retry, capped at 2s. */
+  backoffMs?: number;
+}
+
+/**
+ * Runs S3 calls with a per-attempt timeout and retries with backoff for 5xx/SlowDown/reset,
+ * all within one deadline. Counts attempts, so callers can prove a bounded number of requests.
+ */
+export class S3Requester {
+  count = 0;
+  constructor(readonly options: RequesterOptions) {}
+
+  remainingMs(): number {
+    return this.options.deadlineAt - Date.now();
+  }
+
+  /**
+   * Run `attempt` (which must honour the signal it is given) until it succeeds, fails with a
+   * non-retryable error, or the deadline passes. Throws S3RequestError.
+   */
+  async run<T>(label: string, attempt: (signal: AbortSignal) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+    let backoff = this.options.backoffMs ?? 100;
+    let lastProbe: ProbeError | undefined;
+    for (;;) {
+      if (this.options.signal?.aborted) throw new S3RequestError({ code: 'Aborted', message: 'the collection was cancelled' }, label);
+      const remaining = this.remainingMs();
+      if (remaining <= 0) {
+        throw new S3RequestError(
+          lastProbe
+            ? { ...lastProbe, message: `${lastProbe.message} (still failing when the deadline ran out)` }
+            : { code: 'Deadline', message: 'not attempted: the deadline for reading the bucket ran out' },
+          label,
+        );
+      }
+      const timeoutMs = Math.min(options.timeoutMs ?? this.options.requestTimeoutMs ?? 15_000, remaining);
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort(new Error('timeout'));
+      }, timeoutMs);
+      const onOuterAbort = () => controller.abort(new Error('cancelled'));
+      this.options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+      this.count += 1;
+      try {
+        return await attempt(controller.signal);
+      } catch (error) {
+        lastProbe = timedOut
+          ? { code: 'Timeout', message: `no answer within ${formatSeconds(timeoutMs)}` }
+          : this.options.signal?.aborted
+            ? { code: 'Aborted', message: 'the collection was cancelled' }
+            : toProbeError(error);
+        if (!isRetryable(lastProbe) || this.options.signal?.aborted) throw new S3RequestError(lastProbe, label);
+        if (timedOut && this.remainingMs() <= 0) throw new S3RequestError({ ...lastProbe, message: `${lastProbe.message} (deadline reached)` }, label);
+        await sleep(Math.min(backoff, Math.max(0, this.remainingMs())), this.options.signal);
+        backoff = Math.min(backoff * 2, 2_000);
+      } finally {
+        clearTimeout(timer);
+        this.options.signal?.removeEventListener('abort', onOuterAbort);
+      }
+    }
+  }
+
+  /** `client.send(command)` through `run` (any S3 command object; the caller names its output type). */
+  send<Output>(client: S3Client, label: string, command: object): Promise<Output> {
+    const send = client.send.bind(client) as (command: object, options: { abortSignal: AbortSignal }) => Promise<unknown>;
+    return this.run(label, (signal) => send(command, { abortSignal: signal }) as Promise<Output>);
+  }
+}
+
+export function formatSeconds(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10}s` : `${Math.round(ms)}ms`;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,147 @@
+/**
+ * The canary manifests and scripts. The pod scripts are run here with the local POSIX sh (the same
+ * `yes`, `head -c`, `sha256sum` busybox provides), so the checksum the drill expects is proven to
+ * be the one the writer prints, and the verifier really sees the marker.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { crdProblems } from '../schema/crds.ts';
+import { AuditInputError } from '../errors.ts';
+import {
+  backupManifest,
+  canaryLine,
+  deleteBackupRequestManifest,
+  drillNames,
+  expectedCanarySha256,
+  isOurs,
+  MARKER_SCRIPT,
+  parseCanaryLog,
+  podManifest,
+  pvcManifest,
+  restoreManifest,
+  VERIFIER_SCRIPT,
+  WRITER_SCRIPT,
+} from './canary.ts';
+import { testPlan } from '../../fixtures/doubles/fake-kube-setup.ts';
+
+const hasTools = ['sh', 'yes', 'head', 'sha256sum'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function env(dataDir: string, namespace: string, runId: string, bytes: number): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, DATA_DIR: dataDir, POD_NAMESPACE: namespace, CANARY_SOURCE_NAMESPACE: 'velero-verify-r1', CANARY_LINE: canaryLine(runId), CANARY_BYTES: String(bytes) };
+}
+
+/** Run the writer (which then sleeps forever) until it prints its line, then stop it. */
+function runWriter(environment: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', WRITER_SCRIPT], { env: environment });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`writer printed nothing useful: ${out}`));
+    }, 10_000);
+    child.stdout.on('data', (chunk) => {
+      out += String(chunk);
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        resolve(out.trim());
+      }
+    });
+  });
+}
+
+function run(script: string, environment: NodeJS.ProcessEnv): string {
+  const result = spawnSync('sh', ['-c', script], { env: environment, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`script failed: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+describe('canary scripts (run with the local sh)', () => {
+  it.skipIf(!hasTools)('writer prints the sha256 the drill computes locally; verifier agrees; marker is seen only after it is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'canary-'));
+    dirs.push(dir);
+    const bytes = 100_000; // not a multiple of the line length: head -c cuts mid-line
+    const expected = expectedCanarySha256('r1', bytes);
+    const writer = parseCanaryLog(await runWriter(env(dir, 'velero-verify-r1', 'r1', bytes)), 'writer');
+    expect(writer?.fields.sha256).toBe(expected);
+    expect(existsSync(join(dir, 'canary.bin.tmp'))).toBe(false);
+
+    const before = parseCanaryLog(run(VERIFIER_SCRIPT, env(dir, 'velero-verify-r1-restored', 'r1', bytes)), 'verifier');
+    expect(before?.fields).toEqual({ sha256: expected, bytes: String(bytes), marker: 'absent' });
+    expect(parseCanaryLog(run(MARKER_SCRIPT, env(dir, 'velero-verify-r1', 'r1', bytes)), 'marker')).toBeDefined();
+    const after = parseCanaryLog(run(VERIFIER_SCRIPT, env(dir, 'velero-verify-r1-restored', 'r1', bytes)), 'verifier');
+    expect(after?.fields.marker).toBe('present');
+    // A restarted writer does not rewrite existing data.
+    expect(parseCanaryLog(await runWriter(env(dir, 'velero-verify-r1', 'other-run', bytes)), 'writer')?.fields.sha256).toBe(expected);
+  });
+
+  it.skipIf(!hasTools)('a restored copy of the writer never writes: with no data it reports "missing"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'canary-'));
+    dirs.push(dir);
+    const line = parseCanaryLog(await runWriter(env(dir, 'velero-verify-r1-restored', 'r1', 1000)), 'restored-copy');
+    expect(line?.fields.sha256).toBe('missing');
+    expect(existsSync(join(dir, 'canary.bin'))).toBe(false);
+    expect(parseCanaryLog(run(VERIFIER_SCRIPT, env(dir, 'x', 'r1', 1000)), 'verifier')?.fields).toEqual({ sha256: 'missing', bytes: '0', marker: 'absent' });
+  });
+
+  it('expectedCanarySha256 streams the same bytes as one buffer would', async () => {
+    const { createHash } = await import('node:crypto');
+    for (const bytes of [1, 29, 65_536, 200_003]) {
+      const whole = Buffer.alloc(bytes, `${canaryLine('abc')}\n`);
+      expect(expectedCanarySha256('abc', bytes)).toBe(createHash('sha256').update(whole).digest('hex'));
+    }
+  });
+
+  it('parseCanaryLog takes the last line of the role and ignores other output', () => {
+    const log = 'noise\nvelero-verify role=verifier sha256=aaa marker=present\nvelero-verify role=writer sha256=bbb\nvelero-verify role=verifier sha256=ccc bytes=3 marker=absent\n';
+    expect(parseCanaryLog(log, 'verifier')).toEqual({ role: 'verifier', fields: { sha256: 'ccc', bytes: '3', marker: 'absent' } });
+    expect(parseCanaryLog(log, 'marker')).toBeUndefined();
+  });
+});
+
+describe('canary manifests', () => {
+  const plan = testPlan({ drill: { storageClassName: 'longhorn' } });
+  const names = drillNames(plan, '20260101-030000-ab12');
+
+  it('names the namespaces from the prefix and run id, and rejects names Kubernetes would refuse', () => {
+    expect(names).toMatchObject({ sourceNamespace: 'velero-verify-20260101-030000-ab12', targetNamespace: 'velero-verify-20260101-030000-ab12-restored', backup: 'velero-verify-20260101-030000-ab12', veleroNamespace: 'velero' });
+    expect(() => drillNames(testPlan({ drill: { namespacePrefix: 'a'.repeat(56) } }), 'r1')).toThrow(AuditInputError);
+    expect(() => drillNames(plan, 'bad run id')).toThrow(AuditInputError);
+  });
+
+  it('Backup, Restore and DeleteBackupRequest validate against the real Velero CRDs', () => {
+    const backup = backupManifest(plan, names);
+    const restore = restoreManifest(names);
+    const request = deleteBackupRequestManifest(names, names.backup, 'uid-1');
+    for (const object of [backup, restore, request]) expect(crdProblems(object)).toEqual([]);
+    expect(backup.spec).toMatchObject({ includedNamespaces: [names.sourceNamespace], defaultVolumesToFsBackup: true, snapshotVolumes: false, storageLocation: 'default' });
+    expect(restore.spec).toMatchObject({ backupName: names.backup, includedNamespaces: [names.sourceNamespace], namespaceMapping: { [names.sourceNamespace]: names.targetNamespace } });
+    expect(request.metadata).toMatchObject({ generateName: `${names.backup}-`, labels: { 'velero.io/backup-name': names.backup, 'velero.io/backup-uid': 'uid-1' } });
+    expect(request.metadata.name).toBeUndefined();
+  });
+
+  it('labels everything it creates with managed-by and the run id', () => {
+    const objects = [backupManifest(plan, names), restoreManifest(names), deleteBackupRequestManifest(names, names.backup, undefined), pvcManifest(plan, names), podManifest(plan, names, 'writer', names.sourceNamespace)];
+    for (const object of objects) expect(isOurs(object, names.runId)).toBe(true);
+    expect(isOurs(backupManifest(plan, names), 'another-run')).toBe(false);
+    expect(isOurs({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', labels: { 'velero-verify/run-id': names.runId } } })).toBe(false);
+  });
+
+  it('the PVC asks for a local PV (volumeType: local) in the configured storage class; the verifier mounts read-only', () => {
+    const pvc = pvcManifest(plan, names);
+    expect(pvc.metadata.annotations).toEqual({ volumeType: 'local' });
+    expect(pvc.spec).toMatchObject({ storageClassName: 'longhorn', accessModes: ['ReadWriteOnce'] });
+    expect((pvcManifest(testPlan(), names).spec as Record<string, unknown>).storageClassName).toBeUndefined();
+    const verifier = podManifest(plan, names, 'verifier', names.targetNamespace) as any;
+    expect(verifier.spec.containers[0].volumeMounts[0].readOnly).toBe(true);
+    expect(verifier.spec.automountServiceAccountToken).toBe(false);
+    expect(verifier.spec.containers[0].image).toBe(plan.drill.image);
+  });
+});

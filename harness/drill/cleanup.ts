@@ -1,0 +1,163 @@
+/**
+ * Deleting what velero-verify created — and nothing else (DESIGN.md §5). Every delete reads the
+ * object first, checks our labels (and the run id when one is given) and deletes with a uid
+ * precondition, so an object that is not ours, or that was replaced meanwhile, is never touched.
+ * Backups go through a DeleteBackupRequest (FACTS.md §9), confirmed in the bucket when possible.
+ */
+import type { KubeObject } from '../state.ts';
+import { describeError } from '../errors.ts';
+import type { KubeApi } from '../kube/api.ts';
+import { isAborted } from '../kube/errors.ts';
+import { describeRef, R, type ResourceType } from '../kube/resources.ts';
+import { waitFor } from '../kube/wait.ts';
+import { deleteBackupRequestManifest, isOurs } from './canary.ts';
+
+/** What cleanup needs from the object store: whether `backups/<name>/` is empty. */
+export interface BackupFilesProbe {
+  backupFilesGone(backupName: string): Promise<boolean>;
+}
+
+export interface CleanupContext {
+  api: KubeApi;
+  veleroNamespace: string;
+  /** Only objects of this run (drill cleanup); undefined = any velero-verify object (the --cleanup sweep). */
+  runId?: string;
+  /** Deadline of each wait (plan.drill.timeouts.deletion). */
+  deadlineMs: number;
+  pollMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (line: string) => void;
+  bucket?: BackupFilesProbe;
+}
+
+export interface CleanupOutcome {
+  deleted: string[];
+  left: string[];
+  problems: string[];
+  bucketConfirmed?: boolean;
+}
+
+const TERMINAL_BACKUP_PHASES = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation']);
+
+export function emptyOutcome(): CleanupOutcome {
+  return { deleted: [], left: [], problems: [] };
+}
+
+function merge(into: CleanupOutcome, from: CleanupOutcome): CleanupOutcome {
+  into.deleted.push(...from.deleted);
+  into.left.push(...from.left);
+  into.problems.push(...from.problems);
+  if (from.bucketConfirmed !== undefined) into.bucketConfirmed = into.bucketConfirmed === false ? false : from.bucketConfirmed;
+  return into;
+}
+
+/**
+ * Delete one object if it is ours; namespaces are awaited until gone. Returns what happened as an
+ * outcome (never throws except on abort).
+ */
+export async function deleteIfOurs(ctx: CleanupContext, type: ResourceType, name: string, namespace?: string, options: { waitGone?: boolean } = {}): Promise<CleanupOutcome> {
+  const outcome = emptyOutcome();
+  const label = describeRef(type, name, namespace);
+  try {
+    const object = await ctx.api.get(type, name, namespace, { signal: ctx.signal });
+    if (!object) return outcome;
+    if (!isOurs(object, ctx.runId)) {
+      outcome.problems.push(`${label} does not carry the velero-verify labels${ctx.runId ? ` of run ${ctx.runId}` : ''}; it was not touched`);
+      return outcome;
+    }
+    if (!object.metadata.deletionTimestamp) {
+      ctx.onProgress?.(`deleting ${label}`);
+      await ctx.api.delete(type, name, namespace, { uid: object.metadata.uid, signal: ctx.signal });
+    }
+    if (options.waitGone) {
+      await waitFor(ctx.api, { type, name, namespace }, (current) => current === undefined || current.metadata.uid !== object.metadata.uid, {
+        deadlineMs: ctx.deadlineMs,
+        pollMs: ctx.pollMs,
+        signal: ctx.signal,
+        onProgress: ctx.onProgress,
+        describe: (current) => (current ? `still ${(current.status as { phase?: string } | undefined)?.phase ?? 'present'}` : 'gone'),
+      });
+    }
+    outcome.deleted.push(label);
+  } catch (error) {
+    if (isAborted(error)) throw error;
+    outcome.left.push(label);
+    outcome.problems.push(`could not delete ${label}: ${describeError(error)}`);
+  }
+  return outcome;
+}
+
+/**
+ * Delete a backup the way `velero backup delete` does: wait until it is no longer running, create a
+ * DeleteBackupRequest, wait for `Processed` without errors and for the Backup CR to go, then
+ * confirm in the bucket that `backups/<name>/` is empty, and remove our DeleteBackupRequest.
+ */
+export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName: string): Promise<CleanupOutcome> {
+  const outcome = emptyOutcome();
+  const label = describeRef(R.backups, backupName, ctx.veleroNamespace);
+  const wait = (type: ResourceType, name: string, until: (object: KubeObject | undefined) => boolean) =>
+    waitFor(ctx.api, { type, name, namespace: ctx.veleroNamespace }, until, { deadlineMs: ctx.deadlineMs, pollMs: ctx.pollMs, signal: ctx.signal, onProgress: ctx.onProgress });
+  try {
+    let backup = await ctx.api.get(R.backups, backupName, ctx.veleroNamespace, { signal: ctx.signal });
+    if (!backup) {
+      // Already gone as a CR; the files may still be there (the sync controller would bring it back).
+      if (ctx.bucket) outcome.bucketConfirmed = await ctx.bucket.backupFilesGone(backupName);
+      if (outcome.bucketConfirmed === false) {
+        outcome.left.push(`backups/${backupName}/ in the bucket`);
+        outcome.problems.push(`the Backup CR ${backupName} is gone but backups/${backupName}/ is still in the bucket; Velero's sync will recreate the CR, then run --cleanup again`);
+      }
+      return outcome;
+    }
+    if (!isOurs(backup, ctx.runId)) {
+      outcome.problems.push(`${label} does not carry the velero-verify labels${ctx.runId ? ` of run ${ctx.runId}` : ''}; it was not touched`);
+      return outcome;
+    }
+    const phase = (backup.status as { phase?: string } | undefined)?.phase;
+    if (!TERMINAL_BACKUP_PHASES.has(phase ?? '') && phase !== 'Deleting') {
+      // FACTS.md §9: Velero refuses to delete a backup that is still in progress.
+      ctx.onProgress?.(`cleanup: ${label} is ${phase ?? 'New'}; waiting for it to finish before deleting it`);
+      backup = await wait(R.backups, backupName, (object) => !object || TERMINAL_BACKUP_PHASES.has((object.status as { phase?: string } | undefined)?.phase ?? ''));
+      if (!backup) return outcome;
+    }
+    ctx.onProgress?.(`cleanup: requesting deletion of ${label} (DeleteBackupRequest)`);
+    const request = await ctx.api.create(R.deleteBackupRequests, deleteBackupRequestManifest({ veleroNamespace: ctx.veleroNamespace, runId: backup.metadata.labels?.['velero-verify/run-id'] ?? ctx.runId ?? 'sweep' }, backupName, backup.metadata.uid), { signal: ctx.signal });
+    const requestName = request.metadata.name;
+    const processed = await wait(R.deleteBackupRequests, requestName, (object) => !object || (object.status as { phase?: string } | undefined)?.phase === 'Processed');
+    const errors = ((processed?.status as { errors?: string[] } | undefined)?.errors ?? []).filter(Boolean);
+    if (errors.length > 0) {
+      outcome.left.push(label);
+      outcome.problems.push(`Velero could not delete ${label}: ${errors.join('; ')}`);
+    } else {
+      await wait(R.backups, backupName, (object) => !object || object.metadata.uid !== backup!.metadata.uid);
+      outcome.deleted.push(`${label} (DeleteBackupRequest ${requestName})`);
+      if (ctx.bucket) {
+        outcome.bucketConfirmed = await pollBucket(ctx, backupName);
+        if (!outcome.bucketConfirmed) {
+          outcome.left.push(`backups/${backupName}/ in the bucket`);
+          outcome.problems.push(`backups/${backupName}/ is still in the bucket after the DeleteBackupRequest was processed`);
+        }
+      }
+    }
+    if (processed) merge(outcome, await deleteIfOurs(ctx, R.deleteBackupRequests, requestName, ctx.veleroNamespace));
+  } catch (error) {
+    if (isAborted(error)) throw error;
+    outcome.left.push(label);
+    outcome.problems.push(`could not delete ${label}: ${describeError(error)}`);
+  }
+  return outcome;
+}
+
+async function pollBucket(ctx: CleanupContext, backupName: string): Promise<boolean> {
+  const deadline = Date.now() + ctx.deadlineMs;
+  for (;;) {
+    try {
+      if (await ctx.bucket!.backupFilesGone(backupName)) return true;
+    } catch (error) {
+      ctx.onProgress?.(`cleanup: bucket check failed (${describeError(error)}); trying again`);
+    }
+    if (Date.now() + (ctx.pollMs ?? 2_000) > deadline || ctx.signal?.aborted) return false;
+    await new Promise((resolve) => setTimeout(resolve, ctx.pollMs ?? 2_000));
+  }
+}
+
+export { merge as mergeOutcome };

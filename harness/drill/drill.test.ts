@@ -1,0 +1,360 @@
+/**
+ * The canary drill against the fake API server and its scripted Velero. Every case asserts the
+ * safety contract from the fake's mutation log (nothing unlabelled created, changed or deleted),
+ * that nothing of the run is left unless --keep, and that the canary secret value planted in the
+ * credentials Secret (and leaked into the velero log) appears in no result, diagnostics or progress.
+ */
+import { EventEmitter } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KubeApi } from '../kube/api.ts';
+import { KubeClient } from '../kube/client.ts';
+import { loadKubeTarget } from '../kube/config.ts';
+import { Redactor } from '../kube/redact.ts';
+import { runDrill, type DrillOptions } from './run-drill.ts';
+import { DRILL_STEPS, type DrillResult } from './types.ts';
+import { BUCKET, CANARY_SECRET, leftovers, startFakeCluster, testPlan, unlabelledMutations, type FakeCluster } from '../../fixtures/doubles/fake-kube-setup.ts';
+import type { ReactorScenario } from '../../fixtures/doubles/velero-reactor.ts';
+import type { FaultRule, DenyRule } from '../../fixtures/doubles/fake-kube.ts';
+
+let cluster: FakeCluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+const LEAKY_LOG = `time="2026-01-01T03:00:00Z" level=error msg="dumping config" aws_secret_access_key=${CANARY_SECRET}\nlevel=info msg="raw ${CANARY_SECRET}"\n`;
+
+interface DrillCase {
+  scenario?: ReactorScenario;
+  options?: Partial<DrillOptions>;
+  timeouts?: Partial<Record<'podReady' | 'backup' | 'restore' | 'deletion', string>>;
+  faults?: FaultRule[];
+  denies?: DenyRule[];
+  withS3?: boolean;
+  /** Called with every progress line (after it is recorded). */
+  onLine?: (line: string, cluster: FakeCluster) => void;
+  runId?: string;
+  before?: (cluster: FakeCluster) => void;
+}
+
+async function drill(c: DrillCase = {}) {
+  cluster = await startFakeCluster({ scenario: { veleroLog: LEAKY_LOG, ...c.scenario }, withS3: c.withS3 ?? true });
+  const current = cluster;
+  for (const fault of c.faults ?? []) current.kube.fault(fault);
+  for (const deny of c.denies ?? []) current.kube.deny(deny);
+  const target = loadKubeTarget({ kubeconfig: current.kubeconfigPath });
+  const api = new KubeApi(new KubeClient(target.kubeConfig, { retry: { baseDelayMs: 10, maxDelayMs: 40 } }));
+  const redactor = new Redactor();
+  redactor.add(CANARY_SECRET); // what collection does with every Secret value it reads
+  const lines: string[] = [];
+  const runId = c.runId ?? `t${Math.random().toString(36).slice(2, 8)}`;
+  c.before?.(current);
+  const signals = new EventEmitter();
+  const s3 = current.s3;
+  const result = await runDrill({
+    api,
+    plan: testPlan({}, c.timeouts),
+    runId,
+    keep: false,
+    redactor,
+    pollMs: 25,
+    signals,
+    bucket: s3 ? { backupFilesGone: async (name) => s3.listKeys(`backups/${name}/`, { bucket: BUCKET }).length === 0 } : undefined,
+    onProgress: (line) => {
+      lines.push(line);
+      c.onLine?.(line, current);
+    },
+    ...c.options,
+  });
+  return { result, lines, runId, signals };
+}
+
+/** The checks every drill case makes. */
+function expectSafe(result: DrillResult, lines: string[], runId: string, options: { kept?: boolean } = {}) {
+  expect(unlabelledMutations(cluster!.kube.mutations, runId)).toEqual([]);
+  expect(JSON.stringify(result)).not.toContain(CANARY_SECRET);
+  expect(lines.join('\n')).not.toContain(CANARY_SECRET);
+  if (!options.kept) expect(leftovers(cluster!.kube, runId)).toEqual([]);
+  // The unrelated application is untouched.
+  expect(cluster!.kube.get('Pod', 'web-0', 'shop')).toBeDefined();
+  expect(cluster!.kube.get('Namespace', 'shop')?.metadata.deletionTimestamp).toBeUndefined();
+}
+
+function stepStatus(result: DrillResult, name: string) {
+  return result.steps.find((step) => step.name === name)?.status;
+}
+
+describe('runDrill — the canary backup → restore → checksum → cleanup', () => {
+  it('passes on a healthy Velero: equal checksums, marker absent, one kopia PVB, backup deleted through a DeleteBackupRequest and gone from the bucket', async () => {
+    const { result, lines, runId, signals } = await drill();
+    expect(result.status).toBe('passed');
+    expect(result.restoredSha256).toBe(result.expectedSha256);
+    expect(result.writtenSha256).toBe(result.expectedSha256);
+    expect(result.markerPresent).toBe(false);
+    expect(result.podVolumeBackups).toEqual([expect.objectContaining({ volume: 'data', phase: 'Completed', uploaderType: 'kopia' })]);
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual([...DRILL_STEPS.map((s) => [s, 'passed']), ['cleanup', 'passed']]);
+    expect(result.cleanup).toMatchObject({ status: 'done', bucketConfirmed: true, left: [] });
+    expect(result.diagnostics).toBeUndefined();
+    const created = cluster!.kube.mutations.filter((m) => m.verb === 'create' && m.status === 201).map((m) => m.resource);
+    expect(created).toContain('deletebackuprequests.velero.io');
+    // The Backup CR itself is never deleted directly (FACTS.md §9).
+    expect(cluster!.kube.mutations.some((m) => m.verb === 'delete' && m.resource === 'backups.velero.io')).toBe(false);
+    expect(cluster!.s3!.listKeys(`backups/${result.backupName}/`, { bucket: BUCKET })).toEqual([]);
+    expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
+    expect(lines.some((line) => line.startsWith('waiting for Backup'))).toBe(true);
+    expectSafe(result, lines, runId);
+  });
+
+  it('fails at backup when the backup is PartiallyFailed, with diagnostics collected before cleanup (redacted)', async () => {
+    const { result, lines, runId } = await drill({ scenario: { backup: 'PartiallyFailed' } });
+    expect(result.status).toBe('failed');
+    expect(result.failedStep).toBe('backup');
+    expect(result.backupPhase).toBe('PartiallyFailed');
+    expect(result.backupErrors).toBe(2);
+    expect(stepStatus(result, 'restore')).toBe('skipped');
+    expect(result.diagnostics?.objects.map((o) => o.ref)).toContain(`Backup velero/${result.backupName}`);
+    expect(result.diagnostics?.objects[0].yaml).toContain('phase: PartiallyFailed');
+    expect(result.diagnostics?.logs.map((l) => l.source)).toEqual(['velero pod velero-7d9c5b6f4-x2k8q', 'node-agent pod node-agent-abcde']);
+    expect(result.diagnostics?.logs[0].tail).toContain('aws_secret_access_key=[REDACTED]');
+    expect(result.cleanup?.status).toBe('done');
+    expectSafe(result, lines, runId);
+  });
+
+  it('fails at backup when a PodVolumeBackup Failed, naming it and its message', async () => {
+    const { result, lines, runId } = await drill({ scenario: { pvb: 'Failed' } });
+    expect(result.failedStep).toBe('backup');
+    expect(result.backupPhase).toBe('PartiallyFailed');
+    expect(result.podVolumeBackups?.[0]).toMatchObject({ phase: 'Failed', message: expect.stringContaining('kopia') });
+    expect(result.diagnostics?.objects.some((o) => o.ref.startsWith('PodVolumeBackup'))).toBe(true);
+    expectSafe(result, lines, runId);
+  });
+
+  it('fails at backup when the backup is Completed with zero PodVolumeBackups because the PV is hostPath (FACTS.md §4)', async () => {
+    const { result, lines, runId } = await drill({ scenario: { hostPathPv: true } });
+    expect(result.backupPhase).toBe('Completed');
+    expect(result.failedStep).toBe('backup');
+    expect(result.podVolumeBackups).toEqual([]);
+    expect(result.reason).toMatch(/no PodVolumeBackup.*hostPath/);
+    expect(result.diagnostics?.objects.some((o) => o.ref.startsWith('PersistentVolume ') && o.yaml.includes('hostPath'))).toBe(true);
+    expectSafe(result, lines, runId);
+  });
+
+  it('refuses to start when the BSL is Unavailable and creates nothing', async () => {
+    const { result, lines, runId } = await drill({ scenario: { bslPhase: 'Unavailable' } });
+    expect(result.failedStep).toBe('preflight');
+    expect(result.reason).toMatch(/Unavailable.*NoSuchBucket/);
+    expect(result.steps.find((s) => s.name === 'preflight')?.phase).toBe('Unavailable');
+    expect(cluster!.kube.mutations).toEqual([]);
+    expect(result.cleanup?.status).toBe('nothing-to-do');
+    expectSafe(result, lines, runId);
+  });
+
+  it('refuses to start when the canary namespace already exists, and leaves it alone', async () => {
+    const runId = 'fixed-run';
+    const { result, lines } = await drill({
+      runId,
+      before: (c) => c.kube.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `velero-verify-${runId}` }, status: { phase: 'Active' } }),
+    });
+    expect(result.failedStep).toBe('preflight');
+    expect(result.reason).toContain(`namespace velero-verify-${runId} already exists`);
+    expect(cluster!.kube.mutations).toEqual([]);
+    expect(cluster!.kube.get('Namespace', `velero-verify-${runId}`)).toBeDefined();
+    expect(lines.join('\n')).not.toContain(CANARY_SECRET);
+  });
+
+  it('deadline: a backup slower than the timeout fails with diagnostics, and cleanup waits for it to finish before deleting it', async () => {
+    const { result, lines, runId } = await drill({ scenario: { backupDurationMs: 700 }, timeouts: { backup: '200ms', deletion: '3s' } });
+    expect(result.failedStep).toBe('backup');
+    expect(result.reason).toMatch(/did not reach the expected state within/);
+    expect(result.backupPhase).toBe('InProgress');
+    expect(result.diagnostics?.objects[0]).toMatchObject({ ref: `Backup velero/${result.backupName}` });
+    expect(result.diagnostics?.objects[0].yaml).toContain('phase: InProgress');
+    expect(result.diagnostics?.events).toBeInstanceOf(Array);
+    expect(result.diagnostics?.logs.length).toBe(2);
+    expect(lines.some((line) => line.includes('waiting for it to finish before deleting it'))).toBe(true);
+    expect(result.cleanup).toMatchObject({ status: 'done', bucketConfirmed: true });
+    expectSafe(result, lines, runId);
+  });
+
+  it('deadline: a backup that never finishes is reported as left behind (Velero refuses to delete a running backup), everything else is removed', async () => {
+    const { result, lines, runId } = await drill({ scenario: { backup: 'never' }, timeouts: { backup: '200ms', deletion: '300ms' } });
+    expect(result.failedStep).toBe('backup');
+    expect(result.cleanup?.status).toBe('incomplete');
+    expect(result.cleanup?.left).toEqual([`Backup velero/${result.backupName}`]);
+    expect(cluster!.kube.get('Namespace', result.sourceNamespace!)).toBeUndefined();
+    expect(unlabelledMutations(cluster!.kube.mutations, runId)).toEqual([]);
+    expect(JSON.stringify(result) + lines.join('\n')).not.toContain(CANARY_SECRET);
+  });
+
+  it('fails at verify on a checksum mismatch', async () => {
+    const { result, lines, runId } = await drill({ scenario: { restoreData: 'corrupt' } });
+    expect(result.failedStep).toBe('verify');
+    expect(result.restoredSha256).not.toBe(result.expectedSha256);
+    expect(result.reason).toContain('checksum mismatch');
+    expectSafe(result, lines, runId);
+  });
+
+  it('fails at verify when the restored volume holds the post-backup marker', async () => {
+    const { result, lines, runId } = await drill({ scenario: { restoreData: 'with-marker' } });
+    expect(result.failedStep).toBe('verify');
+    expect(result.restoredSha256).toBe(result.expectedSha256);
+    expect(result.markerPresent).toBe(true);
+    expectSafe(result, lines, runId);
+  });
+
+  it('fails at restore when the restore is PartiallyFailed', async () => {
+    const { result, lines, runId } = await drill({ scenario: { restore: 'PartiallyFailed' } });
+    expect(result.failedStep).toBe('restore');
+    expect(result.restorePhase).toBe('PartiallyFailed');
+    expectSafe(result, lines, runId);
+  });
+
+  it('refuses to restore into a namespace that appeared meanwhile, and never touches it', async () => {
+    let planted = '';
+    const { result, lines, runId } = await drill({
+      onLine: (line, c) => {
+        if (line.startsWith('drill mark-source: started')) {
+          planted = line; // plant an unlabelled namespace with the target's name
+          const ns = c.kube.all().find((o) => o.kind === 'Namespace' && o.metadata.name.startsWith('velero-verify-'))!.metadata.name;
+          c.kube.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `${ns}-restored` }, status: { phase: 'Active' } });
+        }
+      },
+    });
+    expect(planted).not.toBe('');
+    expect(result.failedStep).toBe('restore');
+    expect(result.reason).toContain('already exists');
+    expect(cluster!.kube.get('Namespace', result.targetNamespace!)).toBeDefined();
+    expect(cluster!.kube.mutations.some((m) => m.name === result.targetNamespace)).toBe(false);
+    expect(cluster!.kube.mutations.some((m) => m.resource === 'restores.velero.io')).toBe(false);
+    expect(unlabelledMutations(cluster!.kube.mutations, runId)).toEqual([]);
+    expect(leftovers(cluster!.kube, runId).filter((o) => o !== `Namespace ${result.targetNamespace}`)).toEqual([]);
+    expect(lines.join('\n')).not.toContain(CANARY_SECRET);
+  });
+
+  it('fails fast when the canary image cannot be pulled', async () => {
+    const started = Date.now();
+    const { result, lines, runId } = await drill({ scenario: { podStart: 'ErrImagePull' }, timeouts: { podReady: '5s' } });
+    expect(result.failedStep).toBe('write-data');
+    expect(result.reason).toMatch(/ErrImagePull.*drill.image/);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expectSafe(result, lines, runId);
+  });
+
+  it('403 on create: the drill fails at the step that needed the permission and cleans up what it made', async () => {
+    const { result, lines, runId } = await drill({ denies: [{ verb: 'create', resource: 'backups.velero.io' }] });
+    expect(result.failedStep).toBe('backup');
+    expect(result.reason).toMatch(/403 Forbidden.*cannot create resource "backups"/);
+    expectSafe(result, lines, runId);
+  });
+
+  it('403 on creating namespaces: nothing is created, nothing is left', async () => {
+    const { result, lines, runId } = await drill({ denies: [{ verb: 'create', resource: 'namespaces' }] });
+    expect(result.failedStep).toBe('create-canary');
+    expect(cluster!.kube.mutations.filter((m) => m.status < 300)).toEqual([]);
+    expectSafe(result, lines, runId);
+  });
+
+  it('500s, 503s and a reset connection are retried within the deadline and the drill still passes', async () => {
+    const { result, lines, runId } = await drill({
+      faults: [
+        { verb: 'create', resource: 'backups', status: 500, times: 2 },
+        { verb: 'get', resource: 'restores', status: 503, times: 2 },
+        { verb: 'get', resource: 'pods', status: 'reset', times: 1 },
+      ],
+    });
+    expect(result.status).toBe('passed');
+    expect(cluster!.kube.requests.filter((r) => r.status === 500).length).toBe(2);
+    expectSafe(result, lines, runId);
+  });
+
+  it('a DeleteBackupRequest that Velero answers with errors leaves the backup reported, not silently lost', async () => {
+    const { result, lines, runId } = await drill({ scenario: { deletion: 'error' } });
+    expect(result.status).toBe('passed');
+    expect(result.cleanup?.status).toBe('incomplete');
+    expect(result.cleanup?.problems.join(' ')).toContain('AccessDenied');
+    expect(unlabelledMutations(cluster!.kube.mutations, runId)).toEqual([]);
+    expect(lines.join('\n')).not.toContain(CANARY_SECRET);
+  });
+
+  it('files left in the bucket after the DeleteBackupRequest are reported', async () => {
+    const { result } = await drill({ scenario: { deletion: 'keep-files' }, timeouts: { deletion: '200ms' } });
+    expect(result.cleanup).toMatchObject({ status: 'incomplete', bucketConfirmed: false });
+    expect(result.cleanup?.left).toContain(`backups/${result.backupName}/ in the bucket`);
+  });
+
+  it('--keep leaves everything in place and says what was kept', async () => {
+    const { result, lines, runId } = await drill({ options: { keep: true } });
+    expect(result.status).toBe('passed');
+    expect(result.cleanup?.status).toBe('kept');
+    expect(result.cleanup?.left).toEqual([
+      `Restore velero/${result.restoreName}`,
+      `Namespace ${result.targetNamespace}`,
+      `Backup velero/${result.backupName}`,
+      `Namespace ${result.sourceNamespace}`,
+    ]);
+    expect(cluster!.kube.get('Backup', result.backupName!, 'velero')).toBeDefined();
+    expect(lines.some((line) => line.includes('--keep'))).toBe(true);
+    expectSafe(result, lines, runId, { kept: true });
+  });
+
+  it('without a bucket probe the cleanup says the bucket was not checked', async () => {
+    const { result } = await drill({ withS3: false });
+    expect(result.status).toBe('passed');
+    expect(result.cleanup?.bucketConfirmed).toBeUndefined();
+    expect(result.cleanup?.problems.join(' ')).toContain('the bucket was not checked');
+  });
+
+  it('removes its signal handlers from the real process when done', async () => {
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    const { result } = await drill({ scenario: { bslPhase: 'Unavailable' }, options: { signals: undefined } });
+    expect(result.failedStep).toBe('preflight');
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
+  });
+});
+
+describe('runDrill — interrupted in the middle of each step', () => {
+  for (const [index, step] of DRILL_STEPS.entries()) {
+    const how = index % 2 === 0 ? 'SIGINT' : 'AbortSignal';
+    it(`${how} during ${step}: cleanup runs, nothing is left, nothing unlabelled touched`, async () => {
+      const controller = new AbortController();
+      const signals = new EventEmitter();
+      let fired = false;
+      const { result, lines, runId } = await drill({
+        options: { signal: controller.signal, signals },
+        timeouts: { deletion: '3s' },
+        onLine: (line) => {
+          if (!fired && line.startsWith(`drill ${step}: started`)) {
+            fired = true;
+            // In the middle of the step: after it started its first request.
+            setTimeout(() => (how === 'SIGINT' ? signals.emit('SIGINT') : controller.abort('test abort')), 5);
+          }
+        },
+      });
+      expect(fired).toBe(true);
+      expect(result.status).toBe('failed');
+      expect(result.failedStep).toBe(step);
+      expect(result.interrupted).toBe(how === 'SIGINT' ? 'SIGINT' : 'test abort');
+      expect(result.diagnostics).toBeUndefined();
+      expect(['done', 'nothing-to-do']).toContain(result.cleanup?.status);
+      expect(signals.listenerCount('SIGINT')).toBe(0);
+      expectSafe(result, lines, runId);
+    });
+  }
+
+  it('a second SIGINT stops the cleanup too and reports what is left', async () => {
+    const signals = new EventEmitter();
+    const { result, runId } = await drill({
+      options: { signals },
+      scenario: { backupDurationMs: 400 },
+      onLine: (line) => {
+        if (line.startsWith('waiting for Backup') && line.includes('phase InProgress') && signals.listenerCount('SIGINT') > 0 && !line.includes('cleanup')) setTimeout(() => signals.emit('SIGINT'), 5);
+        if (line.includes('waiting for it to finish before deleting it')) setTimeout(() => signals.emit('SIGINT'), 5);
+      },
+    });
+    expect(result.interrupted).toBe('SIGINT');
+    expect(result.cleanup?.status).toBe('incomplete');
+    expect(result.cleanup?.left).toContain(`Backup velero/${result.backupName}`);
+    expect(result.cleanup?.problems.join(' ')).toContain('--cleanup');
+    expect(unlabelledMutations(cluster!.kube.mutations, runId)).toEqual([]);
+  });
+});

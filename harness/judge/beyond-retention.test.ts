@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { bucketScenario, mapObjects, scenarioState, type ScenarioOptions, type BucketScenario } from '../../fixtures/doubles/bucket-scenario.ts';
+import type { FakeS3 } from '../../fixtures/doubles/fake-s3.ts';
+import { judgeLiveAndCaptured } from '../../fixtures/doubles/roundtrip.ts';
+import { MANUAL_BACKUP, healthyAppObjects, healthyVeleroObjects } from '../../fixtures/snapshots/model.ts';
+import { defaultPlan } from '../plan.ts';
+import { judgeRetentionLive, ttlsInUse } from './beyond-retention.ts';
+
+let scenario: BucketScenario | undefined;
+afterEach(async () => {
+  await scenario?.stop();
+  scenario = undefined;
+});
+
+async function judged(options: ScenarioOptions = {}) {
+  scenario = await bucketScenario(options);
+  return judgeLiveAndCaptured(judgeRetentionLive, scenario.context());
+}
+
+const lifecycle = (rules: unknown[] | string) => (fake: FakeS3) => {
+  fake.withLifecycle(rules);
+};
+
+describe('beyond.retention (live)', () => {
+  it('passes without a lifecycle: the safe state', async () => {
+    const finding = await judged();
+    expect(finding.status).toBe('pass');
+    expect(finding.summary).toBe("No bucket lifecycle: retention is owned by Velero's TTL.");
+    expect(finding.evidence).toContain('Bucket lifecycle of homelab-backup-velero: none (NoSuchLifecycleConfiguration)');
+    expect(finding.evidence).toContain('HEAD kopia.repository of 2 repositories: no x-amz-expiration header');
+    expect(finding.critical).toBeUndefined();
+  });
+
+  it('the plan as executed — a bucket-wide 14-day rule — is critical, confirmed by x-amz-expiration', async () => {
+    const finding = await judged({ configure: lifecycle([{ ID: 'expire-14d', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 14 } }]) });
+    expect(finding.status).toBe('fail');
+    expect(finding.critical).toBe(true);
+    expect(finding.summary).toBe('Lifecycle rule "expire-14d" expires objects under kopia/: it will destroy the Kopia repository.');
+    expect(finding.evidence.some((line) => /^HEAD kopia\/paperless\/kopia\.repository: x-amz-expiration: expiry-date=".*", rule-id="expire-14d"/.test(line))).toBe(true);
+    expect(finding.remediation).toMatch(/Remove lifecycle rule "expire-14d"/);
+    expect(finding.warnings?.[0]).toMatch(/races Velero's own deletion/);
+  });
+
+  it('is critical for a kopia/ rule in every filter shape: Filter.Prefix, And, legacy Prefix', async () => {
+    for (const rule of [
+      { ID: 'k', Status: 'Enabled', Filter: { Prefix: 'kopia/' }, Expiration: { Days: 90 } },
+      { ID: 'k', Status: 'Enabled', Filter: { And: { Prefix: 'kopia/paperless/', ObjectSizeGreaterThan: 1024 } }, Expiration: { Days: 365 } },
+      { ID: 'k', Status: 'Enabled', Prefix: 'kopia/', Expiration: { Days: 30 } },
+    ]) {
+      const finding = await judged({ configure: lifecycle([rule]) });
+      expect(finding.critical, JSON.stringify(rule)).toBe(true);
+      await scenario?.stop();
+      scenario = undefined;
+    }
+  });
+
+  it('fails a backups/ rule shorter than the TTL, without calling it critical', async () => {
+    const finding = await judged({ configure: lifecycle([{ ID: 'short', Status: 'Enabled', Filter: { Prefix: 'backups/' }, Expiration: { Days: 7 } }]) });
+    expect(finding.status).toBe('fail');
+    expect(finding.critical).toBeUndefined();
+    expect(finding.summary).toBe('Lifecycle rule "short" expires backups before their TTL (14d (336h)).');
+  });
+
+  it('warns for a backups/ rule equal to the TTL and passes one of TTL + slack', async () => {
+    const equal = await judged({ configure: lifecycle([{ ID: 'eq', Status: 'Enabled', Filter: { Prefix: 'backups/' }, Expiration: { Days: 14 } }]) });
+    expect(equal.status).toBe('pass');
+    expect(equal.warnings?.[0]).toMatch(/"eq".*races Velero's own deletion/);
+    await scenario?.stop();
+    const backstop = await judged({ configure: lifecycle([{ ID: 'backstop', Status: 'Enabled', Filter: { Prefix: 'backups/' }, Expiration: { Days: 16 } }]) });
+    expect(backstop.status).toBe('pass');
+    expect(backstop.warnings).toBeUndefined();
+  });
+
+  it('ignores a disabled rule and a rule outside Velero\'s prefixes', async () => {
+    const finding = await judged({
+      configure: lifecycle([
+        { ID: 'off', Status: 'Disabled', Filter: {}, Expiration: { Days: 1 } },
+        { ID: 'tmp', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 1 } },
+      ]),
+    });
+    expect(finding.status).toBe('pass');
+    expect(finding.summary).toBe('Lifecycle rules do not reach kopia/ and do not cut backups short.');
+  });
+
+  it('uses the longest TTL in use: a manual backup with 720h fails a 16-day backups/ rule', async () => {
+    const finding = await judged({
+      cluster: (objects) => mapObjects(objects, (o) => o.kind === 'Backup' && o.metadata.name === MANUAL_BACKUP, (o) => ({ ...o, spec: { ...o.spec, ttl: '720h0m0s' } })),
+      configure: lifecycle([{ ID: 'backstop', Status: 'Enabled', Filter: { Prefix: 'backups/' }, Expiration: { Days: 16 } }]),
+    });
+    expect(finding.status).toBe('fail');
+    expect(finding.evidence).toContain(`Longest TTL in use: 30d (720h) from Backup ${MANUAL_BACKUP} spec.ttl 720h0m0s (of 4 TTLs)`);
+  });
+
+  it('judges rules under a BSL prefix', async () => {
+    const finding = await judged({ prefix: 'velero', configure: lifecycle([{ ID: 'vk', Status: 'Enabled', Filter: { Prefix: 'velero/kopia/' }, Expiration: { Days: 30 } }]) });
+    expect(finding.critical).toBe(true);
+    expect(finding.summary).toMatch(/expires objects under velero\/kopia\//);
+  });
+
+  it('skips when the lifecycle cannot be read, unless MinIO already reports kopia.repository expiring', async () => {
+    const unreadable = await judged({ configure: (fake) => fake.withFault({ operation: 'GetBucketLifecycleConfiguration', fault: 'AccessDenied' }) });
+    expect(unreadable.status).toBe('skip');
+    expect(unreadable.summary).toMatch(/lifecycle could not be read \(AccessDenied: .*\); grant the audit credentials s3:GetLifecycleConfiguration/);
+    await scenario?.stop();
+
+    const confirmed = await judged({
+      configure: (fake) =>
+        fake
+          .withFault({ operation: 'GetBucketLifecycleConfiguration', fault: 'AccessDenied' })
+          .withObject('kopia/velero/kopia.repository', '{}', { expiration: 'expiry-date="Tue, 16 Jun 2026 00:00:00 GMT", rule-id="hidden"' }),
+    });
+    expect(confirmed.status).toBe('fail');
+    expect(confirmed.critical).toBe(true);
+    expect(confirmed.summary).toBe("MinIO reports an expiration date for kopia.repository in kopia/velero/: a lifecycle rule will destroy the Kopia repository.");
+  });
+
+  it('notes versioning without noncurrent expiration and object lock', async () => {
+    const finding = await judged({ configure: (fake) => fake.withVersioning('Enabled').withObjectLock({ mode: 'GOVERNANCE', days: 30 }) });
+    expect(finding.status).toBe('pass');
+    expect(finding.evidence).toContain('Versioning: Enabled');
+    expect(finding.evidence).toContain('Object lock: Enabled, default retention GOVERNANCE 30 days');
+    expect(finding.warnings?.some((w) => /without a NoncurrentVersionExpiration rule/.test(w))).toBe(true);
+    expect(finding.warnings?.some((w) => /not supported by Velero/.test(w))).toBe(true);
+  });
+
+  it('skips without a bucket read', () => {
+    const plan = defaultPlan();
+    const state = scenarioState([...healthyVeleroObjects(), ...healthyAppObjects()], plan);
+    expect(judgeRetentionLive({ state, plan, target: 'snapshot', now: new Date() })).toMatchObject({ status: 'skip' });
+  });
+
+  it('collects TTLs as durations from schedules and backups', () => {
+    const plan = defaultPlan();
+    const state = scenarioState([...healthyVeleroObjects(), ...healthyAppObjects()], plan);
+    const ttls = ttlsInUse({ state, plan });
+    expect(ttls[0]).toEqual({ ms: 336 * 3_600_000, from: 'Schedule velero-daily template.ttl 336h' });
+    expect(ttls.every((ttl) => ttl.ms === 336 * 3_600_000)).toBe(true);
+    const empty = scenarioState([], plan);
+    expect(ttlsInUse({ state: empty, plan })).toEqual([{ ms: 720 * 3_600_000, from: "Velero's default TTL 720h (FACTS.md §3) (no Schedule or Backup holds a TTL)" }]);
+  });
+});

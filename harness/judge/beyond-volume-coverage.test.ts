@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { Capture } from '../../fixtures/snapshots/capture.ts';
+import { contextOf } from '../../fixtures/snapshots/load.ts';
+import { APP_NS, MANUAL_BACKUP, PAPERLESS_POD, pvName, SCHEDULED_BACKUPS } from '../../fixtures/snapshots/model.ts';
+import { judgeVolumeCoverage } from './beyond-volume-coverage.ts';
+
+const NEWEST_SCHEDULED = SCHEDULED_BACKUPS[1];
+const PAPERLESS = { podPrefix: 'paperless-ngx-' };
+
+function judge(edit: (capture: Capture) => void) {
+  const capture = Capture.healthy();
+  edit(capture);
+  return judgeVolumeCoverage(contextOf(capture));
+}
+
+function hostPathData(capture: Capture): void {
+  const pv = capture.find('PersistentVolume', pvName('paperless-data'));
+  delete pv.spec.local;
+  pv.spec.hostPath = { path: '/var/lib/rancher/k3s/storage/data', type: 'DirectoryOrCreate' };
+  capture.remove((object) => object.kind === 'PodVolumeBackup' && object.spec.volume === 'data' && object.spec.pod.namespace === APP_NS);
+}
+
+describe('beyond.volume-coverage', () => {
+  it('passes when every in-scope volume of the manual and the newest scheduled backup has one Completed PVB', () => {
+    const finding = judge(() => {});
+    expect(finding.status).toBe('pass');
+    expect(finding.summary).toBe('Every in-scope pod volume has a Completed PodVolumeBackup (12 checked across 2 backup(s))');
+  });
+
+  it('calls out a PVC on a hostPath PV as silently skipped, naming PVC, PV and the fix', () => {
+    const finding = judge(hostPathData);
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toContain(`volume data (PVC paperless-data, PV ${pvName('paperless-data')}) is silently skipped by Velero`);
+    expect(finding.summary).toContain(`(backups ${MANUAL_BACKUP}, ${NEWEST_SCHEDULED})`);
+    expect(finding.remediation).toMatch(/volumeType: local/);
+  });
+
+  it('fails on a Failed PVB with its message, and on a missing one', () => {
+    const failed = judge((c) => {
+      const pvb = c.pvbs(MANUAL_BACKUP, { volume: 'media' })[0];
+      pvb.status = { phase: 'Failed', message: 'data path backup failed:\nno space left' };
+    });
+    expect(failed.status).toBe('fail');
+    expect(failed.summary).toMatch(/Failed: data path backup failed: no space left \(backup verification-test\)/);
+    const missing = judge((c) => c.remove((object) => object === c.pvbs(NEWEST_SCHEDULED, { volume: 'media' })[0]));
+    expect(missing.summary).toMatch(new RegExp(`no PodVolumeBackup for paperless/${PAPERLESS_POD} volume media .*\\(backup ${NEWEST_SCHEDULED}\\)`));
+  });
+
+  it('fails on duplicates and on unfinished PVBs', () => {
+    const duplicate = judge((c) => {
+      const copy = structuredClone(c.pvbs(MANUAL_BACKUP, { volume: 'data' })[0]);
+      copy.metadata.name = `${MANUAL_BACKUP}-dupe1`;
+      c.add(copy);
+    });
+    expect(duplicate.summary).toMatch(/2 Completed PodVolumeBackups for .* expected exactly one/);
+    const running = judge((c) => (c.pvbs(MANUAL_BACKUP, { volume: 'data' })[0].status = { phase: 'InProgress' }));
+    expect(running.summary).toMatch(/has not completed \(verification-test-\w+=InProgress\)/);
+  });
+
+  it('finds PVBs whose backup-name label was hashed (names > 63 chars) by spec.tags.backup', () => {
+    const finding = judge((c) => {
+      for (const pvb of c.pvbs(MANUAL_BACKUP)) pvb.metadata.labels['velero.io/backup-name'] = 'hashed-label-value';
+    });
+    expect(finding.status).toBe('pass');
+  });
+
+  it('honours opt-out annotations and excluded namespaces', () => {
+    const optOut = judge((c) => {
+      c.find('Pod', PAPERLESS_POD).metadata.annotations = { 'backup.velero.io/backup-volumes-excludes': 'media' };
+      c.remove((object) => object.kind === 'PodVolumeBackup' && object.spec.volume === 'media');
+    });
+    expect(optOut.status).toBe('pass');
+    const excluded = judge((c) => {
+      c.backup(MANUAL_BACKUP).spec.excludedNamespaces = [APP_NS];
+      for (const pvb of c.pvbs(MANUAL_BACKUP, PAPERLESS)) c.remove((object) => object === pvb);
+    });
+    expect(excluded.status).toBe('pass');
+  });
+
+  it('with defaultVolumesToFsBackup false only opted-in volumes count; none marked while PVCs exist fails', () => {
+    const optIn = (annotated: boolean) => (c: Capture) => {
+      for (const backup of [MANUAL_BACKUP, NEWEST_SCHEDULED]) {
+        c.backup(backup).spec.defaultVolumesToFsBackup = false;
+        c.backup(backup).spec.includedNamespaces = [APP_NS];
+      }
+      if (annotated) c.find('Pod', PAPERLESS_POD).metadata.annotations = { 'backup.velero.io/backup-volumes': 'data,media' };
+      else c.remove((object) => object.kind === 'PodVolumeBackup');
+    };
+    expect(judge(optIn(true)).status).toBe('pass');
+    const unmarked = judge(optIn(false));
+    expect(unmarked.status).toBe('fail');
+    expect(unmarked.summary).toMatch(/0 PodVolumeBackups while 2 PVC volume\(s\) exist in its namespaces and none is marked/);
+  });
+
+  it('passes with a note when nothing in the backup\'s scope needs a file-system backup', () => {
+    const finding = judge((c) => {
+      for (const backup of [MANUAL_BACKUP, NEWEST_SCHEDULED]) c.backup(backup).spec.includedNamespaces = ['kube-system'];
+    });
+    expect(finding.status).toBe('pass');
+    expect(finding.summary).toMatch(/nothing to cover/);
+    expect(finding.warnings?.join('\n')).toMatch(/no pod volume in its scope needs a file-system backup/);
+  });
+
+  it('ignores pods created after the backup started and pods that are not running', () => {
+    const finding = judge((c) => {
+      const late = structuredClone(c.find('Pod', PAPERLESS_POD));
+      late.metadata.name = 'paperless-ngx-late-pod';
+      late.metadata.creationTimestamp = '2026-06-15T10:15:00Z';
+      const pending = structuredClone(c.find('Pod', PAPERLESS_POD));
+      pending.metadata.name = 'paperless-ngx-pending-pod';
+      pending.status.phase = 'Pending';
+      c.add(late, pending);
+    });
+    expect(finding.status).toBe('pass');
+  });
+
+  it('fails when there is no backup to judge', () => {
+    const finding = judge((c) => c.remove((object) => object.kind === 'Backup'));
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toMatch(/No backup to judge volume coverage/);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * beyond.volume-coverage — plan: "back up K8s resources and marked PVCs".
+ *
+ * A backup can end Completed while volume data is missing, so the phase is not enough
+ * (FACTS.md §4, DESIGN.md §7): for the manual backup and the newest Completed scheduled backup,
+ * every pod volume the backup selected for file-system backup must have exactly one Completed
+ * PodVolumeBackup (label velero.io/backup-name, spec.pod + spec.volume). Selection follows
+ * Velero (FACTS.md §4, see podVolumeDecisions): pods in the backup's namespaces that ran when it
+ * started. Volumes on hostPath PVs (local-path provisioner, kind) are selected but silently
+ * skipped by Velero — the backup still says Completed — and fail here with the fix.
+ */
+import type { BackupPlan } from '../plan.ts';
+import type { KubeObject, State } from '../state.ts';
+import { fail, pass, type Judge } from './types.ts';
+import {
+  ANNOTATIONS,
+  backupPhase,
+  backupsToCover,
+  details,
+  failIfVeleroAbsent,
+  oneLine,
+  podVolumeBackupsOf,
+  pvbPhase,
+  pvbTarget,
+  scopeOfBackup,
+  scopeVolumes,
+  volumeText,
+  type PodVolume,
+} from './velero-objects.ts';
+
+const ID = 'beyond.volume-coverage' as const;
+const EXPECTED =
+  'Plan: "back up K8s resources and marked PVCs" (Velero + Kopia FSB for PVCs) — each pod volume in a backup\'s scope has exactly one Completed PodVolumeBackup; no volume is silently skipped.';
+
+const HOSTPATH_FIX =
+  'Velero\'s file-system backup cannot read hostPath PVs (FACTS.md §4). Move the PVC to a StorageClass that provisions `local` or CSI PVs — with local-path-provisioner (k3s, kind) annotate the PVC with `volumeType: local` before it is provisioned so the PV is a `local` PV — then back up again and check kubectl get podvolumebackups -l velero.io/backup-name=<backup>.';
+
+interface BackupCoverage {
+  /** The Velero namespace, for commands in remediation. */
+  namespace: string;
+  evidence: string[];
+  /** Problem text → the backups it applies to (a skipped volume usually affects every backup). */
+  problems: Map<string, string[]>;
+  fixes: Set<string>;
+  notes: string[];
+}
+
+function addProblem(result: BackupCoverage, backupName: string, text: string): void {
+  result.problems.set(text, [...(result.problems.get(text) ?? []), backupName]);
+}
+
+function problemLines(result: BackupCoverage): string[] {
+  return [...result.problems].map(([text, backups]) => `${text} (backup${backups.length > 1 ? 's' : ''} ${backups.join(', ')})`);
+}
+
+function pvbKey(namespace: string, pod: string, volume: string): string {
+  return `${namespace}/${pod}/${volume}`;
+}
+
+function coverBackup(state: State, plan: BackupPlan, role: string, backup: KubeObject, result: BackupCoverage): void {
+  const name = backup.metadata.name;
+  const scope = scopeOfBackup(state, plan, backup);
+  const volumes = scopeVolumes(state, scope);
+  const toBackUp = volumes.filter((volume) => volume.decision.kind === 'back-up');
+  const skipped = volumes.filter((volume) => volume.decision.kind === 'silently-skipped');
+  const pvbs = podVolumeBackupsOf(state, plan, backup);
+  const byTarget = new Map<string, KubeObject[]>();
+  for (const pvb of pvbs) {
+    const key = pvbKey(pvb.spec?.pod?.namespace ?? '', pvb.spec?.pod?.name ?? '', pvb.spec?.volume ?? '');
+    byTarget.set(key, [...(byTarget.get(key) ?? []), pvb]);
+  }
+  result.evidence.push(
+    `Backup ${name} (${role}, status.phase=${backupPhase(backup) || '(empty)'}): namespaces ${scope.includedNamespaces.length ? scope.includedNamespaces.join(',') : '*'}${scope.excludedNamespaces.length ? ` minus ${scope.excludedNamespaces.join(',')}` : ''}, defaultVolumesToFsBackup=${scope.defaultVolumesToFsBackup}; ${toBackUp.length} volume(s) to back up, ${skipped.length} silently skipped, ${pvbs.length} PodVolumeBackup(s)`,
+  );
+
+  for (const volume of toBackUp) {
+    const matches = byTarget.get(pvbKey(volume.namespace, volume.podName, volume.volume)) ?? [];
+    byTarget.delete(pvbKey(volume.namespace, volume.podName, volume.volume));
+    checkVolume(name, volume, matches, result);
+  }
+  for (const volume of skipped) {
+    const reason = volume.decision.kind === 'silently-skipped' ? volume.decision.reason : '';
+    addProblem(result, name, `${volumeText(volume)} is silently skipped by Velero — ${reason}`);
+    result.evidence.push(`SKIPPED ${volumeText(volume)}: ${reason} (no PodVolumeBackup is created; the backup still ends Completed)`);
+    result.fixes.add(HOSTPATH_FIX);
+  }
+  for (const [, leftovers] of byTarget) {
+    for (const pvb of leftovers) result.notes.push(`Backup ${name}: PodVolumeBackup ${pvb.metadata.name} (${pvbTarget(pvb)}, ${pvbPhase(pvb) || 'no phase'}) belongs to a pod that no longer runs or was not judged.`);
+  }
+
+  if (toBackUp.length === 0 && skipped.length === 0) {
+    const unmarked = volumes.filter((volume) => volume.pvcName && volume.decision.kind === 'not-selected' && volume.decision.reason.startsWith('not opted in'));
+    if (unmarked.length > 0 && pvbs.length === 0) {
+      addProblem(result, name, `0 PodVolumeBackups while ${unmarked.length} PVC volume(s) exist in its namespaces and none is marked (${unmarked.slice(0, 3).map(volumeText).join('; ')})`);
+      result.fixes.add(`Back up volume data: set defaultVolumesToFsBackup: true (configuration.defaultVolumesToFsBackup and the schedule template), or annotate the pods with ${ANNOTATIONS.backupVolumes}=<volume names>.`);
+    } else {
+      result.notes.push(`Backup ${name}: no pod volume in its scope needs a file-system backup (nothing to cover).`);
+    }
+  }
+}
+
+function checkVolume(backupName: string, volume: PodVolume, matches: KubeObject[], result: BackupCoverage): void {
+  const target = volumeText(volume);
+  const completed = matches.filter((pvb) => pvbPhase(pvb) === 'Completed');
+  const failed = matches.filter((pvb) => pvbPhase(pvb) === 'Failed');
+  if (failed.length > 0) {
+    for (const pvb of failed) {
+      addProblem(result, backupName, `PodVolumeBackup ${pvb.metadata.name} for ${target} Failed${pvb.status?.message ? `: ${oneLine(pvb.status.message)}` : ''}`);
+      result.evidence.push(`FAILED ${target}: PodVolumeBackup ${pvb.metadata.name} status.phase=Failed, message=${oneLine(pvb.status?.message ?? '(none)')}`);
+    }
+    result.fixes.add(`Read the failure: kubectl -n ${result.namespace} get podvolumebackup <name> -o yaml and the node-agent log on the pod's node (kubectl -n ${result.namespace} logs -l name=node-agent --prefix | grep ${backupName}); fix it and back up again.`);
+    return;
+  }
+  if (completed.length === 1) {
+    const pvb = completed[0];
+    const bytes = pvb.status?.progress?.totalBytes;
+    result.evidence.push(`ok ${target}: PodVolumeBackup ${pvb.metadata.name} Completed${bytes !== undefined ? `, ${bytes} bytes` : ''}${pvb.status?.snapshotID ? `, snapshot ${pvb.status.snapshotID}` : ''}`);
+    return;
+  }
+  if (completed.length > 1) {
+    addProblem(result, backupName, `${completed.length} Completed PodVolumeBackups for ${target} (${completed.map((pvb) => pvb.metadata.name).join(', ')}), expected exactly one`);
+    result.fixes.add('Duplicate PodVolumeBackups point at a re-synced or re-run backup: inspect them with kubectl get podvolumebackups -l velero.io/backup-name=<backup> and back up again.');
+    return;
+  }
+  if (matches.length > 0) {
+    const phases = matches.map((pvb) => `${pvb.metadata.name}=${pvbPhase(pvb) || '(empty)'}`).join(', ');
+    addProblem(result, backupName, `the PodVolumeBackup for ${target} has not completed (${phases})`);
+    result.evidence.push(`NOT COMPLETED ${target}: ${phases}`);
+    result.fixes.add(`Wait for the backup to finish; a PodVolumeBackup that stays InProgress/Canceled points at node-agent (kubectl -n ${result.namespace} logs -l name=node-agent).`);
+    return;
+  }
+  addProblem(result, backupName, `no PodVolumeBackup for ${target}`);
+  result.evidence.push(`MISSING ${target}: no PodVolumeBackup labelled velero.io/backup-name=${backupName}`);
+  result.fixes.add('A volume without a PodVolumeBackup has no data in the backup: check that node-agent runs on the pod\'s node, that defaultVolumesToFsBackup is on (or the pod is annotated), and read velero backup logs <backup> | grep -i "pod volume".');
+}
+
+export const judgeVolumeCoverage: Judge = ({ state, plan, backupName }) => {
+  const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
+  if (absent) return absent;
+  const backups = backupsToCover(state, plan, backupName);
+  if (backups.length === 0) {
+    return fail(
+      ID,
+      'No backup to judge volume coverage with: no manual backup and no Completed scheduled backup',
+      [`Backups in ${plan.namespace}: ${state.objects.backups.map((backup) => `${backup.metadata.name} (${backupPhase(backup) || 'no phase'})`).join(', ') || '(none)'}`],
+      'Run velero backup create verification-test --wait (and let the schedule run), then audit again.',
+      { expected: EXPECTED },
+    );
+  }
+  const result: BackupCoverage = { namespace: plan.namespace, evidence: [], problems: new Map(), fixes: new Set(), notes: [] };
+  for (const { role, backup } of backups) coverBackup(state, plan, role, backup, result);
+
+  if (result.problems.size === 0) {
+    const covered = result.evidence.filter((line) => line.startsWith('ok ')).length;
+    return pass(ID, covered ? `Every in-scope pod volume has a Completed PodVolumeBackup (${covered} checked across ${backups.length} backup(s))` : 'No pod volume needs a file-system backup (nothing to cover)', result.evidence, details(EXPECTED, result.notes));
+  }
+  return fail(ID, `Volume data is missing from backups: ${problemLines(result).join('; ')}`, result.evidence, [...result.fixes].join(' '), details(EXPECTED, result.notes));
+};

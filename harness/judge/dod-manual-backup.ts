@@ -1,0 +1,100 @@
+/**
+ * dod.manual-backup — plan: "Manual backup completes successfully"
+ * (`velero backup create verification-test --wait`, expected "Phase: Completed").
+ *
+ * FACTS.md §3 (Backup): only `Completed` is success. `PartiallyFailed` is a failure even when
+ * every item was backed up (a failed PodVolumeBackup makes it so: the volume data is missing);
+ * `Failed` and `FailedValidation` are failures even with errors=0 (the reason is in
+ * failureReason / validationErrors). Warnings on a Completed backup do not fail it. Counts are
+ * omitted when 0 (omitempty): missing means 0. Any other phase is not finished.
+ */
+import type { KubeObject } from '../state.ts';
+import { fail, pass, type Finding, type Judge } from './types.ts';
+import { backupCounts, backupPhase, backupStatusLine, backupTimesLine, details, failIfVeleroAbsent, LABELS, selectManualBackup } from './velero-objects.ts';
+
+const ID = 'dod.manual-backup' as const;
+const EXPECTED = 'Plan: "Manual backup completes successfully" — `velero backup create verification-test --wait` ends with Phase: Completed.';
+
+function describeCommand(name: string, namespace: string): string {
+  return `velero -n ${namespace} backup describe ${name} --details`;
+}
+
+function judgeBackupOutcome(backup: KubeObject, evidence: string[], namespace: string, now: Date): Finding {
+  const name = backup.metadata.name;
+  const phase = backupPhase(backup);
+  const counts = backupCounts(backup);
+  const status = backup.status ?? {};
+  const reasons: string[] = [];
+  if (status.failureReason) reasons.push(`failureReason: ${status.failureReason}`);
+  for (const error of (status.validationErrors ?? []) as string[]) reasons.push(`validationError: ${error}`);
+  const all = [...evidence, ...reasons.map((reason) => `Backup ${name}: ${reason}`)];
+  const logs = `velero -n ${namespace} backup logs ${name} | grep -iE 'level=(error|warning)'`;
+
+  switch (phase) {
+    case 'Completed': {
+      const warnings = counts.warnings > 0 ? [`Backup ${name} completed with ${counts.warnings} warning(s); read them with ${describeCommand(name, namespace)}.`] : [];
+      return pass(ID, `Backup ${name} is Completed (errors=0, warnings=${counts.warnings})`, all, details(EXPECTED, warnings));
+    }
+    case 'PartiallyFailed':
+      return fail(
+        ID,
+        `Backup ${name} is PartiallyFailed with ${counts.errors} error(s)${counts.totalItems !== undefined ? ` (${counts.itemsBackedUp ?? 0}/${counts.totalItems} items backed up)` : ''}`,
+        all,
+        `PartiallyFailed is not a successful backup: some items or volume data are missing. Read the errors with ${describeCommand(name, namespace)} and ${logs}; failed PodVolumeBackups show in kubectl -n ${namespace} get podvolumebackups -l velero.io/backup-name=${name}. Fix the cause and run velero backup create <new-name> --wait again.`,
+        { expected: EXPECTED },
+      );
+    case 'Failed':
+      return fail(
+        ID,
+        `Backup ${name} Failed${status.failureReason ? `: ${status.failureReason}` : ''}`,
+        all,
+        `The backup did not produce a usable result. Read ${logs} and kubectl -n ${namespace} logs deploy/velero; fix the cause (often the storage location or credentials) and run velero backup create <new-name> --wait again.`,
+        { expected: EXPECTED },
+      );
+    case 'FailedValidation':
+      return fail(
+        ID,
+        `Backup ${name} failed validation${status.validationErrors?.length ? `: ${(status.validationErrors as string[]).join('; ')}` : ''}`,
+        all,
+        'Velero refused to start the backup. Fix what status.validationErrors names — most often the storage location is not Available or ReadOnly (velero backup-location get) or a flag is invalid — then create the backup again.',
+        { expected: EXPECTED },
+      );
+    case 'Deleting':
+      return fail(ID, `Backup ${name} is being deleted`, all, 'Create a new manual backup (velero backup create verification-test-2 --wait) and judge it with --backup.', { expected: EXPECTED });
+    default:
+      return fail(
+        ID,
+        `Backup ${name} has not finished (status.phase=${phase || '(empty: not yet picked up by the server)'})`,
+        all,
+        `Wait for the backup to finish (velero -n ${namespace} backup get ${name}) and audit again; if it stays in ${phase || 'an empty phase'}, check that the velero Deployment runs and read kubectl -n ${namespace} logs deploy/velero. Started ${backup.status?.startTimestamp ?? 'never'}, reference time ${now.toISOString()}.`,
+        { expected: EXPECTED },
+      );
+  }
+}
+
+export const judgeManualBackup: Judge = ({ state, plan, now, backupName }) => {
+  const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
+  if (absent) return absent;
+  const selection = selectManualBackup(state, plan, backupName);
+  if (selection.kind === 'missing') {
+    return fail(
+      ID,
+      `Backup ${selection.name} (named with --backup) does not exist in namespace ${plan.namespace}`,
+      [`Backups in ${plan.namespace}: ${state.objects.backups.map((backup) => backup.metadata.name).join(', ') || '(none)'}`],
+      `Check the name (velero -n ${plan.namespace} backup get) or create it: velero backup create ${selection.name} --wait.`,
+      { expected: EXPECTED },
+    );
+  }
+  if (selection.kind === 'none') {
+    return fail(
+      ID,
+      'No manual backup found',
+      [`${selection.scheduledCount} backup(s) in ${plan.namespace}, all created by a Schedule (label ${LABELS.scheduleName})`],
+      'Run the plan\'s verification: velero backup create verification-test --wait, then audit again (or pass --backup NAME).',
+      { expected: EXPECTED },
+    );
+  }
+  const backup = selection.backup;
+  const evidence = [`Judged backup ${backup.metadata.name}: ${selection.how}`, backupStatusLine(backup), backupTimesLine(backup, now)];
+  return judgeBackupOutcome(backup, evidence, plan.namespace, now);
+};

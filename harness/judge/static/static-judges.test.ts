@@ -1,0 +1,267 @@
+/**
+ * Edge cases of the static judges, each on the good homelab rendering with one change
+ * (the one-rule-per-variant matrix lives in fixtures/manifests/manifests-fixtures.test.ts).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { GOOD_FIXTURE } from '../../../fixtures/manifests/variants.ts';
+import type { ItemId } from '../../catalog.ts';
+import { collectManifests, readManifestFile } from '../../collect/manifests.ts';
+import { parsePlan, type BackupPlanInput } from '../../plan.ts';
+import { judgeItem } from '../index.ts';
+import type { Finding } from '../types.ts';
+import { cronProblem } from './schedule.ts';
+import { normalizeUrl } from './s3-target.ts';
+
+const GOOD_PLAN: BackupPlanInput = { retention: { bucketLifecycle: [] } };
+
+function goodDocs(): any[] {
+  return ['velero.yaml', 'velero-config.yaml'].flatMap((file) => readManifestFile(join(GOOD_FIXTURE.path, file)));
+}
+
+function find(docs: any[], kind: string, name: string): any {
+  return docs.find((doc) => doc.kind === kind && doc.metadata.name === name);
+}
+
+function judge(id: ItemId, mutate: (docs: any[]) => void, options: { plan?: BackupPlanInput; repo?: boolean } = {}): Finding {
+  const docs = goodDocs();
+  mutate(docs);
+  const dir = mkdtempSync(join(tmpdir(), 'vv-static-'));
+  writeFileSync(join(dir, 'all.yaml'), docs.map((doc) => `---\n${stringify(doc)}`).join(''));
+  const plan = parsePlan({ ...GOOD_PLAN, ...(options.plan ?? {}) });
+  const state = collectManifests({ paths: [dir], repoDir: options.repo ? GOOD_FIXTURE.repoDir : undefined, plan });
+  return judgeItem(id, { state, plan, target: 'manifests', now: new Date('2026-11-25T12:00:00Z') });
+}
+
+const noChange = () => {};
+
+describe('must.fsb-kopia (manifests)', () => {
+  it('fails when the pod-volume hostPath is not mounted (nodeAgent.disableHostPath)', () => {
+    const finding = judge('must.fsb-kopia', (docs) => {
+      const spec = find(docs, 'DaemonSet', 'node-agent').spec.template.spec;
+      spec.containers[0].volumeMounts = spec.containers[0].volumeMounts.filter((m: any) => m.mountPath !== '/host_pods');
+    });
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toMatch(/mounts nothing at \/host_pods/);
+  });
+
+  it('passes a non-standard kubelet root with a warning', () => {
+    const finding = judge('must.fsb-kopia', (docs) => {
+      find(docs, 'DaemonSet', 'node-agent').spec.template.spec.volumes.find((v: any) => v.name === 'host-pods').hostPath.path = '/var/lib/k0s/kubelet/pods';
+    });
+    expect(finding.status).toBe('pass');
+    expect(finding.warnings?.join(' ')).toMatch(/\/var\/lib\/k0s\/kubelet\/pods/);
+  });
+
+  it('fails a restic uploader and accepts an absent flag (kopia is the default)', () => {
+    const args = (docs: any[]) => find(docs, 'Deployment', 'velero').spec.template.spec.containers[0].args as string[];
+    const restic = judge('must.fsb-kopia', (docs) => args(docs).splice(1, 1, '--uploader-type=restic'));
+    expect(restic.status).toBe('fail');
+    expect(restic.summary).toMatch(/--uploader-type=restic/);
+    const absent = judge('must.fsb-kopia', (docs) => args(docs).splice(1, 1));
+    expect(absent.status).toBe('pass');
+    expect(absent.evidence.join(' ')).toMatch(/absent → kopia/);
+  });
+
+  it('warns when no file-system backup default is set', () => {
+    const finding = judge('must.fsb-kopia', (docs) => {
+      const container = find(docs, 'Deployment', 'velero').spec.template.spec.containers[0];
+      container.args = container.args.filter((a: string) => a !== '--default-volumes-to-fs-backup');
+      delete find(docs, 'Schedule', 'velero-daily').spec.template.defaultVolumesToFsBackup;
+    });
+    expect(finding.status).toBe('pass');
+    expect(finding.warnings?.join(' ')).toMatch(/backup\.velero\.io\/backup-volumes/);
+  });
+
+  it('is skipped when the plan does not deploy the node agent', () => {
+    expect(judge('must.fsb-kopia', noChange, { plan: { deployNodeAgent: false } }).status).toBe('skip');
+  });
+});
+
+describe('must.s3-target (manifests)', () => {
+  it('fails a boolean s3ForcePathStyle (the CRD wants strings) and says why', () => {
+    const finding = judge('must.s3-target', (docs) => {
+      find(docs, 'BackupStorageLocation', 'default').spec.config.s3ForcePathStyle = true;
+    });
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toMatch(/YAML boolean/);
+    expect(finding.summary).toMatch(/CRD rejects/);
+  });
+
+  it('fails a location that is not the default or is ReadOnly', () => {
+    expect(judge('must.s3-target', (docs) => delete find(docs, 'BackupStorageLocation', 'default').spec.default).summary).toMatch(/not the default location/);
+    expect(judge('must.s3-target', (docs) => (find(docs, 'BackupStorageLocation', 'default').spec.accessMode = 'ReadOnly')).summary).toMatch(/ReadOnly/);
+  });
+
+  it('compares URLs by meaning and honours switched-off expectations', () => {
+    expect(normalizeUrl('HTTP://10.10.10.209:9000/')).toBe(normalizeUrl('http://10.10.10.209:9000'));
+    const other = (docs: any[]) => {
+      const bsl = find(docs, 'BackupStorageLocation', 'default');
+      bsl.spec.objectStorage.bucket = 'someone-else';
+      bsl.spec.config.s3Url = 'http://192.168.1.5:9000/';
+      bsl.spec.config.region = 'us-east-1';
+    };
+    expect(judge('must.s3-target', other).status).toBe('fail');
+    expect(judge('must.s3-target', other, { plan: { expect: { bucket: false, s3Url: false, region: false } } }).status).toBe('pass');
+    expect(judge('must.s3-target', other, { plan: { expect: false } }).status).toBe('pass');
+  });
+
+  it('fails when no BackupStorageLocation is rendered', () => {
+    const finding = judge('must.s3-target', (docs) => docs.splice(docs.indexOf(find(docs, 'BackupStorageLocation', 'default')), 1));
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toMatch(/no BackupStorageLocation named default/);
+  });
+});
+
+describe('must.schedule (manifests)', () => {
+  it('fails a paused schedule and a wrong cron; notes the UTC time zone', () => {
+    const paused = judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.paused = true));
+    expect(paused.status).toBe('fail');
+    expect(paused.summary).toMatch(/is paused/);
+    const wrong = judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.schedule = '0 4 * * *'));
+    expect(wrong.summary).toMatch(/"0 4 \* \* \*", the plan says "0 3 \* \* \*"/);
+    expect(judge('must.schedule', noChange).warnings?.join(' ')).toMatch(/UTC/);
+  });
+
+  it('compares TTLs as durations: 336h0m0s equals 336h', () => {
+    expect(judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.template.ttl = '336h0m0s')).status).toBe('pass');
+    expect(judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.template.ttl = '335h59m')).status).toBe('fail');
+  });
+
+  it('uses the server default TTL (720h) when the template has none', () => {
+    const finding = judge('must.schedule', (docs) => delete find(docs, 'Schedule', 'velero-daily').spec.template.ttl);
+    expect(finding.status).toBe('fail');
+    expect(finding.evidence.join(' ')).toMatch(/720h/);
+  });
+
+  it('fails a schedule that writes to another location, and a missing schedule', () => {
+    expect(judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.template.storageLocation = 'offsite')).summary).toMatch(/location "offsite"/);
+    const missing = judge('must.schedule', (docs) => docs.splice(docs.indexOf(find(docs, 'Schedule', 'velero-daily')), 1));
+    expect(missing.summary).toMatch(/No Schedule is rendered/);
+  });
+
+  it('cronProblem follows Velero\'s parser', () => {
+    expect(cronProblem('0 3 * * *')).toBeUndefined();
+    expect(cronProblem('CRON_TZ=Europe/Berlin 0 3 * * *')).toBeUndefined();
+    expect(cronProblem('@daily')).toBeUndefined();
+    expect(cronProblem('@every 6h')).toBeUndefined();
+    expect(cronProblem('0 3 * *')).toMatch(/4 fields/);
+    expect(cronProblem('0 25 * * *')).toMatch(/not a valid cron/);
+    expect(cronProblem('@sometimes')).toMatch(/descriptor/);
+  });
+});
+
+describe('guard.k8s-secrets (manifests)', () => {
+  it('passes a BSL that names the plan\'s Secret in spec.credential', () => {
+    const finding = judge('guard.k8s-secrets', (docs) => {
+      find(docs, 'BackupStorageLocation', 'default').spec.credential = { name: 'velero-s3-credentials', key: 'cloud' };
+    });
+    expect(finding.status).toBe('pass');
+    expect(finding.evidence.join(' ')).toMatch(/spec.credential velero-s3-credentials\/cloud/);
+  });
+
+  it('fails credentials from another Secret, and a node agent without credentials', () => {
+    const other = judge('guard.k8s-secrets', (docs) => {
+      for (const kind of ['Deployment', 'DaemonSet']) {
+        const doc = docs.find((d) => d.kind === kind);
+        doc.spec.template.spec.volumes.find((v: any) => v.name === 'cloud-credentials').secret.secretName = 'minio-root';
+      }
+    });
+    expect(other.summary).toMatch(/Secret minio-root key cloud, the plan says Secret velero-s3-credentials/);
+    const agent = judge('guard.k8s-secrets', (docs) => {
+      const container = find(docs, 'DaemonSet', 'node-agent').spec.template.spec.containers[0];
+      container.env = container.env.filter((e: any) => e.name !== 'AWS_SHARED_CREDENTIALS_FILE');
+    });
+    expect(agent.summary).toMatch(/node-agent DaemonSet mounts no credentials Secret/);
+  });
+
+  it('fails literal AWS keys in env as critical without printing them', () => {
+    const finding = judge('guard.k8s-secrets', (docs) => {
+      find(docs, 'Deployment', 'velero').spec.template.spec.containers[0].env.push({ name: 'AWS_SECRET_ACCESS_KEY', value: 'FIXTURE-LITERAL-SECRET' });
+    });
+    expect(finding.status).toBe('fail');
+    expect(finding.critical).toBe(true);
+    expect(JSON.stringify(finding)).not.toContain('FIXTURE-LITERAL-SECRET');
+  });
+
+  it('fails a SOPS Secret without the cloud key', () => {
+    const finding = judge('guard.k8s-secrets', (docs) => {
+      const secret = find(docs, 'Secret', 'velero-s3-credentials');
+      secret.stringData = { credentials: secret.stringData.cloud };
+    });
+    expect(finding.summary).toMatch(/has no key cloud/);
+  });
+
+  it('warns without --repo, checks the repository with it', () => {
+    expect(judge('guard.k8s-secrets', noChange).warnings?.join(' ')).toMatch(/Without --repo/);
+    const withRepo = judge('guard.k8s-secrets', noChange, { repo: true });
+    expect(withRepo.status).toBe('pass');
+    expect(withRepo.evidence.join('\n')).toMatch(/minio_velero_access_key_id present/);
+    const missingKey = judge('guard.k8s-secrets', noChange, { repo: true, plan: { credentials: { sourceKeys: { accessKeyId: 'minio_backup_key' } } } });
+    expect(missingKey.summary).toMatch(/lacks minio_backup_key/);
+  });
+});
+
+describe('guard.lan-only (manifests)', () => {
+  it('fails a public publicUrl and an aws location without s3Url', () => {
+    expect(judge('guard.lan-only', (docs) => (find(docs, 'BackupStorageLocation', 'default').spec.config.publicUrl = 'https://backups.example.com')).summary).toMatch(/publicUrl/);
+    expect(judge('guard.lan-only', (docs) => delete find(docs, 'BackupStorageLocation', 'default').spec.config.s3Url).summary).toMatch(/AWS S3/);
+  });
+
+  it('passes a private publicUrl and fails an Ingress to MinIO', () => {
+    expect(judge('guard.lan-only', (docs) => (find(docs, 'BackupStorageLocation', 'default').spec.config.publicUrl = 'http://minio.home.arpa:9000')).status).toBe('pass');
+    const ingress = judge('guard.lan-only', (docs) =>
+      docs.push({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'minio-console', namespace: 'minio' },
+        spec: { rules: [{ host: 'minio.lan', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'minio', port: { number: 9001 } } } }] } }] },
+      }),
+    );
+    expect(ingress.status).toBe('fail');
+    expect(ingress.critical).toBe(true);
+  });
+});
+
+describe('beyond.retention (manifests)', () => {
+  it('accepts a backups/ backstop of at least TTL + slack and warns about one shorter than TTL + slack', () => {
+    expect(judge('beyond.retention', noChange, { plan: { retention: { bucketLifecycle: [{ prefix: 'backups/', expirationDays: 16 }] } } }).status).toBe('pass');
+    const racing = judge('beyond.retention', noChange, { plan: { retention: { bucketLifecycle: [{ prefix: 'backups/', expirationDays: 15 }] } } });
+    expect(racing.status).toBe('pass');
+    expect(racing.warnings?.join(' ')).toMatch(/races|shorter than TTL/);
+  });
+
+  it('fails a backups/ rule shorter than the TTL and a rule on kopia/ (critical)', () => {
+    expect(judge('beyond.retention', noChange, { plan: { retention: { bucketLifecycle: [{ prefix: 'backups/', expirationDays: 7 }] } } }).status).toBe('fail');
+    const kopia = judge('beyond.retention', noChange, { plan: { retention: { bucketLifecycle: [{ prefix: 'kopia/', expirationDays: 90 }] } } });
+    expect(kopia.status).toBe('fail');
+    expect(kopia.critical).toBe(true);
+  });
+
+  it('reads the BSL prefix: a rule on another prefix does not reach velero/kopia/', () => {
+    const finding = judge('beyond.retention', (docs) => (find(docs, 'BackupStorageLocation', 'default').spec.objectStorage.prefix = 'velero'), {
+      plan: { expect: { prefix: false }, retention: { bucketLifecycle: [{ prefix: 'other-app/', expirationDays: 3 }] } },
+    });
+    expect(finding.status).toBe('pass');
+    expect(finding.evidence.join(' ')).toMatch(/velero\/kopia\//);
+  });
+});
+
+describe('values gate', () => {
+  it('fails every static item with the schema problems when Helm would refuse the values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vv-gate-'));
+    const file = join(dir, 'values.yaml');
+    writeFileSync(file, 'deployNodeAgent: true\nconfiguration:\n  backupStorageLocation:\n    provider: aws\n    bucket: b\n');
+    const plan = parsePlan(GOOD_PLAN);
+    const state = collectManifests({ paths: [], valuesFile: file, plan });
+    for (const id of ['must.fsb-kopia', 'must.s3-target', 'guard.lan-only', 'beyond.image-pinning'] as const) {
+      const finding = judgeItem(id, { state, plan, target: 'manifests', now: new Date() });
+      expect(finding.status).toBe('fail');
+      expect(finding.summary).toMatch(/Helm would refuse the values/);
+      expect(finding.evidence.join(' ')).toMatch(/line 4: \/configuration\/backupStorageLocation must be array/);
+    }
+  });
+});

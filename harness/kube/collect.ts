@@ -1,0 +1,212 @@
+/**
+ * Live collection: read what the judges need from a cluster with get/list only and reduce it to a
+ * State. A read the credentials may not make (RBAC 403) becomes a State.readGaps entry naming
+ * verb and resource — the items that need it are then not verified, the run does not crash.
+ * Secret values are read into memory for the summary (and the bucket check), never kept.
+ */
+import { parse as parseIni } from 'ini';
+import type { BackupPlan } from '../plan.ts';
+import type { KubeObject, ReadGap, State } from '../state.ts';
+import { buildState } from '../collect/objects.ts';
+import { AuditInputError, describeError } from '../errors.ts';
+import type { KubeApi } from './api.ts';
+import type { KubeTarget } from './config.ts';
+import { isAborted, KubeApiError, KubeTransportError } from './errors.ts';
+import type { Redactor } from './redact.ts';
+import { qualifiedResource, R, VELERO_GROUP, VELERO_VERSION, type ResourceType } from './resources.ts';
+
+/** S3 credentials read from the credentials Secret; memory only, never in State or output. */
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  source: string;
+}
+
+export interface LiveCollectOptions {
+  plan: BackupPlan;
+  target: Pick<KubeTarget, 'context' | 'server'>;
+  redactor: Redactor;
+  signal?: AbortSignal;
+  /** Namespaces whose pods, PVCs and events are read in full (the drill's canary namespaces). */
+  extraNamespaces?: string[];
+}
+
+export interface LiveCollection {
+  state: State;
+  credentials?: S3Credentials;
+}
+
+interface ListSpec {
+  type: ResourceType;
+  namespace?: string;
+  fieldSelector?: string;
+  labelSelector?: string;
+  /** A 404 (the API is not served, e.g. no Gateway API) is not a gap: there is simply nothing of that kind. */
+  optional?: boolean;
+}
+
+const VELERO_LISTS: ResourceType[] = [
+  R.backups,
+  R.schedules,
+  R.backupStorageLocations,
+  R.volumeSnapshotLocations,
+  R.podVolumeBackups,
+  R.podVolumeRestores,
+  R.restores,
+  R.backupRepositories,
+  R.deleteBackupRequests,
+];
+
+/** The image tag of the velero Deployment's server container (`v1.18.1`), if it has one. */
+export function veleroVersionOf(deployment: KubeObject | undefined): string | undefined {
+  const containers = ((deployment?.spec as { template?: { spec?: { containers?: Array<{ name?: string; image?: string }> } } } | undefined)?.template?.spec?.containers) ?? [];
+  const container = containers.find((candidate) => candidate.name === 'velero') ?? containers[0];
+  const image = container?.image?.split('@')[0];
+  if (!image) return undefined;
+  const lastSlash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  return colon > lastSlash ? image.slice(colon + 1) : undefined;
+}
+
+function readGap(spec: ListSpec, error: unknown): ReadGap {
+  const reason =
+    error instanceof KubeApiError && error.status === 403
+      ? `forbidden (RBAC): ${error.body?.message ?? error.message}`
+      : error instanceof KubeApiError
+        ? `HTTP ${error.status}${error.reason ? ` ${error.reason}` : ''}: ${error.body?.message ?? error.message}`
+        : describeError(error);
+  return { verb: 'list', resource: qualifiedResource(spec.type), ...(spec.namespace ? { namespace: spec.namespace } : {}), reason };
+}
+
+/** Credentials from an AWS credentials file (FACTS.md §6), profile `default` unless the BSL names one. */
+function credentialsFromSecret(secret: KubeObject | undefined, key: string, profile: string): S3Credentials | undefined {
+  const data = (secret?.data ?? {}) as Record<string, string>;
+  if (typeof data[key] !== 'string') return undefined;
+  try {
+    const parsed = parseIni(Buffer.from(data[key], 'base64').toString('utf8')) as Record<string, Record<string, string>>;
+    const section = parsed[profile];
+    const accessKeyId = section?.aws_access_key_id?.trim();
+    const secretAccessKey = section?.aws_secret_access_key?.trim();
+    if (!accessKeyId || !secretAccessKey) return undefined;
+    return { accessKeyId, secretAccessKey, source: `Secret ${secret!.metadata.namespace}/${secret!.metadata.name} key ${key} [${profile}]` };
+  } catch {
+    return undefined;
+  }
+}
+
+/** First contact: `/version`. An unreachable server or rejected credentials is something the user fixes (exit 2). */
+export async function readServerVersion(api: KubeApi, target: Pick<KubeTarget, 'context' | 'server'>, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const version = await api.serverVersion({ signal });
+    return version.gitVersion;
+  } catch (error) {
+    if (isAborted(error)) throw error;
+    if (error instanceof KubeTransportError) {
+      throw new AuditInputError(`Cannot reach the Kubernetes API server ${target.server} (context "${target.context}"): ${error.message}. Check the kubeconfig, the network path to the cluster, and --context.`);
+    }
+    if (error instanceof KubeApiError && error.status === 401) {
+      throw new AuditInputError(`The Kubernetes API server ${target.server} (context "${target.context}") rejected the kubeconfig's credentials (HTTP 401). Refresh the credentials of that context and run again.`);
+    }
+    if (error instanceof KubeApiError && error.status === 403) return undefined; // unusual, but not fatal: the reads below record their own gaps
+    throw error;
+  }
+}
+
+export async function collectLiveState(api: KubeApi, options: LiveCollectOptions): Promise<LiveCollection> {
+  const { plan, target, redactor, signal } = options;
+  const namespace = plan.namespace;
+  const kubernetesVersion = await readServerVersion(api, target, signal);
+  const gaps: ReadGap[] = [];
+  let veleroServed: boolean | undefined;
+  try {
+    veleroServed = await api.serves({ group: VELERO_GROUP, version: VELERO_VERSION }, { signal });
+  } catch (error) {
+    if (isAborted(error)) throw error;
+    gaps.push({ verb: 'get', resource: `${VELERO_GROUP}/${VELERO_VERSION} (API discovery)`, reason: describeError(error) });
+  }
+
+  const extra = [...new Set((options.extraNamespaces ?? []).filter((ns) => ns !== namespace))];
+  const lists: ListSpec[] = [
+    ...(veleroServed === false ? [] : VELERO_LISTS.map((type) => ({ type, namespace }))),
+    { type: R.deployments, namespace },
+    { type: R.daemonSets, namespace },
+    { type: R.pods, namespace },
+    { type: R.jobs, namespace },
+    { type: R.configMaps, namespace },
+    { type: R.events, namespace },
+    { type: R.secrets, namespace },
+    // Workloads everywhere: the volume-coverage and exposure judges look across namespaces.
+    // Finished pods hold no volumes worth judging; the Velero namespace's are read in full above.
+    { type: R.pods, fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' },
+    { type: R.persistentVolumeClaims },
+    { type: R.persistentVolumes },
+    { type: R.services },
+    { type: R.ingresses, optional: true },
+    { type: R.httpRoutes, optional: true },
+    { type: R.nodes },
+    { type: R.namespaces },
+    ...extra.flatMap((ns) => [
+      { type: R.pods, namespace: ns },
+      { type: R.events, namespace: ns },
+    ]),
+  ];
+
+  const results = await Promise.all(
+    lists.map(async (spec) => {
+      try {
+        return (await api.list(spec.type, { namespace: spec.namespace, fieldSelector: spec.fieldSelector, labelSelector: spec.labelSelector, signal })).items;
+      } catch (error) {
+        if (isAborted(error)) throw error;
+        if (spec.optional && error instanceof KubeApiError && error.status === 404) return [];
+        gaps.push(readGap(spec, error));
+        return [];
+      }
+    }),
+  );
+
+  // One copy of each object (pods of the Velero namespace appear in two lists).
+  const seen = new Set<string>();
+  const objects: KubeObject[] = [];
+  let secrets: KubeObject[] = [];
+  results.forEach((items, index) => {
+    for (const item of items) {
+      const key = `${item.apiVersion}/${item.kind}/${item.metadata.namespace ?? ''}/${item.metadata.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (lists[index].type === R.secrets) secrets.push(item);
+      else objects.push(item);
+    }
+  });
+
+  // Every value of every Secret read is a value that must never be shown.
+  for (const secret of secrets) {
+    for (const value of Object.values((secret.data ?? {}) as Record<string, string>)) {
+      if (typeof value === 'string') redactor.add(Buffer.from(value, 'base64').toString('utf8'));
+    }
+  }
+  const bsl = objects.find((object) => object.kind === 'BackupStorageLocation' && object.metadata.name === plan.storage.locationName);
+  const profile = (bsl?.spec as { config?: Record<string, string> } | undefined)?.config?.profile ?? 'default';
+  const credentials = credentialsFromSecret(
+    secrets.find((secret) => secret.metadata.name === plan.credentials.secretName),
+    plan.credentials.key,
+    profile,
+  );
+
+  const state = buildState([...redactor.deepKnownValues(objects), ...secrets], {
+    source: { target: 'cluster', description: `context "${target.context}" (${target.server})` },
+    namespace,
+    credentialKeys: [plan.credentials.key],
+  });
+  secrets = []; // drop the only references to the values
+  state.capturedAt = new Date().toISOString();
+  state.readGaps = gaps;
+  // Discovery decides: no velero.io API group means the CRDs, and so Velero, are not installed.
+  if (veleroServed !== undefined) state.veleroInstalled = veleroServed;
+  state.cluster = {
+    context: target.context,
+    server: target.server,
+    kubernetesVersion,
+    veleroVersion: veleroVersionOf(state.objects.deployments.find((deployment) => deployment.metadata.name === 'velero' && deployment.metadata.namespace === namespace)),
+  };
+  return { state, credentials };
+}

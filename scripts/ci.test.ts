@@ -1,0 +1,107 @@
+/**
+ * The merge gate: scripts/check-verdict.mjs (only APPROVE passes) and the shape of
+ * .github/workflows/verify.yml (it cannot run here; these checks catch the mistakes that would
+ * make it pass without really verifying anything).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { REPO_ROOT } from '../harness/schema/reference.ts';
+
+const run = promisify(execFile);
+const CHECK = resolve(REPO_ROOT, 'scripts', 'check-verdict.mjs');
+
+let work: string;
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'velero-verify-ci-test-'));
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+async function check(...files: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CHECK, ...files]);
+    return { code: 0, out: stdout + stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, out: failed.stdout + failed.stderr };
+  }
+}
+
+function report(name: string, body: object): string {
+  const file = join(work, name);
+  writeFileSync(file, JSON.stringify(body));
+  return file;
+}
+
+describe('scripts/check-verdict.mjs', () => {
+  it('passes APPROVE only', async () => {
+    expect(await check(report('a.json', { verdict: 'APPROVE' }))).toEqual({ code: 0, out: expect.stringMatching(/a\.json: APPROVE/) });
+  });
+
+  it('fails REJECT with the reasons', async () => {
+    const outcome = await check(report('r.json', { verdict: 'REJECT', verdictReasons: ['Required item dod.manual-backup failed: PartiallyFailed'] }));
+    expect(outcome.code).toBe(1);
+    expect(outcome.out).toMatch(/r\.json: REJECT — Required item dod\.manual-backup failed/);
+  });
+
+  it('fails NOT RUN with the reason (the gate needs the kind tier to run)', async () => {
+    const outcome = await check(report('n.json', { verdict: 'NOT RUN', notRun: 'the kind tier needs Docker engine' }));
+    expect(outcome.code).toBe(1);
+    expect(outcome.out).toMatch(/NOT RUN — the kind tier needs Docker engine/);
+  });
+
+  it('fails a missing report and fails if any of several is not APPROVE', async () => {
+    expect((await check(join(work, 'missing.json'))).code).toBe(1);
+    expect((await check(report('a.json', { verdict: 'APPROVE' }), report('r.json', { verdict: 'REJECT' }))).code).toBe(1);
+    expect((await check()).code).toBe(2);
+  });
+});
+
+describe('.github/workflows/verify.yml', () => {
+  const workflow = parseYaml(readFileSync(resolve(REPO_ROOT, '.github', 'workflows', 'verify.yml'), 'utf8'));
+  const steps: Array<Record<string, any>> = workflow.jobs.verify.steps;
+  const text = (step: Record<string, any>) => [step.name, step.run, step.uses].filter(Boolean).join('\n');
+  const named = (pattern: RegExp) => steps.find((step) => pattern.test(text(step)))!;
+  const index = (pattern: RegExp) => steps.findIndex((step) => pattern.test(text(step)));
+
+  it('runs on pull requests and pushes to main, with Node 20', () => {
+    expect(workflow.on).toEqual({ pull_request: null, push: { branches: ['main'] } });
+    expect(named(/setup-node/).with['node-version']).toBe(20);
+  });
+
+  it('installs kind and Helm pinned and checksum-verified, before npm test', () => {
+    expect(workflow.env.KIND_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
+    expect(workflow.env.KIND_SHA256).toMatch(/^[0-9a-f]{64}$/);
+    expect(workflow.env.HELM_VERSION).toMatch(/^v3\.\d+\.\d+$/);
+    expect(workflow.env.HELM_SHA256).toMatch(/^[0-9a-f]{64}$/);
+    expect(named(/Install kind/).run).toMatch(/sha256sum --check/);
+    expect(named(/Install Helm/).run).toMatch(/sha256sum --check/);
+    const test = index(/npm test/);
+    expect(index(/Install kind/)).toBeLessThan(test);
+    expect(index(/Install Helm/)).toBeLessThan(test);
+    expect(index(/npm ci/)).toBeLessThan(test);
+  });
+
+  it('keeps the two reports apart and gates on the kind tier verdict', () => {
+    expect(named(/npm test/).env.VELERO_VERIFY_REPORT_DIR).toBe('reports/kind');
+    const gate = named(/Static manifest gate/);
+    expect(gate.if).toMatch(/hashFiles\('fixtures\/manifests\/homelab\/\*\*'\) != ''/);
+    expect(gate.run).toBe('npm run audit -- --manifests fixtures/manifests/homelab --config fixtures/manifests/homelab/velero-verify.yaml --report-dir reports/manifests');
+    expect(named(/Verdict gate/).run).toBe('node scripts/check-verdict.mjs reports/kind/audit.json');
+    expect(named(/Verdict gate/).if).toMatch(/!cancelled\(\)/);
+  });
+
+  it('always uploads reports/ and writes the audit reports to the job summary', () => {
+    const upload = named(/upload-artifact/);
+    expect(upload.if).toMatch(/always\(\)/);
+    expect(upload.with.path).toBe('reports/');
+    const summary = named(/job summary/);
+    expect(summary.if).toMatch(/always\(\)/);
+    expect(summary.run).toMatch(/reports\/kind\/audit\.md/);
+    expect(summary.run).toMatch(/GITHUB_STEP_SUMMARY/);
+  });
+});

@@ -1,0 +1,328 @@
+/**
+ * The deploy script against stub kubectl/helm on PATH (fixtures/doubles/stub-tools.ts): the
+ * command sequence, idempotence, the Secret's format, redaction, clean failures, --dry-run and
+ * the --context/--yes rules. A few cases run the real entry (`node scripts/deploy.mjs`) as a
+ * child process; the rest call its `main()` in-process with the same stubbed environment.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { createStubTools, type StubRule, type StubToolbox } from '../fixtures/doubles/stub-tools.ts';
+import { REPO_ROOT } from '../harness/schema/reference.ts';
+import { defaultPlan } from '../harness/plan.ts';
+import { DeployError, deployVelero } from '../harness/deploy/deploy.ts';
+import { main } from './deploy.ts';
+
+const run = promisify(execFile);
+const ENTRY = resolve(REPO_ROOT, 'scripts', 'deploy.mjs');
+
+// Fresh fake credentials per run; tests assert they never show up anywhere but on kubectl's stdin.
+const ACCESS_KEY = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
+const SECRET_KEY = `sk-${randomBytes(18).toString('base64url')}`;
+const CREDENTIAL_ENV = { VELERO_S3_ACCESS_KEY_ID: ACCESS_KEY, VELERO_S3_SECRET_ACCESS_KEY: SECRET_KEY };
+
+let stubs: StubToolbox;
+let work: string;
+
+beforeEach(() => {
+  stubs = createStubTools(['kubectl', 'helm']);
+  work = mkdtempSync(join(tmpdir(), 'velero-verify-deploy-test-'));
+});
+afterEach(() => {
+  stubs.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function deployInProcess(args: string[], options: { rules?: StubRule[]; saveStdin?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Outcome> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    env: stubs.env({ rules: options.rules, saveStdin: options.saveStdin, extra: options.env ?? CREDENTIAL_ENV }),
+    cwd: work,
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  });
+  return { code, stdout, stderr };
+}
+
+async function deployChild(args: string[], options: { rules?: StubRule[]; env?: NodeJS.ProcessEnv } = {}): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [ENTRY, ...args], {
+      cwd: work,
+      env: stubs.env({ rules: options.rules, extra: options.env ?? CREDENTIAL_ENV }),
+      timeout: 20_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+function leaksSecret(text: string): boolean {
+  const encoded = Buffer.from(`[default]\naws_access_key_id=${ACCESS_KEY}\naws_secret_access_key=${SECRET_KEY}\n`).toString('base64');
+  return text.includes(ACCESS_KEY) || text.includes(SECRET_KEY) || text.includes(encoded);
+}
+
+const EXPECTED_SEQUENCE = [
+  'kubectl --context kind-test apply -f -',
+  'helm repo add vmware-tanzu https://vmware-tanzu.github.io/helm-charts --force-update',
+  'helm repo update vmware-tanzu',
+  expect.stringMatching(
+    /^helm upgrade --install velero vmware-tanzu\/velero --version 12\.1\.0 --namespace velero --create-namespace --values \S+\/values\.yaml --wait --timeout 10m --kube-context kind-test$/,
+  ),
+];
+
+describe('scripts/deploy.mjs against stub kubectl and helm', () => {
+  it('runs the Secret apply, repo add/update and helm upgrade --install in that order (real entry, child process)', async () => {
+    const outcome = await deployChild(['--context', 'kind-test']);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(stubs.commandLines()).toEqual(EXPECTED_SEQUENCE);
+    expect(outcome.stderr).toMatch(/is installed as release velero in namespace velero on context kind-test/);
+    expect(leaksSecret(outcome.stdout + outcome.stderr)).toBe(false);
+  });
+
+  it('hands Helm the plan\'s values in a file that is gone afterwards', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test']);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const upgrade = stubs.calls().find((call) => call.args[0] === 'upgrade')!;
+    const values = parseYaml(upgrade.values!);
+    expect(values.configuration.backupStorageLocation[0]).toMatchObject({ bucket: 'homelab-backup-velero', config: { s3ForcePathStyle: 'true' } });
+    expect(values.credentials).toEqual({ useSecret: true, existingSecret: 'velero-s3-credentials' });
+    expect(leaksSecret(upgrade.values!)).toBe(false);
+    const valuesPath = upgrade.args[upgrade.args.indexOf('--values') + 1];
+    expect(() => readFileSync(valuesPath)).toThrow(/ENOENT/);
+  });
+
+  it('is idempotent: a second run issues the same commands with the same Secret and values', async () => {
+    expect((await deployInProcess(['--context', 'kind-test'])).code).toBe(0);
+    const first = stubs.calls();
+    stubs.clearCalls();
+    expect((await deployInProcess(['--context', 'kind-test'])).code).toBe(0);
+    const second = stubs.calls();
+    const shape = (calls: typeof first) => calls.map((call) => ({ tool: call.tool, args: call.args.filter((arg) => !arg.endsWith('values.yaml')), stdin: call.stdinSha256, values: call.values }));
+    expect(shape(second)).toEqual(shape(first));
+    // `apply` (not `create`) and `upgrade --install` (not `install`) are what make a re-run safe.
+    expect(second.map((call) => call.args.join(' '))).toEqual(expect.arrayContaining([expect.stringContaining('apply -f -'), expect.stringContaining('upgrade --install')]));
+  });
+
+  it('pipes a Namespace and a Secret whose key "cloud" is an AWS credentials file, on stdin only', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test'], { saveStdin: true });
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const apply = stubs.calls().find((call) => call.args.includes('apply'))!;
+    const documents = parseAllDocuments(readFileSync(apply.stdinFile!, 'utf8')).map((document) => document.toJS());
+    rmSync(apply.stdinFile!);
+    expect(documents.map((document) => `${document.kind}/${document.metadata.name}`)).toEqual(['Namespace/velero', 'Secret/velero-s3-credentials']);
+    const secret = documents[1];
+    expect(secret.metadata).toMatchObject({ namespace: 'velero', labels: { 'app.kubernetes.io/managed-by': 'velero-verify' } });
+    expect(Object.keys(secret.data)).toEqual(['cloud']);
+    expect(secret.stringData).toBeUndefined();
+    const cloud = Buffer.from(secret.data.cloud, 'base64').toString('utf8');
+    // Format, then content — compared as booleans so a failure never prints the values.
+    expect(/^\[default\]\naws_access_key_id=\S+\naws_secret_access_key=\S+\n$/.test(cloud)).toBe(true);
+    expect(cloud === `[default]\naws_access_key_id=${ACCESS_KEY}\naws_secret_access_key=${SECRET_KEY}\n`).toBe(true);
+    // Never in argv, never in any output.
+    expect(stubs.calls().some((call) => leaksSecret(call.args.join(' ')))).toBe(false);
+    expect(leaksSecret(outcome.stdout + outcome.stderr)).toBe(false);
+  });
+
+  it('takes the credentials from --credentials-file', async () => {
+    const file = join(work, 'credentials');
+    writeFileSync(file, `[default]\naws_access_key_id = ${ACCESS_KEY}\naws_secret_access_key = ${SECRET_KEY}\n`);
+    const outcome = await deployInProcess(['--context', 'kind-test', '--credentials-file', file], { saveStdin: true, env: {} });
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const apply = stubs.calls().find((call) => call.args.includes('apply'))!;
+    const secret = parseAllDocuments(readFileSync(apply.stdinFile!, 'utf8'))[1].toJS();
+    rmSync(apply.stdinFile!);
+    expect(Buffer.from(secret.data.cloud, 'base64').toString() === `[default]\naws_access_key_id=${ACCESS_KEY}\naws_secret_access_key=${SECRET_KEY}\n`).toBe(true);
+  });
+
+  it('refuses a credentials file without the secret key, naming the key and not the value', async () => {
+    const file = join(work, 'credentials');
+    writeFileSync(file, `[default]\naws_access_key_id=${ACCESS_KEY}\n`);
+    const outcome = await deployInProcess(['--context', 'kind-test', '--credentials-file', file], { env: {} });
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/missing aws_secret_access_key/);
+    expect(leaksSecret(outcome.stderr)).toBe(false);
+    expect(stubs.calls()).toEqual([]);
+  });
+
+  it('refuses one credential env var without the other', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test'], { env: { VELERO_S3_ACCESS_KEY_ID: ACCESS_KEY } });
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/Only one of VELERO_S3_ACCESS_KEY_ID and VELERO_S3_SECRET_ACCESS_KEY is set/);
+  });
+
+  it('without credentials keeps an existing Secret, and names the env vars when there is none', async () => {
+    const kept = await deployInProcess(['--context', 'kind-test'], { env: {} });
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(stubs.commandLines()[0]).toBe('kubectl --context kind-test get secret velero-s3-credentials --namespace velero -o name');
+    stubs.clearCalls();
+    const missing = await deployInProcess(['--context', 'kind-test'], {
+      env: {},
+      rules: [{ tool: 'kubectl', match: 'get secret', exit: 1, stderr: 'Error from server (NotFound): secrets "velero-s3-credentials" not found\n' }],
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^deploy failed: No S3 credentials were given and the Secret velero-s3-credentials does not exist in namespace velero .*Set VELERO_S3_ACCESS_KEY_ID and VELERO_S3_SECRET_ACCESS_KEY/m);
+    expect(stubs.commandLines().some((line) => line.startsWith('helm'))).toBe(false);
+  });
+
+  it('passes --kubeconfig to kubectl and helm, and --release / --timeout to helm', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test', '--kubeconfig', '/tmp/kc.yaml', '--release', 'velero', '--timeout', '15m']);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const lines = stubs.commandLines();
+    expect(lines[0]).toBe('kubectl --kubeconfig /tmp/kc.yaml --context kind-test apply -f -');
+    expect(lines[3]).toMatch(/--timeout 15m --kubeconfig \/tmp\/kc\.yaml --kube-context kind-test$/);
+  });
+});
+
+describe('clean failures: one message, non-zero exit, no stack trace', () => {
+  const noStack = (text: string) => !/\n\s+at .+:\d+:\d+/.test(text);
+
+  it('helm missing: exit 1 naming helm and how to get it, nothing run (real entry)', async () => {
+    stubs.cleanup();
+    stubs = createStubTools(['kubectl']);
+    const outcome = await deployChild(['--context', 'kind-test']);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/deploy failed: helm is not installed: it was not found on PATH\. Install Helm 3/);
+    expect(noStack(outcome.stderr)).toBe(true);
+    expect(stubs.calls()).toEqual([]);
+  });
+
+  it('helm upgrade failing: exit 1 with Helm\'s own words', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test'], {
+      rules: [{ tool: 'helm', match: 'upgrade', exit: 1, stderr: 'Error: UPGRADE FAILED: cannot patch "velero" with kind Deployment: admission webhook denied\n' }],
+    });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/deploy failed: helm upgrade --install velero failed \(helm said: Error: UPGRADE FAILED: cannot patch "velero".*\)\. Fix the cause/);
+    expect(outcome.stderr.trim().split('\n').at(-1)).toMatch(/^deploy failed:/);
+    expect(noStack(outcome.stderr)).toBe(true);
+  });
+
+  it('helm reporting its own timeout: exit 1 explaining what did not become ready', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test', '--timeout', '5m'], {
+      rules: [{ tool: 'helm', match: 'upgrade', exit: 1, stderr: 'Error: UPGRADE FAILED: context deadline exceeded\n' }],
+    });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/did not finish within 5m \(--timeout\): the Velero pods did not become ready in time/);
+    expect(outcome.stderr).toMatch(/kubectl --context kind-test -n velero get pods/);
+  });
+
+  it('helm hanging past its timeout is killed at the deadline', async () => {
+    const started = Date.now();
+    const attempt = deployVelero({
+      plan: defaultPlan(),
+      context: 'kind-test',
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+      timeout: '1s',
+      killGraceMs: 200,
+      env: stubs.env({ rules: [{ tool: 'helm', match: 'upgrade', sleepMs: 10_000 }] }),
+    });
+    await expect(attempt).rejects.toThrow(DeployError);
+    await expect(attempt).rejects.toThrow(/did not finish within 1s/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('chart not found: exit 1 naming chart and version', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test'], {
+      rules: [{ tool: 'helm', match: 'upgrade', exit: 1, stderr: 'Error: chart "velero" matching 12.1.0 not found in vmware-tanzu index. (try \'helm repo update\')\n' }],
+    });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/Helm cannot find chart vmware-tanzu\/velero version 12\.1\.0/);
+  });
+
+  it('helm repo add failing (no network): exit 1, and no upgrade attempted', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test'], {
+      rules: [{ tool: 'helm', match: 'repo add', exit: 1, stderr: 'Error: looks like "https://vmware-tanzu.github.io/helm-charts" is not a valid chart repository or cannot be reached\n' }],
+    });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/helm repo add failed \(helm said: .*cannot be reached\)\. Is https:\/\/vmware-tanzu\.github\.io\/helm-charts reachable/);
+    expect(stubs.commandLines().some((line) => line.includes('upgrade'))).toBe(false);
+  });
+
+  it('kubectl failing: exit 1, its output shown with the secret values redacted', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test'], {
+      rules: [{ tool: 'kubectl', match: 'apply', exit: 1, echoStdinToStderr: true, stderr: 'error: You must be logged in to the server (Unauthorized)\n' }],
+    });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/kubectl could not apply the credentials Secret velero-s3-credentials in namespace velero \(kubectl said: .*Unauthorized\)/);
+    expect(leaksSecret(outcome.stderr)).toBe(false);
+    expect(stubs.commandLines().some((line) => line.startsWith('helm'))).toBe(false);
+  });
+
+  it('an invalid plan: exit 2 naming the field, nothing run', async () => {
+    writeFileSync(join(work, 'velero-verify.yaml'), 'schedule:\n  cron: "every night"\n');
+    const outcome = await deployInProcess(['--context', 'kind-test']);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/"schedule.cron": expected a 5-field cron expression/);
+    expect(stubs.calls()).toEqual([]);
+  });
+
+  it('an unknown flag: exit 2 with the usage', async () => {
+    const outcome = await deployInProcess(['--contxt', 'kind-test']);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/Unknown option '--contxt'[\s\S]*Usage: node scripts\/deploy\.mjs/);
+  });
+});
+
+describe('--dry-run', () => {
+  it('prints the values, the redacted Secret and the commands, and runs nothing (real entry)', async () => {
+    const outcome = await deployChild(['--dry-run', '--context', 'kind-test']);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(stubs.calls()).toEqual([]);
+    expect(outcome.stdout).toMatch(/nothing was executed/);
+    expect(outcome.stdout).toMatch(/bucket: homelab-backup-velero/);
+    expect(outcome.stdout).toMatch(/s3ForcePathStyle: "true"/);
+    expect(outcome.stdout).toMatch(/cloud: "?<redacted: AWS credentials file, \[default\] aws_access_key_id \+ aws_secret_access_key>/);
+    expect(outcome.stdout).toMatch(/^kubectl --context kind-test apply -f - {3}# stdin: the Namespace and Secret above$/m);
+    expect(outcome.stdout).toMatch(/^helm upgrade --install velero vmware-tanzu\/velero --version 12\.1\.0 --namespace velero --create-namespace --values .* --wait --timeout 10m --kube-context kind-test$/m);
+    expect(leaksSecret(outcome.stdout + outcome.stderr)).toBe(false);
+  });
+
+  it('works without --context and says a real run would stop', async () => {
+    const outcome = await deployInProcess(['--dry-run'], { env: {} });
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toMatch(/a real run would stop here: --context is required/);
+    expect(outcome.stdout).toMatch(/the Secret velero-s3-credentials must already exist/);
+    expect(stubs.calls()).toEqual([]);
+  });
+});
+
+describe('--context and --yes', () => {
+  it('no --context: exit 2, nothing run (never the current context)', async () => {
+    const outcome = await deployInProcess([]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/--context is required/);
+    expect(stubs.calls()).toEqual([]);
+  });
+
+  it('a non-kind context without --yes: exit 2, nothing run', async () => {
+    const outcome = await deployInProcess(['--context', 'homelab-admin@homelab']);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/Refusing to deploy to context "homelab-admin@homelab" without --yes/);
+    expect(stubs.calls()).toEqual([]);
+  });
+
+  it('a non-kind context with --yes deploys there', async () => {
+    const outcome = await deployInProcess(['--context', 'homelab-admin@homelab', '--yes']);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(stubs.commandLines()[0]).toBe('kubectl --context homelab-admin@homelab apply -f -');
+    expect(stubs.commandLines()[3]).toMatch(/--kube-context homelab-admin@homelab$/);
+  });
+
+  it('a kind context needs no --yes', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-velero-verify-20260101-000000-abcd']);
+    expect(outcome.code, outcome.stderr).toBe(0);
+  });
+});
