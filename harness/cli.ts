@@ -232,7 +232,8 @@ export async function main(argv: string[]): Promise<number> {
     const { cleanupLeftovers } = await import('./targets/cluster.ts');
     const result = await cleanupLeftovers({ plan, kubeconfig: options.kubeconfig, context: options.context, onProgress: print });
     print(result.deleted.length ? `Removed ${result.deleted.length} leftover object(s):\n  ${result.deleted.join('\n  ')}` : 'No leftovers of velero-verify were found.');
-    return 0;
+    for (const problem of result.problems) print(`Not removed: ${problem}`);
+    return result.problems.length ? 1 : 0;
   }
   const startedAt = new Date().toISOString();
   const collected = await collectTarget(target, options, plan, runId, (line) => print(`… ${line}`));

@@ -50,18 +50,19 @@ export function anonymousProbeRequests(root: string, knownKeys: { backupMetadata
 export async function runAnonymousProbes(
   target: AnonymousTarget,
   requests: readonly AnonymousProbeRequest[],
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: { timeoutMs: number; signal?: AbortSignal; /** Epoch ms after which no probe starts and none waits longer. */ deadlineAt?: number },
 ): Promise<AnonymousProbe[]> {
   const results: AnonymousProbe[] = [];
   for (const request of requests) {
     const { url, path } = objectUrl(target, request.key, request.query);
     const probe: AnonymousProbe = { name: request.name, method: 'GET', path };
-    if (options.timeoutMs <= 0) {
+    const timeoutMs = Math.min(options.timeoutMs, options.deadlineAt === undefined ? Infinity : options.deadlineAt - Date.now());
+    if (timeoutMs <= 0) {
       probe.error = 'not attempted: the deadline for reading the bucket ran out';
       results.push(probe);
       continue;
     }
-    const signals = [AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])];
+    const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
     try {
       const response = await fetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.any(signals) });
       probe.status = response.status;
@@ -72,7 +73,7 @@ export async function runAnonymousProbes(
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       const name = (error as Error).name;
-      probe.error = name === 'TimeoutError' ? `no answer within ${options.timeoutMs}ms` : cause ?? (error as Error).message;
+      probe.error = name === 'TimeoutError' ? `no answer within ${timeoutMs}ms` : cause ?? (error as Error).message;
     }
     results.push(probe);
   }

@@ -208,7 +208,7 @@ export class S3Requester {
    * Run `attempt` (which must honour the signal it is given) until it succeeds, fails with a
    * non-retryable error, or the deadline passes. Throws S3RequestError.
    */
-  async run<T>(label: string, attempt: (signal: AbortSignal) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+  async run<T>(label: string, attempt: (signal: AbortSignal) => Promise<T>, options: { timeoutMs?: number; retryTimeouts?: boolean } = {}): Promise<T> {
     let backoff = this.options.backoffMs ?? 100;
     let lastProbe: ProbeError | undefined;
     for (;;) {
@@ -242,6 +242,7 @@ export class S3Requester {
             : toProbeError(error);
         if (!isRetryable(lastProbe) || this.options.signal?.aborted) throw new S3RequestError(lastProbe, label);
         if (timedOut && this.remainingMs() <= 0) throw new S3RequestError({ ...lastProbe, message: `${lastProbe.message} (deadline reached)` }, label);
+        if (timedOut && options.retryTimeouts === false) throw new S3RequestError(lastProbe, label);
         await sleep(Math.min(backoff, Math.max(0, this.remainingMs())), this.options.signal);
         backoff = Math.min(backoff * 2, 2_000);
       } finally {
@@ -252,9 +253,9 @@ export class S3Requester {
   }
 
   /** `client.send(command)` through `run` (any S3 command object; the caller names its output type). */
-  send<Output>(client: S3Client, label: string, command: object): Promise<Output> {
+  send<Output>(client: S3Client, label: string, command: object, options: { retryTimeouts?: boolean } = {}): Promise<Output> {
     const send = client.send.bind(client) as (command: object, options: { abortSignal: AbortSignal }) => Promise<unknown>;
-    return this.run(label, (signal) => send(command, { abortSignal: signal }) as Promise<Output>);
+    return this.run(label, (signal) => send(command, { abortSignal: signal }) as Promise<Output>, options);
   }
 }
 

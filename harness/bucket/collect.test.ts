@@ -305,3 +305,17 @@ describe('listBackupFiles', () => {
     await expect(listBackupFiles(handle, '', MANUAL.name)).rejects.toThrow(/AccessDenied|Access Denied/);
   });
 });
+
+describe('collectBucket start probe', () => {
+  it('does not wait out a long deadline when the endpoint never answers the first request', async () => {
+    running = await new FakeS3().withBucket(BUCKET).withFault({ fault: { delayMs: 5_000 } }).start();
+    const started = Date.now();
+    const error = await collectBucket(options(running, { deadlineMs: 60_000, requestTimeoutMs: 500 })).then(
+      () => undefined,
+      (thrown: Error) => thrown,
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error?.message).toMatch(/no answer within 500ms/);
+    expect(running.counts().ListObjectsV2).toBe(1);
+  });
+});

@@ -161,7 +161,7 @@ class BucketReader {
     readonly requester: S3Requester,
   ) {}
 
-  async list(prefix: string, options: { delimiter?: string; maxKeys?: number; maxPages?: number } = {}): Promise<Listing> {
+  async list(prefix: string, options: { delimiter?: string; maxKeys?: number; maxPages?: number; retryTimeouts?: boolean } = {}): Promise<Listing> {
     const listing: Listing = { objects: [], prefixes: [], capped: false };
     let token: string | undefined;
     let pages = 0;
@@ -170,6 +170,7 @@ class BucketReader {
         this.client,
         `list ${prefix || '(bucket root)'}`,
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, Delimiter: options.delimiter, MaxKeys: options.maxKeys, ContinuationToken: token }),
+        { retryTimeouts: options.retryTimeouts },
       );
       pages += 1;
       listing.objects.push(...(page.Contents ?? []).map(toObjectInfo));
@@ -435,7 +436,8 @@ export async function collectBucket(options: CollectBucketOptions): Promise<Buck
 
   // 1. The top level of <p>, as Velero's BSL validation lists it (FACTS.md §1). Failing here = unreadable.
   try {
-    const top = await reader.list(root, { delimiter: '/', maxPages: 10 });
+    // An endpoint that does not answer the first request is unreachable: fail now, do not wait out the deadline.
+    const top = await reader.list(root, { delimiter: '/', maxPages: 10, retryTimeouts: false });
     const directories = top.prefixes.map((p) => p.slice(root.length).replace(/\/$/, ''));
     state.topLevel = {
       directories,
@@ -473,7 +475,7 @@ export async function collectBucket(options: CollectBucketOptions): Promise<Buck
       backupMetadata: firstBackup ? `${firstBackup.folder}velero-backup.json` : undefined,
       kopiaRepository: firstRepository ? `${firstRepository.prefix}kopia.repository` : undefined,
     }),
-    { timeoutMs: Math.min(options.requestTimeoutMs ?? 5_000, Math.max(0, requester.remainingMs())), signal: options.signal },
+    { timeoutMs: Math.min(options.requestTimeoutMs ?? 5_000, 5_000), deadlineAt, signal: options.signal },
   );
 
   for (const backup of state.backups) {

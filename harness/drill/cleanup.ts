@@ -87,6 +87,37 @@ export async function deleteIfOurs(ctx: CleanupContext, type: ResourceType, name
   return outcome;
 }
 
+const TERMINAL_RESTORE_PHASES = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation']);
+
+/**
+ * Delete a Restore once it has finished: a restore still running keeps creating objects in its
+ * target namespace after the Restore CR is gone, so deleting it (and the namespace) early would
+ * leave litter behind.
+ */
+export async function deleteRestoreWhenDone(ctx: CleanupContext, name: string): Promise<CleanupOutcome> {
+  const label = describeRef(R.restores, name, ctx.veleroNamespace);
+  try {
+    const restore = await ctx.api.get(R.restores, name, ctx.veleroNamespace, { signal: ctx.signal });
+    const phase = (restore?.status as { phase?: string } | undefined)?.phase;
+    if (restore && isOurs(restore, ctx.runId) && !TERMINAL_RESTORE_PHASES.has(phase ?? '')) {
+      ctx.onProgress?.(`cleanup: ${label} is ${phase ?? 'New'}; waiting for it to finish before deleting it and its namespace`);
+      await waitFor(ctx.api, { type: R.restores, name, namespace: ctx.veleroNamespace }, (object) => !object || TERMINAL_RESTORE_PHASES.has((object.status as { phase?: string } | undefined)?.phase ?? ''), {
+        deadlineMs: ctx.deadlineMs,
+        pollMs: ctx.pollMs,
+        signal: ctx.signal,
+        onProgress: ctx.onProgress,
+      });
+    }
+  } catch (error) {
+    if (isAborted(error)) throw error;
+    const outcome = emptyOutcome();
+    outcome.left.push(label);
+    outcome.problems.push(`${label} did not finish: ${describeError(error)}; its target namespace may still fill up — run --cleanup later`);
+    return merge(outcome, await deleteIfOurs(ctx, R.restores, name, ctx.veleroNamespace));
+  }
+  return deleteIfOurs(ctx, R.restores, name, ctx.veleroNamespace);
+}
+
 /**
  * Delete a backup the way `velero backup delete` does: wait until it is no longer running, create a
  * DeleteBackupRequest, wait for `Processed` without errors and for the Backup CR to go, then
@@ -120,7 +151,8 @@ export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName:
       if (!backup) return outcome;
     }
     ctx.onProgress?.(`cleanup: requesting deletion of ${label} (DeleteBackupRequest)`);
-    const request = await ctx.api.create(R.deleteBackupRequests, deleteBackupRequestManifest({ veleroNamespace: ctx.veleroNamespace, runId: backup.metadata.labels?.['velero-verify/run-id'] ?? ctx.runId ?? 'sweep' }, backupName, backup.metadata.uid), { signal: ctx.signal });
+    // Not aborted in flight (see createOwned in run-drill.ts); the abort is honoured by the wait below.
+    const request = await ctx.api.create(R.deleteBackupRequests, deleteBackupRequestManifest({ veleroNamespace: ctx.veleroNamespace, runId: backup.metadata.labels?.['velero-verify/run-id'] ?? ctx.runId ?? 'sweep' }, backupName, backup.metadata.uid));
     const requestName = request.metadata.name;
     const processed = await wait(R.deleteBackupRequests, requestName, (object) => !object || (object.status as { phase?: string } | undefined)?.phase === 'Processed');
     const errors = ((processed?.status as { errors?: string[] } | undefined)?.errors ?? []).filter(Boolean);

@@ -277,9 +277,10 @@ describe('runDrill — the canary backup → restore → checksum → cleanup', 
   });
 
   it('files left in the bucket after the DeleteBackupRequest are reported', async () => {
-    const { result } = await drill({ scenario: { deletion: 'keep-files' }, timeouts: { deletion: '200ms' } });
+    const { result, lines, runId } = await drill({ scenario: { deletion: 'keep-files' }, timeouts: { deletion: '200ms' } });
     expect(result.cleanup).toMatchObject({ status: 'incomplete', bucketConfirmed: false });
     expect(result.cleanup?.left).toContain(`backups/${result.backupName}/ in the bucket`);
+    expectSafe(result, lines, runId);
   });
 
   it('--keep leaves everything in place and says what was kept', async () => {
@@ -298,16 +299,18 @@ describe('runDrill — the canary backup → restore → checksum → cleanup', 
   });
 
   it('without a bucket probe the cleanup says the bucket was not checked', async () => {
-    const { result } = await drill({ withS3: false });
+    const { result, lines, runId } = await drill({ withS3: false });
     expect(result.status).toBe('passed');
+    expectSafe(result, lines, runId);
     expect(result.cleanup?.bucketConfirmed).toBeUndefined();
     expect(result.cleanup?.problems.join(' ')).toContain('the bucket was not checked');
   });
 
   it('removes its signal handlers from the real process when done', async () => {
     const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
-    const { result } = await drill({ scenario: { bslPhase: 'Unavailable' }, options: { signals: undefined } });
+    const { result, lines, runId } = await drill({ scenario: { bslPhase: 'Unavailable' }, options: { signals: undefined } });
     expect(result.failedStep).toBe('preflight');
+    expectSafe(result, lines, runId);
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
   });
 });
@@ -343,7 +346,7 @@ describe('runDrill — interrupted in the middle of each step', () => {
 
   it('a second SIGINT stops the cleanup too and reports what is left', async () => {
     const signals = new EventEmitter();
-    const { result, runId } = await drill({
+    const { result, runId, lines } = await drill({
       options: { signals },
       scenario: { backupDurationMs: 400 },
       onLine: (line) => {
@@ -356,5 +359,6 @@ describe('runDrill — interrupted in the middle of each step', () => {
     expect(result.cleanup?.left).toContain(`Backup velero/${result.backupName}`);
     expect(result.cleanup?.problems.join(' ')).toContain('--cleanup');
     expect(unlabelledMutations(cluster!.kube.mutations, runId)).toEqual([]);
+    expect(JSON.stringify(result) + lines.join('\n')).not.toContain(CANARY_SECRET);
   });
 });

@@ -32,7 +32,7 @@ import {
   type DrillNames,
   type PodRole,
 } from './canary.ts';
-import { deleteBackupThroughVelero, deleteIfOurs, emptyOutcome, mergeOutcome, type BackupFilesProbe, type CleanupContext } from './cleanup.ts';
+import { deleteBackupThroughVelero, deleteIfOurs, deleteRestoreWhenDone, emptyOutcome, mergeOutcome, type BackupFilesProbe, type CleanupContext } from './cleanup.ts';
 import { collectDiagnostics } from './diagnostics.ts';
 import { onTerminationSignals, type SignalSource } from './signals.ts';
 import { DRILL_STEPS, type DrillResult, type DrillStep, type PodVolumeBackupSummary } from './types.ts';
@@ -157,7 +157,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const createOwned = async (type: ResourceType, manifest: KubeObject) => {
     // Remember it before the call: a create whose answer was lost must still be cleaned up.
     created.push({ type, name: manifest.metadata.name, namespace: manifest.metadata.namespace });
-    return api.createOwned(type, manifest, (existing) => isOurs(existing, runId), { signal });
+    // A create is never aborted in flight: the API server could still apply it after cleanup
+    // looked for it. It finishes (bounded by the call deadline), then the abort is honoured.
+    const object = await api.createOwned(type, manifest, (existing) => isOurs(existing, runId));
+    throwIfAborted(signal);
+    return object;
   };
 
   const waitForPodLog = async (namespace: string, role: PodRole, logRole: string, deadlineAt: number) => {
@@ -425,6 +429,7 @@ async function runCleanup(result: DrillResult, created: Created[], names: DrillN
   try {
     for (const entry of toClean) {
       if (entry.type === R.backups) mergeOutcome(outcome, await deleteBackupThroughVelero(ctx, entry.name));
+      else if (entry.type === R.restores) mergeOutcome(outcome, await deleteRestoreWhenDone(ctx, entry.name));
       else mergeOutcome(outcome, await deleteIfOurs(ctx, entry.type, entry.name, entry.namespace, { waitGone: entry.type === R.namespaces }));
     }
   } catch (error) {

@@ -68,7 +68,8 @@ describe('beyond.retention (live)', () => {
     await scenario?.stop();
     const backstop = await judged({ configure: lifecycle([{ ID: 'backstop', Status: 'Enabled', Filter: { Prefix: 'backups/' }, Expiration: { Days: 16 } }]) });
     expect(backstop.status).toBe('pass');
-    expect(backstop.warnings).toBeUndefined();
+    // 16 days covers the 336h TTLs in use, but not the 720h a manual backup gets without --ttl
+    expect(backstop.warnings).toEqual([`Manual backups without --ttl get Velero's default TTL 720h (FACTS.md §3): rule "backstop" removes their files under backups/ before they expire.`]);
   });
 
   it('ignores a disabled rule and a rule outside Velero\'s prefixes', async () => {
@@ -121,6 +122,12 @@ describe('beyond.retention (live)', () => {
     expect(finding.evidence).toContain('Object lock: Enabled, default retention GOVERNANCE 30 days');
     expect(finding.warnings?.some((w) => /without a NoncurrentVersionExpiration rule/.test(w))).toBe(true);
     expect(finding.warnings?.some((w) => /not supported by Velero/.test(w))).toBe(true);
+  });
+
+  it('skips when the bucket read holds no lifecycle setting at all', async () => {
+    scenario = await bucketScenario();
+    delete scenario.state.bucket!.lifecycle;
+    expect(judgeRetentionLive(scenario.context()).summary).toMatch(/holds no lifecycle configuration \(not captured\)/);
   });
 
   it('skips without a bucket read', () => {

@@ -13,7 +13,7 @@
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import type { BucketState } from '../bucket/types.ts';
-import { analyzeRetention, normalizeLifecycleRules, type LifecycleRule } from './lifecycle.ts';
+import { analyzeRetention, normalizeLifecycleRules, prefixesOverlap, type LifecycleRule } from './lifecycle.ts';
 import { bucketUnavailableReason } from './dod-data-in-bucket.ts';
 import { fail, pass, skip, type Finding, type Judge, type JudgeContext } from './types.ts';
 import { inNamespace, serverDefaultBackupTtl } from './velero-objects.ts';
@@ -76,6 +76,7 @@ export const judgeRetentionLive: Judge = (context): Finding => {
   const expiring = bucket.kopia.repositories.filter((repository) => repository.repositoryExpiration);
   const expirationEvidence = expiring.map((repository) => `HEAD ${repository.prefix}kopia.repository: x-amz-expiration: ${repository.repositoryExpiration} (MinIO will expire the repository's format blob)`);
 
+  if (!bucket.lifecycle && expiring.length === 0) return skip(ID, 'The bucket read holds no lifecycle configuration (not captured); re-capture the bucket with scripts/capture.mjs.');
   if (bucket.lifecycle?.error && expiring.length === 0) {
     const error = bucket.lifecycle.error;
     return skip(ID, `The bucket lifecycle could not be read (${error.code ?? ''}${error.code ? ': ' : ''}${error.message}); grant the audit credentials s3:GetLifecycleConfiguration.`);
@@ -99,6 +100,14 @@ export const judgeRetentionLive: Judge = (context): Finding => {
   if (checkedRepositories > 0 && expiring.length === 0) evidence.push(`HEAD kopia.repository of ${checkedRepositories} repositor${checkedRepositories === 1 ? 'y' : 'ies'}: no x-amz-expiration header`);
   const warnings = [...analysis.warnings];
   policyNotes(bucket, rules, evidence, warnings);
+  // Future manual backups without --ttl get the server default (FACTS.md §3): a shorter backups/ rule removes them early.
+  const manualTtl = serverDefaultBackupTtl(state, plan);
+  const shortBackupsRule = rules.find(
+    (rule) => rule.enabled && !rule.tagScoped && rule.expirationDays !== undefined && prefixesOverlap(rule.prefix, analysis.targets.backups) && rule.expirationDays * 86_400_000 < manualTtl.ms,
+  );
+  if (shortBackupsRule && analysis.status === 'pass') {
+    warnings.push(`Manual backups without --ttl get ${manualTtl.source}: rule "${shortBackupsRule.id}" removes their files under ${analysis.targets.backups} before they expire.`);
+  }
   const declared = plan.retention.bucketLifecycle;
   if (declared.length > 0 && !bucket.lifecycle?.configured && !bucket.lifecycle?.error) {
     warnings.push('The plan declares a bucket lifecycle (retention.bucketLifecycle) but the bucket has none — good; set retention.bucketLifecycle: [] so the manifests gate agrees.');

@@ -120,3 +120,11 @@ describe('beyond.volume-coverage', () => {
     expect(finding.summary).toMatch(/No backup to judge volume coverage/);
   });
 });
+
+describe('beyond.volume-coverage without pods in the input', () => {
+  it('is not verified (skip) rather than a vacuous pass', () => {
+    const finding = judge((c) => c.remove((object) => object.kind === 'Pod'));
+    expect(finding.status).toBe('skip');
+    expect(finding.summary).toMatch(/Pods are missing from the input/);
+  });
+});

@@ -11,7 +11,7 @@
  */
 import type { BackupPlan } from '../plan.ts';
 import type { KubeObject, State } from '../state.ts';
-import { fail, pass, type Judge } from './types.ts';
+import { fail, pass, skip, type Judge } from './types.ts';
 import {
   ANNOTATIONS,
   backupPhase,
@@ -22,6 +22,7 @@ import {
   podVolumeBackupsOf,
   pvbPhase,
   pvbTarget,
+  readGapFor,
   scopeOfBackup,
   scopeVolumes,
   volumeText,
@@ -146,6 +147,13 @@ export const judgeVolumeCoverage: Judge = ({ state, plan, backupName }) => {
       'Run velero backup create verification-test --wait (and let the schedule run), then audit again.',
       { expected: EXPECTED },
     );
+  }
+  // Without pods the volumes in scope are unknown; "nothing to cover" would be a false pass.
+  const podsGap = readGapFor(state, 'pods');
+  if (podsGap || state.objects.pods.length === 0) {
+    return skip(ID, `Pods ${podsGap ? `could not be read (${podsGap})` : 'are missing from the input'}: which volumes the backups had to cover is unknown, so coverage is not verified.`, [
+      `Backups to judge: ${backups.map(({ role, backup }) => `${backup.metadata.name} (${role})`).join(', ')}`,
+    ]);
   }
   const result: BackupCoverage = { namespace: plan.namespace, evidence: [], problems: new Map(), fixes: new Set(), notes: [] };
   for (const { role, backup } of backups) coverBackup(state, plan, role, backup, result);

@@ -87,3 +87,18 @@ describe('dod.bsl-available', () => {
     expect(finding.warnings?.join(' ')).toMatch(/ReadOnly/);
   });
 });
+
+describe('dod.bsl-available on someone else\'s cluster', () => {
+  it('with the storage expectations off, judges the default location whatever its name', () => {
+    const capture = Capture.healthy();
+    const old = structuredClone(capture.find('BackupStorageLocation', 'default'));
+    capture.find('BackupStorageLocation', 'default').metadata.name = 'minio';
+    old.spec.default = false;
+    old.status = { phase: 'Unavailable', message: 'bucket gone' };
+    capture.add(old);
+    expect(judgeBslAvailable(contextOf(capture)).status).toBe('fail');
+    const generic = judgeBslAvailable(contextOf(capture, { plan: { expect: false } }));
+    expect(generic.status).toBe('pass');
+    expect(generic.evidence[0]).toMatch(/^BackupStorageLocation minio \(marked spec.default: true/);
+  });
+});

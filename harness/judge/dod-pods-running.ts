@@ -39,8 +39,18 @@ function judgeDeployment(deployment: KubeObject | undefined, namespace: string):
   const condition = (deployment.status?.conditions ?? []).find((candidate: { type: string }) => candidate.type === 'Available');
   const conditionText = condition ? `${condition.status}${condition.reason ? ` (${condition.reason})` : ''}` : '(absent)';
   const line = `Deployment ${VELERO_DEPLOYMENT}: replicas=${desired}, readyReplicas=${ready}, availableReplicas=${available}, condition Available=${conditionText}`;
-  const ok = desired > 0 && available >= desired && condition?.status === 'True';
-  const problem = desired === 0 ? `the ${VELERO_DEPLOYMENT} Deployment is scaled to 0` : ok ? undefined : `the ${VELERO_DEPLOYMENT} Deployment has ${available}/${desired} replicas available`;
+  // An explicit Available=False outranks the counters; a missing condition (an object written
+  // without one) leaves the decision to the counters.
+  const conditionFalse = condition !== undefined && condition.status !== 'True';
+  const ok = desired > 0 && available >= desired && !conditionFalse;
+  const problem =
+    desired === 0
+      ? `the ${VELERO_DEPLOYMENT} Deployment is scaled to 0`
+      : ok
+        ? undefined
+        : conditionFalse && available >= desired
+          ? `the ${VELERO_DEPLOYMENT} Deployment reports Available=${conditionText}`
+          : `the ${VELERO_DEPLOYMENT} Deployment has ${available}/${desired} replicas available`;
   return { ok, evidence: [line], problem };
 }
 

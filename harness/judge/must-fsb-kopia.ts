@@ -131,6 +131,7 @@ export const judgeFsbKopia: Judge = ({ state, plan, backupName }) => {
     const volumes = dedupeVolumes(scopes.flatMap((scope) => scopeVolumes(state, scope)).filter((volume) => volume.decision.kind === 'back-up'));
     check.evidence.push(`Pod volumes the next backups will file-system back up (${scopes.map((scope) => scope.label).join(' + ')}): ${volumes.length}`);
     checkNodeCoverage(check, workloadPods(state, daemonSet), daemonSet, volumes, state.objects.nodes);
+    if (state.objects.pods.length === 0) check.warnings.push('No pods in the input: which nodes run pods with volumes is unknown, so node-agent coverage per node was not checked.');
   }
 
   if (check.problems.length === 0) {

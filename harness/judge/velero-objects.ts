@@ -303,9 +303,13 @@ export interface Selected {
  */
 export function selectPlanBsl(state: State, plan: BackupPlan): Selected {
   const locations = inNamespace(state.objects.backupStorageLocations, plan.namespace);
+  const defaults = locations.filter((bsl) => bsl.spec?.default === true);
+  // With the storage expectations off (someone else's cluster) the location that matters is the
+  // one backups use by default, whatever its name.
+  const storagePlanned = expects(plan, 'bucket') || expects(plan, 's3Url');
+  if (!storagePlanned && defaults.length > 0) return { object: defaults[0], how: 'marked spec.default: true (storage expectations off)' };
   const byName = locations.find((bsl) => bsl.metadata.name === plan.storage.locationName);
   if (byName) return { object: byName, how: `plan storage.locationName "${plan.storage.locationName}"` };
-  const defaults = locations.filter((bsl) => bsl.spec?.default === true);
   if (defaults.length > 0) {
     return {
       object: defaults[0],

@@ -1,4 +1,5 @@
 /** audit.md: for humans and PR comments. Remediation is printed only for failures (kube-bench style). */
+import type { DrillResult } from '../drill/types.ts';
 import type { AuditReport, ReportItem } from './model.ts';
 
 const ICON: Record<ReportItem['status'], string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' };
@@ -62,6 +63,7 @@ export function renderMarkdown(report: AuditReport): string {
       out.push('| Step | Status | Duration | Detail |', '|---|---|---|---|');
       for (const step of report.drill.steps) out.push(`| ${escapeCell(step.name)} | ${step.status} | ${(step.durationMs / 1000).toFixed(1)}s | ${escapeCell(step.detail ?? '')} |`);
     }
+    out.push(...renderDrillDetails(report.drill));
   }
   if (report.problems.length) out.push('', '## Run problems', '', ...report.problems.map((problem) => `- ${problem}`));
   const ignored = Object.entries(report.ignoredKinds);
@@ -69,4 +71,27 @@ export function renderMarkdown(report: AuditReport): string {
   out.push('', '## Versions', '', ...Object.entries({ 'velero-verify': report.tool.version, ...report.toolVersions }).map(([name, version]) => `- ${name}: ${version}`));
   out.push('');
   return out.join('\n');
+}
+
+/** Checksums, cleanup and — on failure — the diagnostics collected before cleanup (already redacted). */
+function renderDrillDetails(drill: DrillResult): string[] {
+  const out: string[] = [''];
+  if (drill.sourceNamespace) out.push(`- Canary namespace \`${drill.sourceNamespace}\` → restored into \`${drill.targetNamespace ?? '?'}\``);
+  if (drill.backupName) out.push(`- Backup \`${drill.backupName}\`: ${drill.backupPhase ?? 'no phase'}; Restore \`${drill.restoreName ?? '-'}\`: ${drill.restorePhase ?? 'no phase'}`);
+  if (drill.expectedSha256) out.push(`- sha256 expected ${drill.expectedSha256}, restored ${drill.restoredSha256 ?? '(none)'}; post-backup marker ${drill.markerPresent ? 'PRESENT' : 'absent'}`);
+  if (drill.cleanup) {
+    const c = drill.cleanup;
+    out.push(`- Cleanup: ${c.status}${c.bucketConfirmed === undefined ? '' : c.bucketConfirmed ? ' (bucket files confirmed gone)' : ' (bucket files NOT confirmed gone)'}`);
+    for (const left of c.left) out.push(`  - left: ${left}`);
+    for (const problem of c.problems) out.push(`  - problem: ${problem}`);
+  }
+  const d = drill.diagnostics;
+  if (d) {
+    out.push('', `### Diagnostics (step \`${d.step}\`, collected ${d.collectedAt}, before cleanup)`, '', d.summary, '');
+    if (d.events.length) out.push('<details><summary>Events</summary>', '', '```', ...d.events, '```', '</details>', '');
+    for (const object of d.objects) out.push(`<details><summary>${object.ref}</summary>`, '', '```yaml', object.yaml.trimEnd(), '```', '</details>', '');
+    for (const log of d.logs) out.push(`<details><summary>Log tail: ${log.source}</summary>`, '', '```', log.tail.trimEnd(), '```', '</details>', '');
+    for (const problem of d.problems) out.push(`- diagnostics not collected: ${problem}`);
+  }
+  return out;
 }

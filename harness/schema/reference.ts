@@ -1,6 +1,6 @@
 /**
- * Where the Velero reference material lives: `../shared/velero-reference` beside the repository
- * (as on every developer machine and in CI), or `VELERO_REFERENCE_DIR`.
+ * Where the Velero reference data lives: the vendored copy in `reference/velero` (CRDs and chart
+ * schema, byte-identical to the team's `../shared/velero-reference`), or `VELERO_REFERENCE_DIR`.
  */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+export const VENDORED_REFERENCE_DIR = resolve(REPO_ROOT, 'reference', 'velero');
+export const SHARED_REFERENCE_DIR = resolve(REPO_ROOT, '..', 'shared', 'velero-reference');
+
 export function referenceDir(): string {
-  const dir = process.env.VELERO_REFERENCE_DIR ?? resolve(REPO_ROOT, '..', 'shared', 'velero-reference');
+  const dir = process.env.VELERO_REFERENCE_DIR || VENDORED_REFERENCE_DIR;
   if (!existsSync(dir)) {
-    throw new Error(
-      `The Velero reference material was not found at ${dir}. Put the shared/ folder beside the repository or set VELERO_REFERENCE_DIR.`,
-    );
+    throw new Error(`The Velero reference data was not found at ${dir}: restore reference/velero from git or set VELERO_REFERENCE_DIR.`);
   }
   return dir;
 }

@@ -17,7 +17,7 @@ import { loadKubeTarget, type KubeTarget } from '../kube/config.ts';
 import { Redactor } from '../kube/redact.ts';
 import { R } from '../kube/resources.ts';
 import { parseGoDuration } from '../duration.ts';
-import { deleteBackupThroughVelero, deleteIfOurs, emptyOutcome, mergeOutcome, type CleanupContext } from '../drill/cleanup.ts';
+import { deleteBackupThroughVelero, deleteIfOurs, deleteRestoreWhenDone, emptyOutcome, mergeOutcome, type CleanupContext } from '../drill/cleanup.ts';
 import { drillNames, MANAGED_SELECTOR } from '../drill/canary.ts';
 import { runDrill } from '../drill/run-drill.ts';
 import type { SignalSource } from '../drill/signals.ts';
@@ -200,7 +200,7 @@ export async function cleanupLeftovers(options: CleanupLeftoversOptions): Promis
     }
   };
   progress(`cleanup: looking for objects labelled ${MANAGED_SELECTOR}`);
-  for (const restore of await list(R.restores, namespace)) mergeOutcome(outcome, await deleteIfOurs(ctx, R.restores, restore.metadata.name, namespace));
+  for (const restore of await list(R.restores, namespace)) mergeOutcome(outcome, await deleteRestoreWhenDone(ctx, restore.metadata.name));
   const namespaces = await list(R.namespaces);
   for (const ns of namespaces) mergeOutcome(outcome, await deleteIfOurs(ctx, R.namespaces, ns.metadata.name, undefined, { waitGone: false }));
   for (const backup of await list(R.backups, namespace)) mergeOutcome(outcome, await deleteBackupThroughVelero(ctx, backup.metadata.name));
