@@ -20,7 +20,7 @@ import { writeBucketCapture } from '../harness/bucket/capture.ts';
 import { credentialsFromCloudFile, credentialsFromEnv, endpointOverrideFromEnv, s3LocationFromBsl, type S3Credentials } from '../harness/bucket/client.ts';
 import { BucketAccessError, collectBucket, unreadableBucketState } from '../harness/bucket/collect.ts';
 import { buildState, flattenLists, isKubeObject } from '../harness/collect/objects.ts';
-import { summarizeSecret } from '../harness/collect/secrets.ts';
+import { CAPTURED_FACTS_ANNOTATION, REDACTED_ANNOTATION, summarizeSecret } from '../harness/collect/secrets.ts';
 import { runCommand } from '../harness/deploy/exec.ts';
 import { parseGoDuration } from '../harness/duration.ts';
 import { AuditInputError, describeError, isAuditInputError } from '../harness/errors.ts';
@@ -63,9 +63,8 @@ const defaultIo: MainIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
-/** Annotation holding the judge-relevant facts of a reduced Secret (yes/no only, never a value). */
-export const CAPTURED_FACTS_ANNOTATION = 'velero-verify.io/captured-facts';
-export const REDACTED_ANNOTATION = 'velero-verify.io/redacted';
+/** Annotations of a reduced Secret (yes/no facts only, never a value); read back by summarizeSecret. */
+export { CAPTURED_FACTS_ANNOTATION, REDACTED_ANNOTATION };
 const PLACEHOLDER = 'REDACTED-BY-VELERO-VERIFY';
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 

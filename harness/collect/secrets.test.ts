@@ -47,3 +47,24 @@ describe('summarizeSecret never keeps a value', () => {
     expect(summary.credentialFiles).toBeUndefined();
   });
 });
+
+describe('Secrets captured by scripts/capture.mjs', () => {
+  it('take their facts from the capture annotation, not from the placeholders', () => {
+    const captured = secret('velero-repo-credentials', { 'repository-password': 'REDACTED-BY-VELERO-VERIFY' }, {});
+    captured.metadata.annotations = {
+      'velero-verify.io/redacted': 'true',
+      'velero-verify.io/captured-facts': JSON.stringify({ repositoryPasswordIsDefault: true }),
+    };
+    const summary = summarizeSecret(captured);
+    expect(summary.repositoryPasswordIsDefault).toBe(true);
+    expect(summary.keys).toEqual(['repository-password']);
+  });
+
+  it('keep only key names when the facts annotation is damaged', () => {
+    const captured = secret('velero-s3-credentials', { cloud: '[default]\naws_access_key_id=REDACTED-BY-VELERO-VERIFY\n' });
+    captured.metadata.annotations = { 'velero-verify.io/redacted': 'true', 'velero-verify.io/captured-facts': '{not json' };
+    const summary = summarizeSecret(captured);
+    expect(summary.credentialFiles).toBeUndefined();
+    expect(summary.keys).toEqual(['cloud']);
+  });
+});

@@ -6,6 +6,13 @@
 import { parse as parseIni } from 'ini';
 import type { CredentialsFileSummary, KubeObject, SecretSummary } from '../state.ts';
 
+/**
+ * scripts/capture.mjs writes Secrets without values: placeholders under the key names, the
+ * judge-relevant yes/no facts in CAPTURED_FACTS_ANNOTATION, and REDACTED_ANNOTATION = "true".
+ */
+export const CAPTURED_FACTS_ANNOTATION = 'velero-verify.io/captured-facts';
+export const REDACTED_ANNOTATION = 'velero-verify.io/redacted';
+
 /** Velero's built-in Kopia repository password (FACTS.md §8). */
 const VELERO_DEFAULT_REPO_PASSWORD = 'static-passw0rd';
 const REPO_SECRET = { name: 'velero-repo-credentials', key: 'repository-password' };
@@ -74,6 +81,7 @@ export function summarizeSecret(secret: KubeObject, options: { credentialKeys?: 
     labels: secret.metadata.labels,
     keys: [...new Set([...Object.keys((secret.data ?? {}) as object), ...Object.keys((secret.stringData ?? {}) as object)])].sort(),
   };
+  if (secret.metadata.annotations?.[REDACTED_ANNOTATION] === 'true') return withCapturedFacts(summary, secret);
   if (isSopsEncrypted(secret)) summary.sopsEncrypted = true;
   else if (values.size > 0) summary.hasPlaintextValues = true;
   if (summary.sopsEncrypted) return summary; // encrypted values are never decrypted: key names only
@@ -88,5 +96,20 @@ export function summarizeSecret(secret: KubeObject, options: { credentialKeys?: 
   if (summary.name === REPO_SECRET.name && values.has(REPO_SECRET.key)) {
     summary.repositoryPasswordIsDefault = values.get(REPO_SECRET.key) === VELERO_DEFAULT_REPO_PASSWORD;
   }
+  return summary;
+}
+
+/** A captured (value-free) Secret: the facts come from the capture's annotation, not from placeholders. */
+function withCapturedFacts(summary: SecretSummary, secret: KubeObject): SecretSummary {
+  const raw = secret.metadata.annotations?.[CAPTURED_FACTS_ANNOTATION];
+  if (!raw) return summary;
+  let facts: Pick<SecretSummary, 'credentialFiles' | 'repositoryPasswordIsDefault'>;
+  try {
+    facts = JSON.parse(raw);
+  } catch {
+    return summary; // a damaged annotation leaves only the key names: the judges then say "not verified"
+  }
+  if (facts.credentialFiles && typeof facts.credentialFiles === 'object') summary.credentialFiles = facts.credentialFiles;
+  if (typeof facts.repositoryPasswordIsDefault === 'boolean') summary.repositoryPasswordIsDefault = facts.repositoryPasswordIsDefault;
   return summary;
 }

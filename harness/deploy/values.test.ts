@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { defaultPlan, parsePlan } from '../plan.ts';
-import { referenceDir } from '../schema/reference.ts';
+import { REPO_ROOT } from '../schema/reference.ts';
 import { crdProblems } from '../schema/crds.ts';
 import { chartReference, mergeValues, renderFromValues, valuesSchemaProblems } from '../collect/chart-values.ts';
 import { AuditInputError } from '../errors.ts';
@@ -42,8 +42,9 @@ describe('renderHelmValues: the plan as chart values', () => {
     }
   });
 
-  it('for the homelab plan equals the reference example values-homelab.yaml once both are merged over the defaults', () => {
-    const example = parseYaml(readFileSync(join(referenceDir(), 'examples', 'values-homelab.yaml'), 'utf8'));
+  it('for the homelab plan equals the team\'s example values (fixtures/deploy/values-homelab.yaml) once both are merged over the defaults', () => {
+    const example = parseYaml(readFileSync(join(REPO_ROOT, 'fixtures', 'deploy', 'values-homelab.yaml'), 'utf8'));
+    expect(valuesSchemaProblems(merged(example))).toEqual([]);
     expect(merged(renderHelmValues(defaultPlan()))).toEqual(merged(example));
   });
 

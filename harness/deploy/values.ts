@@ -217,7 +217,7 @@ export function helmValuesProblems(values: HelmValues): string[] {
 /**
  * The values merged over the chart's defaults (as Helm coalesces them) and checked against the
  * chart's values.schema.json plus our own checks. Needs the reference chart
- * (velero-reference/chart); `schemaChecked` is false when it is not available.
+ * (reference/velero/chart, or VELERO_REFERENCE_DIR); `schemaChecked` is false when it is not available.
  */
 export function checkHelmValues(values: HelmValues): { problems: string[]; schemaChecked: boolean } {
   const problems = helmValuesProblems(values);

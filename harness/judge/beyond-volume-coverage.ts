@@ -36,6 +36,9 @@ const EXPECTED =
 const HOSTPATH_FIX =
   'Velero\'s file-system backup cannot read hostPath PVs (FACTS.md §4). Move the PVC to a StorageClass that provisions `local` or CSI PVs — with local-path-provisioner (k3s, kind) annotate the PVC with `volumeType: local` before it is provisioned so the PV is a `local` PV — then back up again and check kubectl get podvolumebackups -l velero.io/backup-name=<backup>.';
 
+const HOSTPATH_VOLUME_FIX =
+  'A hostPath pod volume lives outside /var/lib/kubelet/pods, where node-agent cannot read it (FACTS.md §4): move the data to a PVC on a `local` or CSI PV, or back the host directory up outside Velero.';
+
 interface BackupCoverage {
   /** The Velero namespace, for commands in remediation. */
   namespace: string;
@@ -83,7 +86,7 @@ function coverBackup(state: State, plan: BackupPlan, role: string, backup: KubeO
     const reason = volume.decision.kind === 'silently-skipped' ? volume.decision.reason : '';
     addProblem(result, name, `${volumeText(volume)} is silently skipped by Velero — ${reason}`);
     result.evidence.push(`SKIPPED ${volumeText(volume)}: ${reason} (no PodVolumeBackup is created; the backup still ends Completed)`);
-    result.fixes.add(HOSTPATH_FIX);
+    result.fixes.add(reason.startsWith('opted-in hostPath') ? HOSTPATH_VOLUME_FIX : HOSTPATH_FIX);
   }
   for (const [, leftovers] of byTarget) {
     for (const pvb of leftovers) result.notes.push(`Backup ${name}: PodVolumeBackup ${pvb.metadata.name} (${pvbTarget(pvb)}, ${pvbPhase(pvb) || 'no phase'}) belongs to a pod that no longer runs or was not judged.`);

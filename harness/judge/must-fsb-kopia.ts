@@ -77,7 +77,12 @@ function checkNodeCoverage(check: Check, nodeAgentPods: KubeObject[], daemonSet:
   const readyNodes = new Set(nodeAgentPods.filter(isPodRunningAndReady).map((pod) => pod.spec?.nodeName));
   const tolerations = daemonSet.spec?.template?.spec?.tolerations ?? [];
   const byNode = new Map<string, PodVolume[]>();
-  for (const volume of volumes) byNode.set(volume.node ?? '(unscheduled)', [...(byNode.get(volume.node ?? '(unscheduled)') ?? []), volume]);
+  for (const volume of volumes) {
+    const node = volume.node ?? '(unscheduled)';
+    const list = byNode.get(node);
+    if (list) list.push(volume);
+    else byNode.set(node, [volume]);
+  }
 
   for (const [node, nodeVolumes] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) {
     const sample = nodeVolumes.slice(0, 4).map(volumeText).join('; ') + (nodeVolumes.length > 4 ? `; … ${nodeVolumes.length - 4} more` : '');
@@ -115,7 +120,8 @@ export const judgeFsbKopia: Judge = ({ state, plan, backupName }) => {
 
   const judged = backupsToCover(state, plan, backupName).map((entry) => entry.backup);
   const judgedPvbs = judged.flatMap((backup) => podVolumeBackupsOf(state, plan, backup));
-  const otherPvbs = inNamespace(state.objects.podVolumeBackups, plan.namespace).filter((pvb) => !judgedPvbs.includes(pvb));
+  const judgedSet = new Set(judgedPvbs);
+  const otherPvbs = inNamespace(state.objects.podVolumeBackups, plan.namespace).filter((pvb) => !judgedSet.has(pvb));
   checkUploader(check, deployment, judgedPvbs, otherPvbs);
 
   if (!plan.deployNodeAgent) {

@@ -616,6 +616,21 @@ export interface PodVolume {
   decision: VolumeDecision;
 }
 
+/** PVCs by `namespace/name` and PVs by name, built once per State: lookups per volume stay O(1). */
+const storageIndexes = new WeakMap<State, { pvcs: Map<string, KubeObject>; pvs: Map<string, KubeObject> }>();
+
+function storageIndex(state: State): { pvcs: Map<string, KubeObject>; pvs: Map<string, KubeObject> } {
+  let index = storageIndexes.get(state);
+  if (!index) {
+    index = {
+      pvcs: new Map(state.objects.persistentVolumeClaims.map((pvc) => [`${pvc.metadata.namespace ?? ''}/${pvc.metadata.name}`, pvc])),
+      pvs: new Map(state.objects.persistentVolumes.map((pv) => [pv.metadata.name, pv])),
+    };
+    storageIndexes.set(state, index);
+  }
+  return index;
+}
+
 function splitAnnotation(value: string | undefined): string[] {
   return (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 }
@@ -644,7 +659,7 @@ export function podVolumeDecisions(state: State, pod: KubeObject, scope: BackupS
     const claimName: string | undefined = volume.persistentVolumeClaim?.claimName;
     if (claimName) {
       base.pvcName = claimName;
-      const pvc = findNamed(state.objects.persistentVolumeClaims, namespace, claimName);
+      const pvc = storageIndex(state).pvcs.get(`${namespace}/${claimName}`);
       base.pvName = pvc?.spec?.volumeName;
     }
     base.decision = decideVolume(state, volume, base, scope.defaultVolumesToFsBackup, optIn, optOut, mounted, devices);
@@ -673,7 +688,7 @@ function decideVolume(
   // Selected: the backupper now skips some of them without failing the backup.
   if (volume.hostPath) return { kind: 'silently-skipped', reason: `opted-in hostPath volume ${volume.hostPath.path ?? ''} (FSB cannot read hostPath volumes)`.trim() };
   if (ref.pvName) {
-    const pv = state.objects.persistentVolumes.find((candidate) => candidate.metadata.name === ref.pvName);
+    const pv = storageIndex(state).pvs.get(ref.pvName);
     if (pv?.spec?.hostPath) {
       return { kind: 'silently-skipped', reason: `PVC ${ref.pvcName} is bound to hostPath PV ${ref.pvName} (${pv.spec.hostPath.path ?? 'path unknown'})` };
     }

@@ -36,7 +36,7 @@ export interface ObjectStoreOptions {
   image: string;
   /** Docker network to join (kind's nodes are on `kind`). */
   network: string;
-  /** Keep the container after the run (no Ryuk reaping, no stop). */
+  /** The container may have to outlive this process: start it without Ryuk reaping (stop() still removes it). */
   keep: boolean;
   runId: string;
 }

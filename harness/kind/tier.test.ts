@@ -101,6 +101,7 @@ function deps(options: { rules?: StubRule[]; env?: NodeJS.ProcessEnv; signals?: 
     now: () => FIXED_NOW,
     signals: options.signals ?? new EventEmitter(),
     spawnDetached: (argv) => detached.push(argv),
+    tmpRoot: work,
   };
 }
 
@@ -313,6 +314,7 @@ describe('setup and teardown with every prerequisite present (stub tools)', () =
     const teardown = await setupKindTier(project, deps({ signals }));
     expect(signals.listenerCount('SIGTERM')).toBe(1);
     signals.emit('SIGTERM');
+    // MinIO is left to Ryuk (KEEP unset), the cluster to a detached kind delete.
     expect(detached).toEqual([['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/)]]);
     stubs.clearCalls();
     await teardown!();
@@ -375,6 +377,8 @@ describe('VELERO_VERIFY_KIND_REUSE and VELERO_VERIFY_KEEP', () => {
   it('KEEP=on-failure keeps after a failed setup but cleans up after a good one', async () => {
     const failing = setupKindTier(project, deps({ env: { VELERO_VERIFY_KEEP: 'on-failure' }, rules: [{ tool: 'helm', match: 'upgrade', exit: 1, stderr: 'Error: boom\n' }] }));
     await expect(failing).rejects.toThrow(/the cluster and container were kept for inspection/);
+    // Outside Ryuk's reach, or the container would vanish with this process anyway.
+    expect(storeStarts[0].keep).toBe(true);
     expect(lines().some((line) => line.startsWith('kind delete') || line === 'minio stop')).toBe(false);
 
     stubs.clearCalls();
@@ -382,6 +386,19 @@ describe('VELERO_VERIFY_KIND_REUSE and VELERO_VERIFY_KEEP', () => {
     stubs.clearCalls();
     await teardown!();
     expect(lines()).toEqual(['minio stop', expect.stringMatching(/^kind delete cluster/)]);
+  });
+
+  it('KEEP=on-failure and Ctrl-C while the specs run: container and cluster are removed by detached commands', async () => {
+    const signals = new EventEmitter();
+    const teardown = await setupKindTier(project, deps({ signals, env: { VELERO_VERIFY_KEEP: 'on-failure' } }));
+    signals.emit('SIGINT');
+    expect(detached).toEqual([
+      ['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/)],
+      ['docker', 'rm', '-f', '0123456789abcdef'],
+    ]);
+    stubs.clearCalls();
+    await teardown!();
+    expect(lines()).toEqual([]);
   });
 
   it('reads KEEP values', () => {

@@ -84,6 +84,8 @@ export interface KindTierDeps {
   signals: Pick<NodeJS.EventEmitter, 'once' | 'removeListener'>;
   /** Start a cleanup command that outlives this process (on Ctrl-C vitest exits at once). */
   spawnDetached: (argv: string[], env: NodeJS.ProcessEnv) => void;
+  /** Where the run's temporary directory (kubeconfig) goes. */
+  tmpRoot: string;
 }
 
 /** A setup step failed; teardown has already run. One paragraph, no stack. */
@@ -115,6 +117,7 @@ function defaults(): KindTierDeps {
       child.on('error', () => undefined);
       child.unref();
     },
+    tmpRoot: tmpdir(),
   };
 }
 
@@ -194,7 +197,7 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
   const reuse = env[ENV.reuse]?.trim() || undefined;
   const clusterName = reuse ?? `velero-verify-${runId}`;
   const context = `kind-${clusterName}`;
-  const workDir = mkdtempSync(join(tmpdir(), 'velero-verify-kind-'));
+  const workDir = mkdtempSync(join(deps.tmpRoot, 'velero-verify-kind-'));
   const kubeconfig = join(workDir, 'kubeconfig');
   const minioImage = env[ENV.minioImage]?.trim() || DEFAULT_MINIO_IMAGE;
   const nodeImage = env[ENV.nodeImage]?.trim() || undefined;
@@ -294,10 +297,13 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
     step = `starting MinIO (${minioImage}) on the docker network "${KIND_NETWORK}"`;
     deps.log(step);
     checkInterrupted();
-    const store: StartedObjectStore = await deps.startObjectStore({ image: minioImage, network: KIND_NETWORK, keep: keep === 'always', runId });
+    // With any KEEP mode the container is started outside Ryuk's reach (Ryuk would remove it when
+    // this process exits); teardown then stops it itself, and Ctrl-C hands that to `docker rm -f`.
+    const store: StartedObjectStore = await deps.startObjectStore({ image: minioImage, network: KIND_NETWORK, keep: keep !== 'never', runId });
     teardown.push({
       name: `stopping ${store.description}`,
       manual: store.containerId ? `docker rm -f ${store.containerId}` : `stop ${store.description}`,
+      detached: keep !== 'never' && store.containerId ? ['docker', 'rm', '-f', store.containerId] : undefined,
       run: () => store.stop(),
     });
 
@@ -369,7 +375,7 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
 
     checkInterrupted();
     const finished = deps.now();
-    const context_: RunContext = {
+    const runContext: RunContext = {
       ...baseContext(runId, startedAt, effective, planSource),
       now: finished.toISOString(),
       targetDescription: `kind cluster ${clusterName}${reuse ? ' (reused)' : ''} with ${store.description}, Velero chart ${effective.velero.chartVersion}`,
@@ -383,7 +389,7 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
         'velero chart': effective.velero.chartVersion,
       },
     };
-    project.provide('run', context_);
+    project.provide('run', runContext);
   } catch (error) {
     stopListening();
     await runTeardown('failed');
