@@ -23,6 +23,8 @@ export interface RunContext {
   drill?: DrillResult;
   /** Set when the whole target could not run here (e.g. kind prerequisites missing): every spec skips with it. */
   notRun?: string;
+  /** Set when setting the target up failed (e.g. the kind tier's Helm install): every spec fails with it. */
+  setupError?: string;
   toolVersions: Record<string, string>;
 }
 

@@ -95,3 +95,11 @@ describe('renderers', () => {
     expect(xml).not.toMatch(/<homelab>/);
   });
 });
+
+describe('a target that failed to set up', () => {
+  it('rejects with the setup error as the reason, even with no results', () => {
+    const report = build([], { run: { target: 'kind', setupError: 'helm upgrade --install did not finish within 10m' } });
+    expect(report.verdict).toBe('REJECT');
+    expect(report.verdictReasons.join('\n')).toContain('helm upgrade --install did not finish within 10m');
+  });
+});

@@ -143,6 +143,7 @@ export function buildReport(input: BuildReportInput): AuditReport {
     verdictReasons.push(`The ${run.target} target did not run here: ${run.notRun}`);
   } else {
     for (const item of requiredFailed) verdictReasons.push(`Required item ${item.id} failed: ${item.reason}`);
+    if (run.setupError) verdictReasons.push(`The ${run.target} target could not be set up: ${run.setupError}`);
     if (problems.length > 0) verdictReasons.push(...problems.map((problem) => `Run problem: ${problem}`));
     if (input.results.length === 0) verdictReasons.push('No check produced a result: zero results never approve.');
     if (counts.pass === 0 && input.results.length > 0) verdictReasons.push('Nothing was verified: every item was skipped.');

@@ -1,11 +1,15 @@
 /**
  * The specs' globalSetup: hands the run context to the spec workers. Under `npm run audit` the
  * CLI has already collected the target and names the context file in VELERO_VERIFY_RUN_FILE;
- * under `npm test` the specs form the kind tier.
+ * under `npm test` the specs form the kind tier. A kind tier that fails to set up does not abort
+ * the run: its error becomes the run context's `setupError`, every spec fails with it and the
+ * report says REJECT with the reason (a report is always written).
  */
 import { readFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import type { RunContext } from '../../harness/run-context.ts';
+import { describeError } from '../../harness/errors.ts';
+import { defaultPlan } from '../../harness/plan.ts';
+import { newRunId, type RunContext } from '../../harness/run-context.ts';
 
 export default async function setup(project: TestProject) {
   const file = process.env.VELERO_VERIFY_RUN_FILE;
@@ -14,5 +18,20 @@ export default async function setup(project: TestProject) {
     return;
   }
   const { setupKindTier } = await import('../../harness/kind/tier.ts');
-  return setupKindTier(project);
+  const startedAt = new Date().toISOString();
+  try {
+    return await setupKindTier(project);
+  } catch (error) {
+    project.provide('run', {
+      runId: newRunId(),
+      target: 'kind',
+      targetDescription: 'kind cluster (setup failed)',
+      plan: defaultPlan(),
+      planSource: 'built-in homelab defaults',
+      now: new Date().toISOString(),
+      startedAt,
+      setupError: describeError(error),
+      toolVersions: {},
+    });
+  }
 }

@@ -36,6 +36,7 @@ export function planItem(id: ItemId): void {
     context.task.meta.itemId = id;
     const run = inject('run');
     if (run.notRun) context.skip(`NOT RUN: ${run.notRun}`);
+    if (run.setupError) throw new Error(`The ${run.target} target could not be set up: ${run.setupError}`);
     const finding = judgeItem(id, judgeContextOf(run));
     context.task.meta.finding = finding;
     if (finding.status === 'skip') context.skip(finding.summary);
