@@ -186,6 +186,7 @@ async function collectTarget(target: TargetKind, options: CliOptions, plan: Back
     keep: options.keep,
     runId,
     s3Endpoint: options.s3Endpoint,
+    backupName: options.backup,
     onProgress: progress,
   });
   return { state: result.state, drill: result.drill, backupName: result.backupName, description: result.state.source.description };
@@ -230,7 +231,7 @@ export async function main(argv: string[]): Promise<number> {
   const target = targetOf(options);
   if (options.cleanup) {
     const { cleanupLeftovers } = await import('./targets/cluster.ts');
-    const result = await cleanupLeftovers({ plan, kubeconfig: options.kubeconfig, context: options.context, onProgress: print });
+    const result = await cleanupLeftovers({ plan, kubeconfig: options.kubeconfig, context: options.context, s3Endpoint: options.s3Endpoint, onProgress: print });
     print(result.deleted.length ? `Removed ${result.deleted.length} leftover object(s):\n  ${result.deleted.join('\n  ')}` : 'No leftovers of velero-verify were found.');
     for (const problem of result.problems) print(`Not removed: ${problem}`);
     return result.problems.length ? 1 : 0;

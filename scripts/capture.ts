@@ -28,6 +28,9 @@ import { bucketScope } from '../harness/judge/dod-data-in-bucket.ts';
 import { selectPlanBsl } from '../harness/judge/velero-objects.ts';
 import { loadPlan } from '../harness/plan.ts';
 import type { KubeObject } from '../harness/state.ts';
+import { processIo, type MainIo } from './io.ts';
+
+export type { MainIo };
 
 export const USAGE = `Usage: node scripts/capture.mjs --out <dir> [options]
 
@@ -49,19 +52,6 @@ Only get/list requests are made; Secret values are never written.
 S3 credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else the BSL's credentials Secret (key "cloud").
 Exit codes: 0 captured, 1 the cluster could not be read, 2 usage or configuration error.`;
 
-export interface MainIo {
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const defaultIo: MainIo = {
-  env: process.env,
-  cwd: process.cwd(),
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 /** Annotations of a reduced Secret (yes/no facts only, never a value); read back by summarizeSecret. */
 export { CAPTURED_FACTS_ANNOTATION, REDACTED_ANNOTATION };
@@ -161,7 +151,7 @@ function credentialsFromClusterSecret(secrets: KubeObject[], bsl: KubeObject | u
 }
 
 /** Run the capture command line; resolves to the exit code. */
-export async function main(argv: string[], io: MainIo = defaultIo): Promise<number> {
+export async function main(argv: string[], io: MainIo = processIo): Promise<number> {
   let flags;
   try {
     flags = parseArgs({

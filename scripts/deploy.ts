@@ -9,6 +9,9 @@ import { describeError, isAuditInputError } from '../harness/errors.ts';
 import { loadPlan } from '../harness/plan.ts';
 import { ACCESS_KEY_ENV, SECRET_KEY_ENV, credentialsFromInputs } from '../harness/deploy/credentials.ts';
 import { DEFAULT_HELM_TIMEOUT, DeployError, deployVelero, renderDryRun } from '../harness/deploy/deploy.ts';
+import { processIo, type MainIo } from './io.ts';
+
+export type { MainIo };
 
 export const USAGE = `Usage: node scripts/deploy.mjs --context <name> [options]
 
@@ -31,22 +34,9 @@ Install or upgrade Velero (chart vmware-tanzu/velero) with the values of the Bac
 
 Exit codes: 0 deployed (or dry run printed), 1 a deploy step failed, 2 usage or configuration error.`;
 
-export interface MainIo {
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const defaultIo: MainIo = {
-  env: process.env,
-  cwd: process.cwd(),
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 /** Run the deploy command line; resolves to the exit code. */
-export async function main(argv: string[], io: MainIo = defaultIo): Promise<number> {
+export async function main(argv: string[], io: MainIo = processIo): Promise<number> {
   let flags;
   try {
     flags = parseArgs({

@@ -17,9 +17,6 @@
  * Input the user must fix — unreadable files, invalid YAML (with file, line and column), binary
  * files, nothing Kubernetes-shaped — is an AuditInputError.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
 import { AuditInputError, describeError } from '../errors.ts';
 import type { BackupPlan } from '../plan.ts';
 import { crdProblems } from '../schema/crds.ts';
@@ -28,8 +25,9 @@ import { chartReference, mergeValues, readValuesFile, redactValues, renderFromVa
 import type { ManifestsExtras, ManifestsMode, ObjectProblems, ValuesInfo } from './manifests-types.ts';
 import { buildState, flattenLists, isKubeObject } from './objects.ts';
 import { collectRepoFacts } from './repo-facts.ts';
+import { listObjectFiles, readObjectsFromFile } from './read-objects.ts';
 
-export const MANIFEST_FILE_EXTENSIONS = ['.yaml', '.yml', '.json'];
+export { OBJECT_FILE_EXTENSIONS as MANIFEST_FILE_EXTENSIONS } from './read-objects.ts';
 
 export interface CollectManifestsOptions {
   /** Files or directories of rendered manifests (may be empty when `valuesFile` is given). */
@@ -43,66 +41,16 @@ export interface CollectManifestsOptions {
   release?: string;
 }
 
+const MANIFESTS_EXPECTED = 'rendered Kubernetes manifests (YAML or JSON) such as `helm template`, `kustomize build` or kubenix write them';
+
 /** Manifest files under a path (recursive for directories), sorted for stable output. */
 export function listManifestFiles(path: string): string[] {
-  let stats;
-  try {
-    stats = statSync(path);
-  } catch {
-    throw new AuditInputError(`--manifests ${path}: no such file or directory.`);
-  }
-  if (stats.isFile()) return [path];
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-        walk(full);
-      } else if (entry.isFile() && MANIFEST_FILE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) files.push(full);
-    }
-  };
-  walk(path);
-  return files;
+  return listObjectFiles(path, { flag: '--manifests', allowEmpty: true });
 }
 
-function looksBinary(buffer: Buffer): boolean {
-  const sample = buffer.subarray(0, 8192);
-  if (sample.includes(0)) return true;
-  const text = sample.toString('utf8');
-  const replacements = (text.match(/\uFFFD/g) ?? []).length;
-  return replacements > 0 && replacements / Math.max(text.length, 1) > 0.01;
-}
-
-/** Every document of one manifest file as plain JS (nulls from comment-only documents dropped). */
+/** Every document of one manifest file as plain JS. */
 export function readManifestFile(file: string): unknown[] {
-  let buffer: Buffer;
-  try {
-    buffer = readFileSync(file);
-  } catch (error) {
-    throw new AuditInputError(`--manifests: cannot read ${file}: ${describeError(error)}.`);
-  }
-  if (looksBinary(buffer)) {
-    throw new AuditInputError(
-      `--manifests: ${file}, line 1: not a text file (binary content). Expected rendered Kubernetes manifests (YAML or JSON) such as \`helm template\`, \`kustomize build\` or kubenix write them.`,
-    );
-  }
-  const text = buffer.toString('utf8');
-  const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  const list = Array.isArray(documents) ? documents : [documents];
-  const values: unknown[] = [];
-  for (const document of list) {
-    const error = document.errors[0];
-    if (error) {
-      const { line, col } = lineCounter.linePos(error.pos[0]);
-      const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      throw new AuditInputError(`--manifests: ${file}, line ${line}, column ${col}: invalid YAML/JSON (${message}). Fix the file or re-render the manifests.`);
-    }
-    const value = document.toJS({ maxAliasCount: 1000 });
-    if (value !== null && value !== undefined) values.push(value);
-  }
-  return values;
+  return readObjectsFromFile(file, { flag: '--manifests', expected: MANIFESTS_EXPECTED });
 }
 
 /** Objects the chart renders: their presence means the rendered input is authoritative. */

@@ -56,7 +56,7 @@ describe('reading kubectl output', () => {
 
   it('refuses binary content by name', () => {
     const path = file('junk.yaml', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0xff, 0xfe]));
-    expect(errorOf(() => readObjectsFromFile(path)).message).toMatch(/junk\.yaml is not a text file/);
+    expect(errorOf(() => readObjectsFromFile(path)).message).toMatch(/junk\.yaml, line 1: not a text file/);
   });
 
   it('explains a directory without object files', () => {

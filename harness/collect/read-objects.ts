@@ -15,7 +15,18 @@ export interface ReadFilesOptions {
   skipDirs?: string[];
   /** What the user passed, for messages ("--snapshot", "--manifests"). */
   flag: string;
+  /** Return [] for a directory without object files instead of failing (the caller explains). */
+  allowEmpty?: boolean;
 }
+
+export interface ReadFileOptions {
+  /** Prefix of every message ("--manifests"). */
+  flag?: string;
+  /** What the file should have held, for messages. */
+  expected?: string;
+}
+
+const EXPECTED_DEFAULT = 'YAML or JSON as `kubectl get … -o yaml` writes it';
 
 /** The object files under `path` (a file, or a directory searched recursively), sorted. */
 export function listObjectFiles(path: string, options: ReadFilesOptions): string[] {
@@ -38,7 +49,7 @@ export function listObjectFiles(path: string, options: ReadFilesOptions): string
     }
   };
   walk(path);
-  if (files.length === 0) {
+  if (files.length === 0 && !options.allowEmpty) {
     throw new AuditInputError(
       `${options.flag} ${path}: the directory holds no .yaml, .yml or .json files. Point it at the output of \`kubectl get … -o yaml\` (a file or a directory of such files).`,
     );
@@ -55,16 +66,18 @@ function looksBinary(buffer: Buffer): boolean {
   return replacements > 0 && replacements / Math.max(text.length, 1) > 0.01;
 }
 
-/** Parse one file into its documents (values as plain JS). */
-export function readObjectsFromFile(file: string): unknown[] {
+/** Parse one file into its documents (values as plain JS; comment-only documents dropped). */
+export function readObjectsFromFile(file: string, options: ReadFileOptions = {}): unknown[] {
+  const prefix = options.flag ? `${options.flag}: ` : '';
+  const expected = options.expected ?? EXPECTED_DEFAULT;
   let buffer: Buffer;
   try {
     buffer = readFileSync(file);
   } catch (error) {
-    throw new AuditInputError(`Cannot read ${file}: ${describeError(error)}.`);
+    throw new AuditInputError(`${prefix}cannot read ${file}: ${describeError(error)}.`);
   }
   if (looksBinary(buffer)) {
-    throw new AuditInputError(`${file} is not a text file (binary content): expected YAML or JSON as \`kubectl get … -o yaml\` writes it.`);
+    throw new AuditInputError(`${prefix}${file}, line 1: not a text file (binary content). Expected ${expected}.`);
   }
   const text = buffer.toString('utf8');
   const lineCounter = new LineCounter();
@@ -76,7 +89,7 @@ export function readObjectsFromFile(file: string): unknown[] {
     if (error) {
       const { line, col } = lineCounter.linePos(error.pos[0]);
       const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      throw new AuditInputError(`${file}, line ${line}, column ${col}: invalid YAML/JSON (${message}). Expected objects as \`kubectl get … -o yaml\` writes them.`);
+      throw new AuditInputError(`${prefix}${file}, line ${line}, column ${col}: invalid YAML/JSON (${message}). Expected ${expected}.`);
     }
     const value = document.toJS({ maxAliasCount: 1000 });
     if (value !== null && value !== undefined) values.push(value);

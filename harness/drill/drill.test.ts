@@ -328,8 +328,9 @@ describe('runDrill — interrupted in the middle of each step', () => {
         onLine: (line) => {
           if (!fired && line.startsWith(`drill ${step}: started`)) {
             fired = true;
-            // In the middle of the step: after it started its first request.
-            setTimeout(() => (how === 'SIGINT' ? signals.emit('SIGINT') : controller.abort('test abort')), 5);
+            // In the middle of the step: it has started and awaits its first request. Fired as a
+            // microtask, not after a delay, so a fast step cannot finish first on a busy machine.
+            queueMicrotask(() => (how === 'SIGINT' ? signals.emit('SIGINT') : controller.abort('test abort')));
           }
         },
       });

@@ -10,6 +10,7 @@ import type { BucketState } from '../bucket/types.ts';
 import { BucketAccessError, collectBucket, listBackupFiles, unreadableBucketState } from '../bucket/collect.ts';
 import { createS3Client, credentialsFromEnv, endpointOverrideFromEnv, s3LocationFromBsl, type S3Location } from '../bucket/client.ts';
 import { describeError } from '../errors.ts';
+import { bucketScope } from '../judge/dod-data-in-bucket.ts';
 import { KubeApi } from '../kube/api.ts';
 import { KubeClient, type KubeClientOptions } from '../kube/client.ts';
 import { collectLiveState, type S3Credentials } from '../kube/collect.ts';
@@ -57,6 +58,8 @@ export interface ClusterAuditOptions {
   env?: Record<string, string | undefined>;
   /** `--s3-endpoint`: read the bucket here instead of the BSL's s3Url (else VELERO_VERIFY_S3_ENDPOINT). */
   s3Endpoint?: string;
+  /** `--backup NAME`: the manual backup the judges read (its bucket folder is read too). */
+  backupName?: string;
 }
 
 export interface ClusterAuditResult {
@@ -72,13 +75,19 @@ function connect(options: { kubeconfig?: string; context?: string; env?: Record<
   return { target, api: new KubeApi(client) };
 }
 
-/** Backups worth reading in the bucket: the drill backup and the newest Completed one. */
-function focusOf(state: State, drillBackup: string | undefined, drillNamespace: string | undefined): { backupNames: string[]; volumeNamespaces: string[] } {
+/**
+ * Backups worth reading in the bucket: what dod.data-in-bucket judges (bucketScope: the manual
+ * backup — `--backup`, else the drill's, else the newest manual one — and the newest Completed
+ * scheduled backup, with their volume namespaces), the drill backup and the newest Completed one.
+ */
+function focusOf(state: State, plan: BackupPlan, manualBackup: string | undefined, drillBackup: string | undefined, drillNamespace: string | undefined): { backupNames: string[]; volumeNamespaces: string[] } {
   const completed = state.objects.backups
     .filter((backup) => (backup.status as { phase?: string } | undefined)?.phase === 'Completed')
     .sort((a, b) => String((b.status as { completionTimestamp?: string }).completionTimestamp ?? '').localeCompare(String((a.status as { completionTimestamp?: string }).completionTimestamp ?? '')));
-  const names = [drillBackup, completed[0]?.metadata.name].filter((name): name is string => Boolean(name));
-  return { backupNames: [...new Set(names)], volumeNamespaces: drillNamespace ? [drillNamespace] : [] };
+  const judged = bucketScope(state, plan, manualBackup ?? drillBackup);
+  const names = [drillBackup, ...judged.backupNames, completed[0]?.metadata.name].filter((name): name is string => Boolean(name));
+  const namespaces = [...judged.volumeNamespaces, drillNamespace].filter((name): name is string => Boolean(name));
+  return { backupNames: [...new Set(names)], volumeNamespaces: [...new Set(namespaces)] };
 }
 
 export async function runClusterAudit(options: ClusterAuditOptions): Promise<ClusterAuditResult> {
@@ -98,7 +107,7 @@ export async function runClusterAudit(options: ClusterAuditOptions): Promise<Clu
     }
     if (bucketHook) {
       try {
-        const bucket = await bucketHook.collect(collected.state, focusOf(collected.state, drillBackup, drillNamespace));
+        const bucket = await bucketHook.collect(collected.state, focusOf(collected.state, options.plan, options.backupName, drillBackup, drillNamespace));
         if (bucket) collected.state.bucket = redactor.deepKnownValues(bucket);
       } catch (error) {
         progress(`cluster: reading the bucket failed: ${describeError(error)}`);
