@@ -135,6 +135,14 @@ function versions(cluster: FakeCluster): Map<string, string | undefined> {
   return new Map(cluster.kube.all().map((object) => [`${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`, object.metadata.resourceVersion]));
 }
 
+/** PVs provisioned for the run's claims: the provisioner deletes them with the claims (reclaim policy Delete). */
+function runVolumes(cluster: FakeCluster, runId: string): string[] {
+  return cluster.kube
+    .list('PersistentVolume')
+    .filter((pv) => (pv.spec as { claimRef?: { namespace?: string } }).claimRef?.namespace?.includes(runId))
+    .map((pv) => pv.metadata.name);
+}
+
 function itemsNotPassed(report: AuditReport): string[] {
   return report.items.filter((item) => item.status !== 'pass').map((item) => `${item.id}: ${item.status} — ${item.reason}`);
 }
@@ -237,6 +245,7 @@ describe.concurrent('npm run audit against a live (fake) cluster', () => {
       const runId = json.runId;
       expect(unlabelledMutations(cluster.kube.mutations, runId)).toEqual([]);
       expect(leftovers(cluster.kube, runId)).toEqual([]);
+      expect(runVolumes(cluster, runId)).toEqual([]);
       expect(cluster.s3!.listKeys(`backups/${json.drill!.backupName}/`, { bucket: BUCKET })).toEqual([]);
       expectNothingPlanted(expect, { stdout: run.stdout, stderr: run.stderr, ...texts });
     },
@@ -301,6 +310,7 @@ describe.concurrent('npm run audit against a live (fake) cluster', () => {
       expect(existsSync(cleanupDir)).toBe(false);
 
       expect(leftovers(cluster.kube, runId)).toEqual([]);
+      expect(runVolumes(cluster, runId)).toEqual([]);
       expect(cluster.s3!.listKeys(`backups/${drill.backupName}/`, { bucket: BUCKET })).toEqual([]);
       // Both runs together touched only velero-verify's objects; the install is as it was.
       expect(unlabelledMutations(cluster.kube.mutations)).toEqual([]);
