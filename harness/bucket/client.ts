@@ -40,6 +40,10 @@ export const ENV_ENDPOINT_OVERRIDE = 'VELERO_VERIFY_S3_ENDPOINT';
  * attempt; checksums only when an operation requires them (older MinIO rejects the newer defaults).
  */
 export function createS3Client(options: { endpoint: string; region?: string; forcePathStyle?: boolean; credentials: S3Credentials }): S3Client {
+  // The SDK is pinned (package-lock) to a release that supports Node 20; its notice that *later*
+  // releases need Node 22 would otherwise land on stderr of every audit. A user's explicit
+  // setting wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     endpoint: options.endpoint,
     region: options.region || 'us-east-1',

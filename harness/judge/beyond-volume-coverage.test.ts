@@ -92,6 +92,15 @@ describe('beyond.volume-coverage', () => {
     expect(unmarked.summary).toMatch(/0 PodVolumeBackups while 2 PVC volume\(s\) exist in its namespaces and none is marked/);
   });
 
+  it('counts Completed PodVolumeBackups of pods deleted since the backup as evidence, not as warnings', () => {
+    const finding = judge((c) => {
+      c.remove((object) => object.kind === 'Pod' && object.metadata.name === PAPERLESS_POD);
+    });
+    expect(finding.status).toBe('pass');
+    expect(finding.evidence.join('\n')).toMatch(new RegExp(`paperless/${PAPERLESS_POD} volume data, Completed\\) belongs to a pod that no longer runs`));
+    expect(finding.warnings ?? []).toEqual([]);
+  });
+
   it('passes with a note when nothing in the backup\'s scope needs a file-system backup', () => {
     const finding = judge((c) => {
       for (const backup of [MANUAL_BACKUP, NEWEST_SCHEDULED]) c.backup(backup).spec.includedNamespaces = ['kube-system'];

@@ -88,11 +88,20 @@ function coverBackup(state: State, plan: BackupPlan, role: string, backup: KubeO
     result.evidence.push(`SKIPPED ${volumeText(volume)}: ${reason} (no PodVolumeBackup is created; the backup still ends Completed)`);
     result.fixes.add(reason.startsWith('opted-in hostPath') ? HOSTPATH_VOLUME_FIX : HOSTPATH_FIX);
   }
+  // PVBs of pods that are gone since (replaced by a rollout, or the drill's writer pod): a
+  // Completed one is ordinary evidence; anything else deserves a person's look.
   for (const [, leftovers] of byTarget) {
-    for (const pvb of leftovers) result.notes.push(`Backup ${name}: PodVolumeBackup ${pvb.metadata.name} (${pvbTarget(pvb)}, ${pvbPhase(pvb) || 'no phase'}) belongs to a pod that no longer runs or was not judged.`);
+    for (const pvb of leftovers) {
+      const line = `Backup ${name}: PodVolumeBackup ${pvb.metadata.name} (${pvbTarget(pvb)}, ${pvbPhase(pvb) || 'no phase'}) belongs to a pod that no longer runs or was not judged.`;
+      if (pvbPhase(pvb) === 'Completed') result.evidence.push(line);
+      else result.notes.push(line);
+    }
   }
 
-  if (toBackUp.length === 0 && skipped.length === 0) {
+  // A backup whose pods are all gone since (the drill deletes its writer pod) covered them then.
+  const livePods = new Set(state.objects.pods.map((pod) => `${pod.metadata.namespace ?? ''}/${pod.metadata.name}`));
+  const podsGoneSince = pvbs.length > 0 && pvbs.every((pvb) => !livePods.has(`${pvb.spec?.pod?.namespace ?? ''}/${pvb.spec?.pod?.name ?? ''}`));
+  if (toBackUp.length === 0 && skipped.length === 0 && !podsGoneSince) {
     const unmarked = volumes.filter((volume) => volume.pvcName && volume.decision.kind === 'not-selected' && volume.decision.reason.startsWith('not opted in'));
     if (unmarked.length > 0 && pvbs.length === 0) {
       addProblem(result, name, `0 PodVolumeBackups while ${unmarked.length} PVC volume(s) exist in its namespaces and none is marked (${unmarked.slice(0, 3).map(volumeText).join('; ')})`);
