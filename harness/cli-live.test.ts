@@ -135,11 +135,12 @@ function versions(cluster: FakeCluster): Map<string, string | undefined> {
   return new Map(cluster.kube.all().map((object) => [`${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`, object.metadata.resourceVersion]));
 }
 
-/** PVs provisioned for the run's claims: the provisioner deletes them with the claims (reclaim policy Delete). */
-function runVolumes(cluster: FakeCluster, runId: string): string[] {
+/** PVs provisioned for the drill's claims (the canary and restore namespaces): the provisioner deletes them with the claims (reclaim policy Delete). */
+function runVolumes(cluster: FakeCluster, drill: { sourceNamespace?: string; targetNamespace?: string }): string[] {
+  const namespaces = [drill.sourceNamespace, drill.targetNamespace].filter(Boolean);
   return cluster.kube
     .list('PersistentVolume')
-    .filter((pv) => (pv.spec as { claimRef?: { namespace?: string } }).claimRef?.namespace?.includes(runId))
+    .filter((pv) => namespaces.includes((pv.spec as { claimRef?: { namespace?: string } }).claimRef?.namespace))
     .map((pv) => pv.metadata.name);
 }
 
@@ -245,7 +246,7 @@ describe.concurrent('npm run audit against a live (fake) cluster', () => {
       const runId = json.runId;
       expect(unlabelledMutations(cluster.kube.mutations, runId)).toEqual([]);
       expect(leftovers(cluster.kube, runId)).toEqual([]);
-      expect(runVolumes(cluster, runId)).toEqual([]);
+      expect(runVolumes(cluster, json.drill!)).toEqual([]);
       expect(cluster.s3!.listKeys(`backups/${json.drill!.backupName}/`, { bucket: BUCKET })).toEqual([]);
       expectNothingPlanted(expect, { stdout: run.stdout, stderr: run.stderr, ...texts });
     },
@@ -298,6 +299,7 @@ describe.concurrent('npm run audit against a live (fake) cluster', () => {
         expect.arrayContaining([`Namespace ${drill.sourceNamespace}`, `Namespace ${drill.targetNamespace}`, `Backup velero/${drill.backupName}`, `Restore velero/${drill.restoreName}`]),
       );
       expect(cluster.s3!.listKeys(`backups/${drill.backupName}/`, { bucket: BUCKET }).length).toBeGreaterThan(0);
+      expect(runVolumes(cluster, drill).length).toBeGreaterThan(0);
 
       const cleanupDir = join(ws.dir, 'cleanup-reports');
       const cleanup = await runCli(['--cleanup', '--kubeconfig', cluster.kubeconfigPath, '--s3-endpoint', cluster.s3!.endpoint, '--config', ws.config, '--report-dir', cleanupDir], ws);
@@ -310,7 +312,7 @@ describe.concurrent('npm run audit against a live (fake) cluster', () => {
       expect(existsSync(cleanupDir)).toBe(false);
 
       expect(leftovers(cluster.kube, runId)).toEqual([]);
-      expect(runVolumes(cluster, runId)).toEqual([]);
+      expect(runVolumes(cluster, drill)).toEqual([]);
       expect(cluster.s3!.listKeys(`backups/${drill.backupName}/`, { bucket: BUCKET })).toEqual([]);
       // Both runs together touched only velero-verify's objects; the install is as it was.
       expect(unlabelledMutations(cluster.kube.mutations)).toEqual([]);

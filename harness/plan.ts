@@ -146,6 +146,11 @@ export const BackupPlanSchema = z
       .default({ grace: '6h' }),
     drill: z
       .object({
+        /**
+         * Names the drill's objects: the canary namespace is the stable `<prefix>-canary`, so Velero
+         * keeps one BackupRepository and one Kopia repository for it across runs (FACTS.md §1, §3);
+         * the restore namespace `<prefix>-restored-<runId>`, Backup and Restore are per run.
+         */
         namespacePrefix: k8sName.default('velero-verify'),
         dataSizeBytes: z.number().int().positive().max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
         image: z.string().default('docker.io/library/busybox:1.37'),

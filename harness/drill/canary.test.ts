@@ -26,6 +26,7 @@ import {
   WRITER_SCRIPT,
 } from './canary.ts';
 import { testPlan } from '../../fixtures/doubles/fake-kube-setup.ts';
+import { newRunId } from '../run-context.ts';
 
 const hasTools = ['sh', 'yes', 'head', 'sha256sum'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 const dirs: string[] = [];
@@ -34,7 +35,7 @@ afterEach(() => {
 });
 
 function env(dataDir: string, namespace: string, runId: string, bytes: number): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, DATA_DIR: dataDir, POD_NAMESPACE: namespace, CANARY_SOURCE_NAMESPACE: 'velero-verify-r1', CANARY_LINE: canaryLine(runId), CANARY_BYTES: String(bytes) };
+  return { PATH: process.env.PATH, DATA_DIR: dataDir, POD_NAMESPACE: namespace, CANARY_SOURCE_NAMESPACE: 'velero-verify-canary', CANARY_LINE: canaryLine(runId), CANARY_BYTES: String(bytes) };
 }
 
 /** Run the writer (which then sleeps forever) until it prints its line, then stop it. */
@@ -69,23 +70,23 @@ describe('canary scripts (run with the local sh)', () => {
     dirs.push(dir);
     const bytes = 100_000; // not a multiple of the line length: head -c cuts mid-line
     const expected = expectedCanarySha256('r1', bytes);
-    const writer = parseCanaryLog(await runWriter(env(dir, 'velero-verify-r1', 'r1', bytes)), 'writer');
+    const writer = parseCanaryLog(await runWriter(env(dir, 'velero-verify-canary', 'r1', bytes)), 'writer');
     expect(writer?.fields.sha256).toBe(expected);
     expect(existsSync(join(dir, 'canary.bin.tmp'))).toBe(false);
 
-    const before = parseCanaryLog(run(VERIFIER_SCRIPT, env(dir, 'velero-verify-r1-restored', 'r1', bytes)), 'verifier');
+    const before = parseCanaryLog(run(VERIFIER_SCRIPT, env(dir, 'velero-verify-restored-r1', 'r1', bytes)), 'verifier');
     expect(before?.fields).toEqual({ sha256: expected, bytes: String(bytes), marker: 'absent' });
-    expect(parseCanaryLog(run(MARKER_SCRIPT, env(dir, 'velero-verify-r1', 'r1', bytes)), 'marker')).toBeDefined();
-    const after = parseCanaryLog(run(VERIFIER_SCRIPT, env(dir, 'velero-verify-r1-restored', 'r1', bytes)), 'verifier');
+    expect(parseCanaryLog(run(MARKER_SCRIPT, env(dir, 'velero-verify-canary', 'r1', bytes)), 'marker')).toBeDefined();
+    const after = parseCanaryLog(run(VERIFIER_SCRIPT, env(dir, 'velero-verify-restored-r1', 'r1', bytes)), 'verifier');
     expect(after?.fields.marker).toBe('present');
     // A restarted writer does not rewrite existing data.
-    expect(parseCanaryLog(await runWriter(env(dir, 'velero-verify-r1', 'other-run', bytes)), 'writer')?.fields.sha256).toBe(expected);
+    expect(parseCanaryLog(await runWriter(env(dir, 'velero-verify-canary', 'other-run', bytes)), 'writer')?.fields.sha256).toBe(expected);
   });
 
   it.skipIf(!hasTools)('a restored copy of the writer never writes: with no data it reports "missing"', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'canary-'));
     dirs.push(dir);
-    const line = parseCanaryLog(await runWriter(env(dir, 'velero-verify-r1-restored', 'r1', 1000)), 'restored-copy');
+    const line = parseCanaryLog(await runWriter(env(dir, 'velero-verify-restored-r1', 'r1', 1000)), 'restored-copy');
     expect(line?.fields.sha256).toBe('missing');
     expect(existsSync(join(dir, 'canary.bin'))).toBe(false);
     expect(parseCanaryLog(run(VERIFIER_SCRIPT, env(dir, 'x', 'r1', 1000)), 'verifier')?.fields).toEqual({ sha256: 'missing', bytes: '0', marker: 'absent' });
@@ -110,10 +111,35 @@ describe('canary manifests', () => {
   const plan = testPlan({ drill: { storageClassName: 'longhorn' } });
   const names = drillNames(plan, '20260101-030000-ab12');
 
-  it('names the namespaces from the prefix and run id, and rejects names Kubernetes would refuse', () => {
-    expect(names).toMatchObject({ sourceNamespace: 'velero-verify-20260101-030000-ab12', targetNamespace: 'velero-verify-20260101-030000-ab12-restored', backup: 'velero-verify-20260101-030000-ab12', veleroNamespace: 'velero' });
+  it('the canary namespace is stable per plan; the restore namespace, Backup and Restore are per run', () => {
+    expect(names).toEqual({
+      runId: '20260101-030000-ab12',
+      veleroNamespace: 'velero',
+      sourceNamespace: 'velero-verify-canary',
+      targetNamespace: 'velero-verify-restored-20260101-030000-ab12',
+      backup: 'velero-verify-20260101-030000-ab12',
+      restore: 'velero-verify-20260101-030000-ab12-restore',
+    });
+    const other = drillNames(plan, '20260102-030000-cd34');
+    expect(other.sourceNamespace).toBe(names.sourceNamespace);
+    for (const key of ['targetNamespace', 'backup', 'restore'] as const) expect(other[key]).not.toBe(names[key]);
+    expect(drillNames(testPlan({ drill: { namespacePrefix: 'drill' } }), 'r1')).toMatchObject({ sourceNamespace: 'drill-canary', targetNamespace: 'drill-restored-r1', backup: 'drill-r1', restore: 'drill-r1-restore' });
+  });
+
+  it('with the default run id format every per-run name fits a DNS label; prefixes that do not are refused', () => {
+    const runId = newRunId(new Date('2026-12-31T23:59:59.999Z'));
+    const longest = drillNames(testPlan(), runId);
+    for (const name of [longest.sourceNamespace, longest.targetNamespace, longest.backup, longest.restore]) {
+      expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      expect(name.length).toBeLessThanOrEqual(63);
+    }
+    // The target `<prefix>-restored-<runId>` is the longest name: 63 - 10 - 20 = 33 characters of prefix fit.
+    expect(runId).toHaveLength(20);
+    expect(drillNames(testPlan({ drill: { namespacePrefix: 'a'.repeat(33) } }), runId).targetNamespace).toHaveLength(63);
+    expect(() => drillNames(testPlan({ drill: { namespacePrefix: 'a'.repeat(34) } }), runId)).toThrow(/at most 33 characters/);
     expect(() => drillNames(testPlan({ drill: { namespacePrefix: 'a'.repeat(56) } }), 'r1')).toThrow(AuditInputError);
     expect(() => drillNames(plan, 'bad run id')).toThrow(AuditInputError);
+    expect(() => drillNames(plan, 'Run_1')).toThrow(/run id of lower-case letters/);
   });
 
   it('Backup, Restore and DeleteBackupRequest validate against the real Velero CRDs', () => {

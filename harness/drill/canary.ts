@@ -54,18 +54,34 @@ export interface DrillNames {
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** Suffix of the stable canary namespace `<drill.namespacePrefix>-canary`. */
+export const CANARY_NAMESPACE_SUFFIX = 'canary';
+
+/**
+ * The drill's names. The canary SOURCE namespace is stable per plan (`<prefix>-canary`): Velero
+ * keeps the BackupRepository `<ns>-<bsl>-kopia` and the Kopia repository `kopia/<ns>/` of every
+ * namespace it backed up and never deletes either (FACTS.md §1, §3, §8), so a namespace per run
+ * would leave one repository (with its maintenance Jobs) behind per run. Everything else is unique
+ * per run: the restore target namespace, the Backup and the Restore.
+ */
 export function drillNames(plan: BackupPlan, runId: string): DrillNames {
   if (!LABEL_VALUE.test(runId)) {
     throw new AuditInputError(`The run id "${runId}" cannot be a Kubernetes label value (letters, digits, "-", "_", "." and at most 63 characters).`);
   }
-  const sourceNamespace = `${plan.drill.namespacePrefix}-${runId.toLowerCase()}`;
-  const targetNamespace = `${sourceNamespace}-restored`;
-  if (!DNS_LABEL.test(sourceNamespace) || targetNamespace.length > 63) {
-    throw new AuditInputError(
-      `drill.namespacePrefix "${plan.drill.namespacePrefix}" with the run id makes the namespace "${targetNamespace}", which is not a valid namespace name (at most 63 lower-case letters, digits and "-"). Use a shorter drill.namespacePrefix.`,
-    );
+  const prefix = plan.drill.namespacePrefix;
+  const run = runId.toLowerCase();
+  const sourceNamespace = `${prefix}-${CANARY_NAMESPACE_SUFFIX}`;
+  // The longest of the per-run names; the Backup (`<prefix>-<run>`) and Restore (`<prefix>-<run>-restore`) are shorter.
+  const targetNamespace = `${prefix}-restored-${run}`;
+  for (const namespace of [sourceNamespace, targetNamespace]) {
+    if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
+      const fix = namespace.length > 63 ? `Use a drill.namespacePrefix of at most ${Math.max(1, 63 - '-restored-'.length - run.length)} characters.` : 'Use a run id of lower-case letters, digits and "-".';
+      throw new AuditInputError(
+        `drill.namespacePrefix "${prefix}" with the run id "${runId}" makes the namespace "${namespace}", which is not a valid namespace name (at most 63 lower-case letters, digits and "-"). ${fix}`,
+      );
+    }
   }
-  return { runId, veleroNamespace: plan.namespace, sourceNamespace, targetNamespace, backup: sourceNamespace, restore: `${sourceNamespace}-restore` };
+  return { runId, veleroNamespace: plan.namespace, sourceNamespace, targetNamespace, backup: `${prefix}-${run}`, restore: `${prefix}-${run}-restore` };
 }
 
 /** The line the writer repeats; includes the run id so two runs never write the same bytes. */

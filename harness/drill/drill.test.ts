@@ -5,11 +5,12 @@
  * credentials Secret (and leaked into the velero log) appears in no result, diagnostics or progress.
  */
 import { EventEmitter } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KubeApi } from '../kube/api.ts';
 import { KubeClient } from '../kube/client.ts';
 import { loadKubeTarget } from '../kube/config.ts';
 import { Redactor } from '../kube/redact.ts';
+import { drillNames, runLabels } from './canary.ts';
 import { runDrill, type DrillOptions } from './run-drill.ts';
 import { DRILL_STEPS, type DrillResult } from './types.ts';
 import { BUCKET, CANARY_SECRET, leftovers, startFakeCluster, testPlan, unlabelledMutations, type FakeCluster } from '../../fixtures/doubles/fake-kube-setup.ts';
@@ -39,7 +40,11 @@ interface DrillCase {
 
 async function drill(c: DrillCase = {}) {
   cluster = await startFakeCluster({ scenario: { veleroLog: LEAKY_LOG, ...c.scenario }, withS3: c.withS3 ?? true });
-  const current = cluster;
+  return drillOn(cluster, c);
+}
+
+/** One drill run against a cluster that is already running (successive runs share it). */
+async function drillOn(current: FakeCluster, c: DrillCase = {}) {
   for (const fault of c.faults ?? []) current.kube.fault(fault);
   for (const deny of c.denies ?? []) current.kube.deny(deny);
   const target = loadKubeTarget({ kubeconfig: current.kubeconfigPath });
@@ -149,21 +154,93 @@ describe('runDrill — the canary backup → restore → checksum → cleanup', 
     expectSafe(result, lines, runId);
   });
 
-  it('refuses to start when the canary namespace already exists, and leaves it alone', async () => {
-    const runId = 'fixed-run';
-    const { result, lines } = await drill({
-      runId,
-      before: (c) => c.kube.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `velero-verify-${runId}` }, status: { phase: 'Active' } }),
+  it('refuses to start when the canary namespace is a leftover of another run: names that run and --cleanup, deletes nothing', async () => {
+    const leftover = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'velero-verify-canary', labels: runLabels('20260101-030000-old1') }, status: { phase: 'Active' } };
+    const { result, lines, runId } = await drill({ before: (c) => c.kube.put(leftover) });
+    expect(result.failedStep).toBe('preflight');
+    expect(result.reason).toContain('namespace velero-verify-canary already exists');
+    expect(result.reason).toContain('run 20260101-030000-old1');
+    expect(result.reason).toContain('Another run may be in progress');
+    expect(result.reason).toContain('npm run audit -- --cleanup');
+    expect(stepStatus(result, 'create-canary')).toBe('skipped');
+    expect(cluster!.kube.mutations).toEqual([]);
+    expect(cluster!.kube.get('Namespace', 'velero-verify-canary')?.metadata).toMatchObject({ labels: leftover.metadata.labels });
+    expect(cluster!.kube.get('Namespace', 'velero-verify-canary')?.metadata.deletionTimestamp).toBeUndefined();
+    expect(result.cleanup?.status).toBe('nothing-to-do');
+    expectSafe(result, lines, runId);
+  });
+
+  it('refuses to start when a namespace of the canary name belongs to someone else, and never touches it', async () => {
+    const { result, lines, runId } = await drill({
+      before: (c) => c.kube.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'velero-verify-canary', labels: { team: 'qa' } }, status: { phase: 'Active' } }),
     });
     expect(result.failedStep).toBe('preflight');
-    expect(result.reason).toContain(`namespace velero-verify-${runId} already exists`);
+    expect(result.reason).toContain('namespace velero-verify-canary already exists');
+    expect(result.reason).toContain('belongs to someone else');
+    expect(result.reason).toContain('choose another drill.namespacePrefix');
+    expect(result.reason).not.toContain('--cleanup');
     expect(cluster!.kube.mutations).toEqual([]);
-    expect(cluster!.kube.get('Namespace', `velero-verify-${runId}`)).toBeDefined();
-    expect(lines.join('\n')).not.toContain(CANARY_SECRET);
+    expect(cluster!.kube.get('Namespace', 'velero-verify-canary')?.metadata.labels).toEqual({ team: 'qa' });
+    expect(result.cleanup?.status).toBe('nothing-to-do');
+    expectSafe(result, lines, runId);
+  });
+
+  it('another run creating the canary namespace between preflight and create: refused with its run id, its namespace untouched', async () => {
+    const other = runLabels('20260101-030000-race');
+    const { result, lines, runId } = await drill({
+      onLine: (line, c) => {
+        if (line.startsWith('drill create-canary: started')) c.kube.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'velero-verify-canary', labels: other }, status: { phase: 'Active' } });
+      },
+    });
+    expect(result.failedStep).toBe('create-canary');
+    expect(result.reason).toContain('run 20260101-030000-race');
+    expect(cluster!.kube.mutations.filter((m) => m.status < 300)).toEqual([]);
+    expect(cluster!.kube.get('Namespace', 'velero-verify-canary')?.metadata.labels).toEqual(other);
+    expect(result.cleanup).toMatchObject({ status: 'nothing-to-do', problems: [] });
+    expectSafe(result, lines, runId);
+  });
+
+  it('two successive drills share the canary namespace: Velero keeps ONE BackupRepository for it, nothing else of either run is left', async () => {
+    const first = await drill();
+    const repository = cluster!.kube.get('BackupRepository', 'velero-verify-canary-default-kopia', 'velero');
+    expect(repository).toBeDefined();
+    const between = cluster!.kube.mutations.length;
+    const second = await drillOn(cluster!);
+    // Each run touched only its own objects (the mutation log is shared: split it at the second run).
+    expect(unlabelledMutations(cluster!.kube.mutations.slice(0, between), first.runId)).toEqual([]);
+    expect(unlabelledMutations(cluster!.kube.mutations.slice(between), second.runId)).toEqual([]);
+    expect(cluster!.kube.mutations.slice(between).some((m) => m.verb === 'create' && m.name === 'velero-verify-canary' && m.status === 201)).toBe(true);
+    for (const { result, lines, runId } of [first, second]) {
+      expect(result.status).toBe('passed');
+      expect(result.cleanup?.status).toBe('done');
+      expect(leftovers(cluster!.kube, runId)).toEqual([]);
+      expect(JSON.stringify(result) + lines.join('\n')).not.toContain(CANARY_SECRET);
+    }
+    expect(cluster!.kube.get('Pod', 'web-0', 'shop')).toBeDefined();
+    expect(second.result.sourceNamespace).toBe(first.result.sourceNamespace);
+    expect(second.result.targetNamespace).not.toBe(first.result.targetNamespace);
+    expect(second.result.backupName).not.toBe(first.result.backupName);
+    // The second run wrote its own data into a fresh volume (the first run's went with its PV).
+    expect(second.result.writtenSha256).toBe(second.result.expectedSha256);
+    expect(second.result.expectedSha256).not.toBe(first.result.expectedSha256);
+    const repositories = cluster!.kube.list('BackupRepository', 'velero');
+    expect(repositories.map((r) => r.metadata.name)).toEqual(['velero-verify-canary-default-kopia']);
+    // Reused, not recreated (FACTS.md §3: one per volume namespace, BSL and type).
+    expect(repositories[0].metadata.uid).toBe(repository!.metadata.uid);
+    expect(repositories[0].spec).toMatchObject({ volumeNamespace: 'velero-verify-canary' });
+    // One Kopia repository in the bucket, no backups/ folder of either run.
+    const keys = cluster!.s3!.listKeys('', { bucket: BUCKET });
+    expect(keys.filter((key) => key.startsWith('kopia/')).every((key) => key.startsWith('kopia/velero-verify-canary/'))).toBe(true);
+    expect(keys.some((key) => key.startsWith('kopia/velero-verify-canary/'))).toBe(true);
+    expect(keys.filter((key) => key.startsWith('backups/'))).toEqual([]);
+    expect(cluster!.kube.get('Namespace', 'velero-verify-canary')).toBeUndefined();
+    // The provisioner removes the PVs shortly after their claims went with the namespace.
+    await vi.waitFor(() => expect(cluster!.kube.list('PersistentVolume')).toEqual([]), { timeout: 2_000, interval: 20 });
+    expect(cluster!.kube.all().filter((o) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'velero-verify')).toEqual([]);
   });
 
   it('deadline: a backup slower than the timeout fails with diagnostics, and cleanup waits for it to finish before deleting it', async () => {
-    const { result, lines, runId } = await drill({ scenario: { backupDurationMs: 700 }, timeouts: { backup: '200ms', deletion: '3s' } });
+    const { result, lines, runId } = await drill({ scenario: { backupDurationMs: 1_000 }, timeouts: { backup: '200ms', deletion: '6s' } });
     expect(result.failedStep).toBe('backup');
     expect(result.reason).toMatch(/did not reach the expected state within/);
     expect(result.backupPhase).toBe('InProgress');
@@ -211,15 +288,17 @@ describe('runDrill — the canary backup → restore → checksum → cleanup', 
 
   it('refuses to restore into a namespace that appeared meanwhile, and never touches it', async () => {
     let planted = '';
-    const { result, lines, runId } = await drill({
+    const runId = '20260101-030000-plnt';
+    const { result, lines } = await drill({
+      runId,
       onLine: (line, c) => {
         if (line.startsWith('drill mark-source: started')) {
           planted = line; // plant an unlabelled namespace with the target's name
-          const ns = c.kube.all().find((o) => o.kind === 'Namespace' && o.metadata.name.startsWith('velero-verify-'))!.metadata.name;
-          c.kube.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `${ns}-restored` }, status: { phase: 'Active' } });
+          c.kube.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: drillNames(testPlan(), runId).targetNamespace }, status: { phase: 'Active' } });
         }
       },
     });
+    expect(result.targetNamespace).toBe(`velero-verify-restored-${runId}`);
     expect(planted).not.toBe('');
     expect(result.failedStep).toBe('restore');
     expect(result.reason).toContain('already exists');

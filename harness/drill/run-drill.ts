@@ -12,7 +12,7 @@ import type { KubeObject } from '../state.ts';
 import { parseGoDuration } from '../duration.ts';
 import { describeError } from '../errors.ts';
 import type { KubeApi } from '../kube/api.ts';
-import { abortReason, isAborted, throwIfAborted } from '../kube/errors.ts';
+import { abortReason, isAborted, isConflict, throwIfAborted } from '../kube/errors.ts';
 import type { Redactor } from '../kube/redact.ts';
 import { describeRef, R, VELERO_GROUP, VELERO_VERSION, type ResourceType } from '../kube/resources.ts';
 import { waitFor, WaitTimeoutError, type ObjectRef } from '../kube/wait.ts';
@@ -21,6 +21,8 @@ import {
   drillNames,
   expectedCanarySha256,
   isOurs,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
   namespaceManifest,
   parseCanaryLog,
   podManifest,
@@ -28,6 +30,7 @@ import {
   PVC_NAME,
   pvcManifest,
   restoreManifest,
+  RUN_ID_LABEL,
   VOLUME_NAME,
   type DrillNames,
   type PodRole,
@@ -226,17 +229,25 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         // FACTS.md §3: a backup against a BSL that is not Available ends FailedValidation; do not start one.
         throw new DrillStepError(`BackupStorageLocation ${plan.storage.locationName} is ${bslPhase || 'not validated yet (no phase)'}${message ? `: ${message}` : ''}; the drill needs it Available`, [bslRef], bslPhase);
       }
-      for (const namespace of [names.sourceNamespace, names.targetNamespace]) {
-        if (await api.get(R.namespaces, namespace, undefined, { signal })) {
-          throw new DrillStepError(`namespace ${namespace} already exists; the drill only works in fresh namespaces (a leftover of an earlier run? run with --cleanup)`);
-        }
+      const source = await api.get(R.namespaces, names.sourceNamespace, undefined, { signal });
+      if (source) throw new DrillStepError(existingCanaryNamespace(source));
+      if (await api.get(R.namespaces, names.targetNamespace, undefined, { signal })) {
+        throw new DrillStepError(`namespace ${names.targetNamespace} already exists; the drill only restores into a fresh namespace (a leftover of an earlier run? run \`npm run audit -- --cleanup\`)`);
       }
       return `BackupStorageLocation ${plan.storage.locationName} is Available`;
     });
 
     await step('create-canary', async () => {
       diagnosticRefs = [{ type: R.persistentVolumeClaims, name: PVC_NAME, namespace: names.sourceNamespace }];
-      await createOwned(R.namespaces, namespaceManifest(names.sourceNamespace, runId));
+      await createOwned(R.namespaces, namespaceManifest(names.sourceNamespace, runId)).catch(async (error: unknown) => {
+        if (!isConflict(error)) throw error;
+        // Created by someone else (another run) since preflight: not ours, so not ours to clean up either.
+        const existing = await api.get(R.namespaces, names.sourceNamespace, undefined, { signal });
+        if (!existing || isOurs(existing, runId)) throw error;
+        const index = created.findIndex((entry) => entry.type === R.namespaces && entry.name === names.sourceNamespace);
+        if (index >= 0) created.splice(index, 1);
+        throw new DrillStepError(existingCanaryNamespace(existing));
+      });
       await createOwned(R.persistentVolumeClaims, pvcManifest(plan, names));
       await createOwned(R.pods, podManifest(plan, names, 'writer', names.sourceNamespace));
       return `namespace ${names.sourceNamespace} with PVC ${PVC_NAME} and pod ${POD_NAMES.writer}`;
@@ -459,6 +470,21 @@ async function runCleanup(result: DrillResult, created: Created[], names: DrillN
     detail: options.redactor.text(leftovers ? `left: ${outcome.left.join(', ')}` : `deleted: ${outcome.deleted.join(', ')}`),
   });
   progress(`drill cleanup: ${leftovers ? `incomplete — left: ${outcome.left.join(', ')}` : 'done'}`);
+}
+
+/**
+ * Why the drill refuses to start when the stable canary namespace exists (it is never touched
+ * here): ours → name the run it belongs to (that run may still be going, or it was kept or
+ * interrupted: --cleanup removes it); not ours → someone else's namespace, pick another prefix.
+ */
+export function existingCanaryNamespace(namespace: KubeObject): string {
+  const name = namespace.metadata.name;
+  if (!isOurs(namespace)) {
+    return `namespace ${name} already exists and does not carry the label ${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}: it belongs to someone else and the drill will not use or touch it; choose another drill.namespacePrefix in the plan`;
+  }
+  const owner = namespace.metadata.labels?.[RUN_ID_LABEL] ?? '(no run id label)';
+  const terminating = namespace.metadata.deletionTimestamp ? ' and is still being deleted' : '';
+  return `namespace ${name} already exists${terminating}: it belongs to velero-verify run ${owner}. Another run may be in progress — wait for it; otherwise (a run kept with --keep or interrupted) remove its leftovers with \`npm run audit -- --cleanup\``;
 }
 
 function summarizePvb(pvb: KubeObject): PodVolumeBackupSummary {

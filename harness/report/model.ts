@@ -151,6 +151,9 @@ export function buildReport(input: BuildReportInput): AuditReport {
     if (verdict === 'APPROVE') {
       verdictReasons.push(`Every required item the ${run.target} target can evaluate passed or was not verifiable from this input (listed as skipped).`);
     }
+    if (run.target === 'manifests') {
+      verdictReasons.push('A static gate judges configuration only: it cannot prove that Velero runs, that a backup completed, that data reached the bucket or that a restore works — run `npm run audit` against the cluster after the deploy.');
+    }
   }
   const find = (id: ItemId) => items.find((item) => item.id === id);
   const summaryLine = `Backup [${statusWord(find('dod.manual-backup'))}] | Restore [${statusWord(find('beyond.restore'))}] | VERDICT: ${verdict}`;

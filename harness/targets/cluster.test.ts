@@ -54,7 +54,8 @@ describe('runClusterAudit', () => {
     expect(state.objects.backups.find((b) => b.metadata.name === backupName)?.status).toMatchObject({ phase: 'Completed' });
     expect(state.objects.podVolumeBackups.filter((p) => p.metadata.labels?.['velero.io/backup-name'] === backupName)).toHaveLength(1);
     expect(state.objects.restores.map((r) => r.metadata.name)).toContain(`velero-verify-${runId}-restore`);
-    expect(state.objects.pods.some((p) => p.metadata.namespace === `velero-verify-${runId}-restored`)).toBe(true);
+    expect(state.objects.pods.some((p) => p.metadata.namespace === `velero-verify-restored-${runId}`)).toBe(true);
+    expect(drill?.sourceNamespace).toBe('velero-verify-canary');
     expect(state.cluster).toMatchObject({ context: 'fake', kubernetesVersion: 'v1.34.1', veleroVersion: 'v1.18.1' });
     // The bucket was read through harness/bucket with the credentials from the Secret (memory only).
     expect(state.bucket?.unreadable).toBeUndefined();
@@ -158,13 +159,16 @@ describe('--keep then --cleanup', () => {
     expect(problems).toEqual([]);
     expect(deleted).toEqual(
       expect.arrayContaining([
-        `Namespace velero-verify-${runId}`,
-        `Namespace velero-verify-${runId}-restored`,
+        'Namespace velero-verify-canary',
+        `Namespace velero-verify-restored-${runId}`,
         `Restore velero/velero-verify-${runId}-restore`,
         expect.stringMatching(new RegExp(`^Backup velero/velero-verify-${runId} \\(DeleteBackupRequest`)),
       ]),
     );
     expect(leftovers(cluster!.kube, runId)).toEqual([]);
+    expect(cluster!.kube.get('Namespace', 'velero-verify-canary')).toBeUndefined();
+    // The canary namespace's BackupRepository is Velero's, not labelled by us: the sweep leaves it.
+    expect(cluster!.kube.list('BackupRepository', 'velero').map((r) => r.metadata.name)).toEqual(['velero-verify-canary-default-kopia']);
     expect(cluster!.kube.get('Namespace', 'velero-verify-lookalike')).toBeDefined();
     expect(cluster!.kube.get('Namespace', 'shop')).toBeDefined();
     expect(cluster!.s3!.listKeys(`backups/velero-verify-${runId}/`, { bucket: BUCKET })).toEqual([]);
@@ -172,5 +176,25 @@ describe('--keep then --cleanup', () => {
     expectNoSecret(drill, lines, swept, deleted);
     // A second sweep finds nothing.
     expect((await cleanupLeftovers({ plan: testPlan(), kubeconfig: cluster!.kubeconfigPath, env: {}, pollMs: 25 })).deleted).toEqual([]);
+  });
+
+  it('a kept run blocks the next one (naming it, with the --cleanup hint); after --cleanup the next run passes on the same repository', async () => {
+    const kept = await audit({ keep: true });
+    expect(kept.drill?.cleanup?.status).toBe('kept');
+    const next = (runId: string) =>
+      runClusterAudit({ plan: testPlan(), kubeconfig: cluster!.kubeconfigPath, readOnly: false, keep: false, runId, signals: new EventEmitter(), pollMs: 25, env: {}, client: { retry: { baseDelayMs: 5, maxDelayMs: 20 } } });
+
+    const blocked = await next('c-blocked');
+    expect(blocked.drill).toMatchObject({ status: 'failed', failedStep: 'preflight', cleanup: { status: 'nothing-to-do' } });
+    expect(blocked.drill?.reason).toContain(`belongs to velero-verify run ${kept.runId}`);
+    expect(blocked.drill?.reason).toContain('npm run audit -- --cleanup');
+    expect(leftovers(cluster!.kube, kept.runId).length).toBeGreaterThan(0);
+
+    expect((await cleanupLeftovers({ plan: testPlan(), kubeconfig: cluster!.kubeconfigPath, env: {}, pollMs: 25 })).problems).toEqual([]);
+    const after = await next('c-after');
+    expect(after.drill).toMatchObject({ status: 'passed', sourceNamespace: 'velero-verify-canary', cleanup: { status: 'done' } });
+    for (const runId of [kept.runId, 'c-blocked', 'c-after']) expect(leftovers(cluster!.kube, runId)).toEqual([]);
+    expect(cluster!.kube.list('BackupRepository', 'velero').map((r) => r.metadata.name)).toEqual(['velero-verify-canary-default-kopia']);
+    expect(unlabelledMutations(cluster!.kube.mutations)).toEqual([]);
   });
 });
