@@ -17,6 +17,8 @@ export default defineConfig({
           name: 'harness',
           include: ['harness/**/*.test.ts', 'scripts/**/*.test.ts', 'fixtures/**/*.test.ts'],
           environment: 'node',
+          // Loopback only (the workplace network rule): any other connection fails the test.
+          setupFiles: ['fixtures/setup/loopback-only.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

@@ -24,7 +24,9 @@ async function audit(options: Partial<ClusterAuditOptions> = {}, scenario: React
   const lines: string[] = [];
   const runId = `c${Math.random().toString(36).slice(2, 8)}`;
   const result = await runClusterAudit({
-    plan: testPlan(),
+    // Without a BSL (Velero absent) the bucket is looked for at the plan's s3Url: keep it on the
+    // loopback fake S3, never the plan's LAN address.
+    plan: testPlan({ storage: { s3Url: cluster.s3!.endpoint } }),
     kubeconfig: cluster.kubeconfigPath,
     readOnly: false,
     keep: false,
