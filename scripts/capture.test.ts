@@ -180,7 +180,10 @@ describe('scripts/capture', () => {
     expect(unreachable.stderr).toMatch(/the cluster could not be read \(every kubectl call failed/);
     expect((await captureInProcess([])).stderr).toMatch(/--out <dir> is required/);
     expect((await captureInProcess(['--out', out, '--timeout', 'soon'])).code).toBe(2);
-    expect((await captureInProcess(['--bogus'])).code).toBe(2);
+    const bogus = await captureInProcess(['--bogus']);
+    expect(bogus).toMatchObject({ code: 2, stderr: expect.stringMatching(/^capture: Unknown option '--bogus'[\s\S]*--out <dir>/) });
+    const help = await captureInProcess(['--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '', stdout: expect.stringContaining('--out <dir>') });
   });
 
   it('runs as `node scripts/capture.mjs` with S3 credentials from the environment', async () => {

@@ -14,7 +14,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { writeBucketCapture } from '../harness/bucket/capture.ts';
 import { credentialsFromCloudFile, credentialsFromEnv, endpointOverrideFromEnv, s3LocationFromBsl, type S3Credentials } from '../harness/bucket/client.ts';
@@ -28,7 +27,7 @@ import { bucketScope } from '../harness/judge/dod-data-in-bucket.ts';
 import { selectPlanBsl } from '../harness/judge/velero-objects.ts';
 import { loadPlan } from '../harness/plan.ts';
 import type { KubeObject } from '../harness/state.ts';
-import { processIo, type MainIo } from './io.ts';
+import { parseFlags, processIo, type MainIo } from './io.ts';
 
 export type { MainIo };
 
@@ -152,34 +151,21 @@ function credentialsFromClusterSecret(secrets: KubeObject[], bsl: KubeObject | u
 
 /** Run the capture command line; resolves to the exit code. */
 export async function main(argv: string[], io: MainIo = processIo): Promise<number> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: { type: 'string' },
-        context: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        namespace: { type: 'string' },
-        config: { type: 'string' },
-        's3-endpoint': { type: 'string' },
-        backup: { type: 'string' },
-        'no-bucket': { type: 'boolean', default: false },
-        timeout: { type: 'string' },
-        'bucket-timeout': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    io.stderr(`capture: ${describeError(error)}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (flags.help) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseFlags('capture', argv, {
+    out: { type: 'string' },
+    context: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string' },
+    config: { type: 'string' },
+    's3-endpoint': { type: 'string' },
+    backup: { type: 'string' },
+    'no-bucket': { type: 'boolean', default: false },
+    timeout: { type: 'string' },
+    'bucket-timeout': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, USAGE, io);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { flags } = parsed;
   try {
     if (!flags.out) throw new AuditInputError('--out <dir> is required: the directory the snapshot is written to.');
     const { plan } = loadPlan({ explicitPath: flags.config, cwd: io.cwd });

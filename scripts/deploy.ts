@@ -4,12 +4,11 @@
  * one message on stderr and a non-zero exit: 1 when a deploy step failed, 2 for usage and
  * configuration errors. Never a stack trace, never a secret value.
  */
-import { parseArgs } from 'node:util';
 import { describeError, isAuditInputError } from '../harness/errors.ts';
 import { loadPlan } from '../harness/plan.ts';
 import { ACCESS_KEY_ENV, SECRET_KEY_ENV, credentialsFromInputs } from '../harness/deploy/credentials.ts';
 import { DEFAULT_HELM_TIMEOUT, DeployError, deployVelero, renderDryRun } from '../harness/deploy/deploy.ts';
-import { processIo, type MainIo } from './io.ts';
+import { parseFlags, processIo, type MainIo } from './io.ts';
 
 export type { MainIo };
 
@@ -37,33 +36,20 @@ Exit codes: 0 deployed (or dry run printed), 1 a deploy step failed, 2 usage or 
 
 /** Run the deploy command line; resolves to the exit code. */
 export async function main(argv: string[], io: MainIo = processIo): Promise<number> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        context: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        config: { type: 'string' },
-        'credentials-file': { type: 'string' },
-        's3-url': { type: 'string' },
-        release: { type: 'string' },
-        timeout: { type: 'string' },
-        yes: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    io.stderr(`deploy: ${describeError(error)}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (flags.help) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseFlags('deploy', argv, {
+    context: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    config: { type: 'string' },
+    'credentials-file': { type: 'string' },
+    's3-url': { type: 'string' },
+    release: { type: 'string' },
+    timeout: { type: 'string' },
+    yes: { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, USAGE, io);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { flags } = parsed;
   try {
     const { plan, source } = loadPlan({ explicitPath: flags.config, cwd: io.cwd });
     const credentials = credentialsFromInputs({ credentialsFile: flags['credentials-file'], env: io.env });

@@ -14,7 +14,7 @@
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, type Finding, type Judge } from './types.ts';
-import { details, failIfVeleroAbsent, oneLine, relativeTime, selectPlanBsl, timeOf } from './velero-objects.ts';
+import { details, failIfVeleroAbsent, failNoPlanBsl, oneLine, relativeTime, selectPlanBsl, timeOf } from './velero-objects.ts';
 
 const ID = 'dod.bsl-available' as const;
 const MINUTE = 60_000;
@@ -54,15 +54,7 @@ export const judgeBslAvailable: Judge = ({ state, plan, now }) => {
   if (absent) return absent;
   const selected = selectPlanBsl(state, plan);
   const bsl = selected.object;
-  if (!bsl) {
-    return fail(
-      ID,
-      `No BackupStorageLocation "${plan.storage.locationName}" (and none marked default) in namespace ${plan.namespace}`,
-      [selected.note ?? `No BackupStorageLocation objects in namespace ${plan.namespace}`],
-      'Configure configuration.backupStorageLocation in the Helm values (name: default, provider: aws, bucket, default: true, config.s3Url/region/s3ForcePathStyle) and re-deploy; check with velero backup-location get.',
-      { expected },
-    );
-  }
+  if (!bsl) return failNoPlanBsl(ID, plan, selected, 'Configure configuration.backupStorageLocation in the Helm values (name: default, provider: aws, bucket, default: true, config.s3Url/region/s3ForcePathStyle) and re-deploy; check with velero backup-location get.', expected);
 
   const name = bsl.metadata.name;
   const phase: string = typeof bsl.status?.phase === 'string' ? bsl.status.phase : '';

@@ -12,7 +12,7 @@
 import { expects } from '../plan.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, type Judge } from './types.ts';
-import { details, failIfVeleroAbsent, goBool, inNamespace, selectPlanBsl } from './velero-objects.ts';
+import { details, failIfVeleroAbsent, failNoPlanBsl, goBool, inNamespace, selectPlanBsl } from './velero-objects.ts';
 
 const ID = 'must.s3-target' as const;
 
@@ -148,15 +148,7 @@ export const judgeS3Target: Judge = ({ state, plan }) => {
   if (absent) return absent;
   const selected = selectPlanBsl(state, plan);
   const bsl = selected.object;
-  if (!bsl) {
-    return fail(
-      ID,
-      `No BackupStorageLocation "${plan.storage.locationName}" (and none marked default) in namespace ${plan.namespace}`,
-      [selected.note ?? `No BackupStorageLocation objects in namespace ${plan.namespace}`],
-      `Add to the Helm values configuration.backupStorageLocation: [{name: ${plan.storage.locationName}, provider: ${plan.storage.provider}, bucket: ${plan.storage.bucket}, default: true, config: {region: ${plan.storage.region}, s3ForcePathStyle: "true", s3Url: "${plan.storage.s3Url}"}}].`,
-      { expected },
-    );
-  }
+  if (!bsl) return failNoPlanBsl(ID, plan, selected, `Add to the Helm values configuration.backupStorageLocation: [{name: ${plan.storage.locationName}, provider: ${plan.storage.provider}, bucket: ${plan.storage.bucket}, default: true, config: {region: ${plan.storage.region}, s3ForcePathStyle: "true", s3Url: "${plan.storage.s3Url}"}}].`, expected);
   const defaults = inNamespace(state.objects.backupStorageLocations, plan.namespace).filter((candidate) => candidate.spec?.default === true);
   const checks = [...genericChecks(bsl, defaults, plan), ...planFieldChecks(bsl, plan)];
   const evidence = [

@@ -320,6 +320,17 @@ export function selectPlanBsl(state: State, plan: BackupPlan): Selected {
   return { how: 'none', note: locations.length ? `BackupStorageLocations present: ${locations.map((bsl) => bsl.metadata.name).join(', ')}` : undefined };
 }
 
+/** The failure of an item that needs the plan's BSL when selectPlanBsl found none. */
+export function failNoPlanBsl(id: ItemId, plan: BackupPlan, selected: Selected, remediation: string, expected: string): Finding {
+  return fail(
+    id,
+    `No BackupStorageLocation "${plan.storage.locationName}" (and none marked default) in namespace ${plan.namespace}`,
+    [selected.note ?? `No BackupStorageLocation objects in namespace ${plan.namespace}`],
+    remediation,
+    { expected },
+  );
+}
+
 export function normalizeCron(cron: string): string {
   return cron.trim().split(/\s+/).join(' ');
 }
