@@ -10,7 +10,7 @@ import { KubeApi } from '../kube/api.ts';
 import { KubeClient } from '../kube/client.ts';
 import { loadKubeTarget } from '../kube/config.ts';
 import { Redactor } from '../kube/redact.ts';
-import { drillNames, runLabels } from './canary.ts';
+import { drillNames, MANAGED_BY_LABEL, MANAGED_BY_VALUE, runLabels } from './canary.ts';
 import { runDrill, type DrillOptions } from './run-drill.ts';
 import { DRILL_STEPS, type DrillResult } from './types.ts';
 import { BUCKET, CANARY_SECRET, leftovers, startFakeCluster, testPlan, unlabelledMutations, type FakeCluster } from '../../fixtures/doubles/fake-kube-setup.ts';
@@ -235,8 +235,8 @@ describe('runDrill — the canary backup → restore → checksum → cleanup', 
     expect(keys.filter((key) => key.startsWith('backups/'))).toEqual([]);
     expect(cluster!.kube.get('Namespace', 'velero-verify-canary')).toBeUndefined();
     // The provisioner removes the PVs shortly after their claims went with the namespace.
-    await vi.waitFor(() => expect(cluster!.kube.list('PersistentVolume')).toEqual([]), { timeout: 2_000, interval: 20 });
-    expect(cluster!.kube.all().filter((o) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'velero-verify')).toEqual([]);
+    await vi.waitFor(() => expect(cluster!.kube.list('PersistentVolume')).toEqual([]), { timeout: 5_000, interval: 20 });
+    expect(cluster!.kube.all().filter((o) => o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE)).toEqual([]);
   });
 
   it('deadline: a backup slower than the timeout fails with diagnostics, and cleanup waits for it to finish before deleting it', async () => {

@@ -159,12 +159,20 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
 
   const createOwned = async (type: ResourceType, manifest: KubeObject) => {
     // Remember it before the call: a create whose answer was lost must still be cleaned up.
-    created.push({ type, name: manifest.metadata.name, namespace: manifest.metadata.namespace });
+    const entry: Created = { type, name: manifest.metadata.name, namespace: manifest.metadata.namespace };
+    created.push(entry);
     // A create is never aborted in flight: the API server could still apply it after cleanup
     // looked for it. It finishes (bounded by the call deadline), then the abort is honoured.
-    const object = await api.createOwned(type, manifest, (existing) => isOurs(existing, runId));
-    throwIfAborted(signal);
-    return object;
+    try {
+      const object = await api.createOwned(type, manifest, (existing) => isOurs(existing, runId));
+      throwIfAborted(signal);
+      return object;
+    } catch (error) {
+      // A conflict api.createOwned did not resolve: the name is held by an object that is not
+      // this run's, so it is not this run's to clean up either.
+      if (isConflict(error)) created.splice(created.indexOf(entry), 1);
+      throw error;
+    }
   };
 
   const waitForPodLog = async (namespace: string, role: PodRole, logRole: string, deadlineAt: number) => {
@@ -241,12 +249,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       diagnosticRefs = [{ type: R.persistentVolumeClaims, name: PVC_NAME, namespace: names.sourceNamespace }];
       await createOwned(R.namespaces, namespaceManifest(names.sourceNamespace, runId)).catch(async (error: unknown) => {
         if (!isConflict(error)) throw error;
-        // Created by someone else (another run) since preflight: not ours, so not ours to clean up either.
+        // Created by another run (or someone else) since preflight: say whose it is.
         const existing = await api.get(R.namespaces, names.sourceNamespace, undefined, { signal });
-        if (!existing || isOurs(existing, runId)) throw error;
-        const index = created.findIndex((entry) => entry.type === R.namespaces && entry.name === names.sourceNamespace);
-        if (index >= 0) created.splice(index, 1);
-        throw new DrillStepError(existingCanaryNamespace(existing));
+        throw existing ? new DrillStepError(existingCanaryNamespace(existing)) : error;
       });
       await createOwned(R.persistentVolumeClaims, pvcManifest(plan, names));
       await createOwned(R.pods, podManifest(plan, names, 'writer', names.sourceNamespace));

@@ -98,12 +98,11 @@ function coverBackup(state: State, plan: BackupPlan, role: string, backup: KubeO
     }
   }
 
-  // A backup whose pods are all gone since (the drill deletes its writer pod) covered them then.
-  const livePods = new Set(state.objects.pods.map((pod) => `${pod.metadata.namespace ?? ''}/${pod.metadata.name}`));
-  const podsGoneSince = pvbs.length > 0 && pvbs.every((pvb) => !livePods.has(`${pvb.spec?.pod?.namespace ?? ''}/${pvb.spec?.pod?.name ?? ''}`));
-  if (toBackUp.length === 0 && skipped.length === 0 && !podsGoneSince) {
+  // Nothing judged now and no PodVolumeBackup at all: either nothing needs one, or nothing is
+  // marked. (PVBs of pods gone since — the drill deletes its writer pod — were reported above.)
+  if (toBackUp.length === 0 && skipped.length === 0 && pvbs.length === 0) {
     const unmarked = volumes.filter((volume) => volume.pvcName && volume.decision.kind === 'not-selected' && volume.decision.reason.startsWith('not opted in'));
-    if (unmarked.length > 0 && pvbs.length === 0) {
+    if (unmarked.length > 0) {
       addProblem(result, name, `0 PodVolumeBackups while ${unmarked.length} PVC volume(s) exist in its namespaces and none is marked (${unmarked.slice(0, 3).map(volumeText).join('; ')})`);
       result.fixes.add(`Back up volume data: set defaultVolumesToFsBackup: true (configuration.defaultVolumesToFsBackup and the schedule template), or annotate the pods with ${ANNOTATIONS.backupVolumes}=<volume names>.`);
     } else {

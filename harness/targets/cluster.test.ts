@@ -21,13 +21,18 @@ const LEAKY_LOG = `level=error msg="config" aws_secret_access_key=${CANARY_SECRE
 
 async function audit(options: Partial<ClusterAuditOptions> = {}, scenario: ReactorScenario = {}, fake: { veleroInstalled?: boolean } = {}) {
   cluster = await startFakeCluster({ scenario: { veleroLog: LEAKY_LOG, ...scenario }, withS3: true, fake });
+  return auditOn(cluster, options);
+}
+
+/** One audit of a fake cluster that is already running (successive runs share it). */
+async function auditOn(current: FakeCluster, options: Partial<ClusterAuditOptions> = {}) {
   const lines: string[] = [];
-  const runId = `c${Math.random().toString(36).slice(2, 8)}`;
+  const runId = options.runId ?? `c${Math.random().toString(36).slice(2, 8)}`;
   const result = await runClusterAudit({
     // Without a BSL (Velero absent) the bucket is looked for at the plan's s3Url: keep it on the
     // loopback fake S3, never the plan's LAN address.
-    plan: testPlan({ storage: { s3Url: cluster.s3!.endpoint } }),
-    kubeconfig: cluster.kubeconfigPath,
+    plan: testPlan({ storage: { s3Url: current.s3!.endpoint } }),
+    kubeconfig: current.kubeconfigPath,
     readOnly: false,
     keep: false,
     runId,
@@ -183,8 +188,7 @@ describe('--keep then --cleanup', () => {
   it('a kept run blocks the next one (naming it, with the --cleanup hint); after --cleanup the next run passes on the same repository', async () => {
     const kept = await audit({ keep: true });
     expect(kept.drill?.cleanup?.status).toBe('kept');
-    const next = (runId: string) =>
-      runClusterAudit({ plan: testPlan(), kubeconfig: cluster!.kubeconfigPath, readOnly: false, keep: false, runId, signals: new EventEmitter(), pollMs: 25, env: {}, client: { retry: { baseDelayMs: 5, maxDelayMs: 20 } } });
+    const next = (runId: string) => auditOn(cluster!, { runId });
 
     const blocked = await next('c-blocked');
     expect(blocked.drill).toMatchObject({ status: 'failed', failedStep: 'preflight', cleanup: { status: 'nothing-to-do' } });
