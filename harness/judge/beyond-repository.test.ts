@@ -88,4 +88,19 @@ describe('beyond.repository', () => {
     expect(finding.status).toBe('pass');
     expect(finding.summary).toMatch(/No Kopia repositories yet/);
   });
+
+  it('is not verified when the BackupRepository list could not be read (not "no repository")', () => {
+    const finding = judge((c) => c.remove((object) => object.kind === 'BackupRepository'));
+    expect(finding.status).toBe('fail');
+    const context = (() => {
+      const capture = Capture.healthy();
+      capture.remove((object) => object.kind === 'BackupRepository');
+      const ctx = contextOf(capture);
+      ctx.state.readGaps.push({ resource: 'backuprepositories', verb: 'list', namespace: 'velero', reason: 'forbidden' });
+      return ctx;
+    })();
+    const unread = judgeRepository(context);
+    expect(unread.status).toBe('skip');
+    expect(unread.summary).toBe('BackupRepositories could not be read (list backuprepositories in velero: forbidden): the Kopia repositories are not verified.');
+  });
 });

@@ -15,7 +15,7 @@
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import type { KubeObject } from '../state.ts';
-import { fail, pass, type Judge } from './types.ts';
+import { fail, pass, skip, type Judge } from './types.ts';
 import { details, failIfVeleroAbsent, findSecret, inNamespace, pvbPhase, readGapFor, relativeTime, REPO_CREDENTIALS_SECRET, timeOf } from './velero-objects.ts';
 
 const ID = 'beyond.repository' as const;
@@ -68,6 +68,11 @@ export const judgeRepository: Judge = ({ state, plan, now }) => {
   const evidence: string[] = [];
   const warnings: string[] = [];
 
+  // An unread list is not an empty one: "no repository" would be a false finding either way.
+  const repositoriesGap = readGapFor(state, 'backuprepositories');
+  if (repositoriesGap) {
+    return skip(ID, `BackupRepositories could not be read (${repositoriesGap}): the Kopia repositories are not verified.`);
+  }
   const repositories = inNamespace(state.objects.backupRepositories, plan.namespace);
   const kopia = repositories.filter((repository) => (repository.spec?.repositoryType ?? 'kopia') === 'kopia');
   for (const repository of kopia) checkRepository(repository, now, problems, evidence);

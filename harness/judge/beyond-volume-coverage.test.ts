@@ -138,4 +138,22 @@ describe('beyond.volume-coverage without pods in the input', () => {
     expect(finding.status).toBe('skip');
     expect(finding.summary).toMatch(/Pods are missing from the input/);
   });
+
+  it('does not call an in-progress backup "volume data is missing": it is judged once it has finished', () => {
+    const inProgress = (c: Capture) => {
+      const backup = c.find('Backup', MANUAL_BACKUP);
+      backup.status = { phase: 'InProgress', startTimestamp: backup.status.startTimestamp };
+      for (const pvb of c.pvbs(MANUAL_BACKUP)) pvb.status = { phase: 'InProgress' };
+    };
+    const finding = judge(inProgress);
+    expect(finding.status).toBe('pass');
+    expect(finding.summary).toMatch(/across 1 backup\(s\)/);
+    expect(JSON.stringify(finding)).toContain(`Backup ${MANUAL_BACKUP} (manual) is InProgress: its volume coverage is judged once it has finished.`);
+    const onlyRunning = judge((c) => {
+      inProgress(c);
+      c.remove((object) => object.kind === 'Backup' && object.metadata.name !== MANUAL_BACKUP);
+    });
+    expect(onlyRunning.status).toBe('skip');
+    expect(onlyRunning.summary).toBe(`Volume coverage is not verified: Backup ${MANUAL_BACKUP} (manual) is InProgress: its volume coverage is judged once it has finished.`);
+  });
 });
