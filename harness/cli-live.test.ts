@@ -198,16 +198,17 @@ describe.concurrent('npm run audit against a live (fake) cluster', () => {
   );
 
   it(
-    '--read-only approves the same install with GET requests only; the restore is skipped as not verified',
+    '--read-only approves the same install with GET requests only; the restore is NOT RUN by the flag',
     async ({ expect }) => {
       const cluster = await healthyCluster();
       const ws = workspace(cluster);
 
       const run = await runCli(liveArgs(cluster, ws, '--read-only'), ws);
 
-      // harness/report/model.ts: a skipped required item does not block APPROVE; a failed one would.
+      // harness/report/model.ts: --read-only opts out of the drill, so the skipped restore does not
+      // block APPROVE; any other required item not verified on a live cluster would.
       expect(run.code, run.stdout + run.stderr).toBe(0);
-      expect(lastLine(run.stdout)).toBe('Backup [PASS] | Restore [SKIPPED] | VERDICT: APPROVE');
+      expect(lastLine(run.stdout)).toBe('Backup [PASS] | Restore [NOT RUN: --read-only] | VERDICT: APPROVE');
       const { json, texts } = readReport(ws);
       expect(json.verdict).toBe('APPROVE');
       expect(json.drill).toBeUndefined();
@@ -215,7 +216,8 @@ describe.concurrent('npm run audit against a live (fake) cluster', () => {
       expect(json.items.find((item) => item.id === 'beyond.restore')!.reason).toMatch(/read-only/i);
       // Without a drill the manual backup is the plan's own `verification-test`.
       expect(json.items.find((item) => item.id === 'dod.manual-backup')!.reason).toContain(cluster.healthy!.manualBackup!);
-      expect(json.verdictReasons.join(' ')).toContain('not verifiable');
+      expect(json.items.find((item) => item.id === 'beyond.restore')!.skipKind).toBe('opted-out');
+      expect(json.verdictReasons.join(' ')).toContain('except those switched off by a flag (NOT RUN)');
 
       expect(cluster.kube.mutations).toEqual([]);
       expect(cluster.kube.requests.length).toBeGreaterThan(0);

@@ -251,6 +251,8 @@ export async function main(argv: string[]): Promise<number> {
     state: collected.state,
     drill: collected.drill,
     toolVersions: toolVersions(),
+    // --read-only is the user's choice not to run the drill: NOT RUN, not "not verified".
+    ...(target === 'cluster' && options.readOnly ? { optedOut: { 'beyond.restore': '--read-only' } } : {}),
   };
   const report = await judgeWithSpecs(run, resolve(options.reportDir), print);
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -26,6 +26,11 @@ export interface RunContext {
   /** Set when setting the target up failed (e.g. the kind tier's Helm install): every spec fails with it. */
   setupError?: string;
   toolVersions: Record<string, string>;
+  /**
+   * Items the user opted out of by a flag, with the flag (`{ 'beyond.restore': '--read-only' }`).
+   * An opted-out item is reported `NOT RUN: <flag>` and does not block APPROVE on live targets.
+   */
+  optedOut?: Partial<Record<string, string>>;
 }
 
 declare module 'vitest' {

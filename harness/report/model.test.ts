@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG, type ItemId } from '../catalog.ts';
+import { CATALOG, catalogItem, type ItemId } from '../catalog.ts';
 import { defaultPlan } from '../plan.ts';
 import type { RunContext } from '../run-context.ts';
 import { buildReport, type ItemResult } from './model.ts';
@@ -74,6 +74,54 @@ describe('verdict rules', () => {
     expect(report.verdict).toBe('NOT RUN');
     expect(report.summaryLine).toBe('Backup [SKIPPED] | Restore [SKIPPED] | VERDICT: NOT RUN');
     expect(report.items.every((item) => item.status === 'skip' && item.reason.includes('Docker engine'))).toBe(true);
+  });
+});
+
+describe('live targets: a required item not verified blocks APPROVE', () => {
+  const clusterIds = CATALOG.filter((item) => (item.targets as readonly string[]).includes('cluster')).map((item) => item.id as ItemId);
+  const skippedBy = (reason: string) => (id: ItemId): ItemResult => ({ id, state: 'skipped', errors: [], finding: { id, status: 'skip', summary: reason, evidence: [] } });
+
+  it.each(['cluster', 'kind'] as const)('on %s, a required item the judge could not decide rejects with "not verified: <reason>"', (target) => {
+    // Before, a Secrets RBAC gap skipped guard.k8s-secrets and the run still approved.
+    const reason = 'Secrets in velero could not be read (403 Forbidden)';
+    const results = clusterIds.map((id) => (id === 'guard.k8s-secrets' ? skippedBy(reason)(id) : passed(id)));
+    const report = build(results, { run: { target } });
+    expect(report.verdict).toBe('REJECT');
+    expect(report.verdictReasons).toContain(`Required item guard.k8s-secrets not verified: ${reason}`);
+    expect(report.items.find((item) => item.id === 'guard.k8s-secrets')).toMatchObject({ status: 'skip', skipKind: 'not-verified' });
+    expect(report.required).toMatchObject({ verified: clusterIds.filter((id) => catalogItem(id).severity === 'required').length - 1, notVerified: 1 });
+    expect(report.headline).toMatch(/^\d+ of \d+ required items the \w+ target can judge were verified; 1 not verified$/);
+  });
+
+  it('an advisory item not verified does not block', () => {
+    const results = clusterIds.map((id) => (id === 'beyond.repository' ? skippedBy('no BackupRepository')(id) : passed(id)));
+    expect(build(results, { run: { target: 'cluster' } }).verdict).toBe('APPROVE');
+  });
+
+  it('--read-only opts out of the drill: NOT RUN in the one-line verdict, not blocking', () => {
+    const results = clusterIds.map((id) => (id === 'beyond.restore' ? skippedBy('The restore drill did not run (--read-only).')(id) : passed(id)));
+    const report = build(results, { run: { target: 'cluster', optedOut: { 'beyond.restore': '--read-only' } } });
+    expect(report.verdict).toBe('APPROVE');
+    expect(report.summaryLine).toBe('Backup [PASS] | Restore [NOT RUN: --read-only] | VERDICT: APPROVE');
+    expect(report.items.find((item) => item.id === 'beyond.restore')).toMatchObject({ skipKind: 'opted-out', reason: expect.stringMatching(/^NOT RUN: --read-only — /) });
+    expect(report.headline).toContain('1 not run by choice');
+  });
+
+  it('the same skip without the opt-out (the drill result is missing) blocks', () => {
+    const results = clusterIds.map((id) => (id === 'beyond.restore' ? skippedBy('The restore drill did not run.')(id) : passed(id)));
+    const report = build(results, { run: { target: 'cluster' } });
+    expect(report.verdict).toBe('REJECT');
+    expect(report.summaryLine).toBe('Backup [PASS] | Restore [SKIPPED] | VERDICT: REJECT');
+    expect(report.verdictReasons).toContain('Required item beyond.restore not verified: The restore drill did not run.');
+  });
+
+  it('offline targets keep the three other kinds apart and do not block on them', () => {
+    const results = snapshotIds.map((id) => (id === 'dod.data-in-bucket' ? skippedBy('the snapshot holds no bucket capture')(id) : passed(id)));
+    const report = build(results);
+    expect(report.verdict).toBe('APPROVE');
+    expect(report.items.find((item) => item.id === 'dod.data-in-bucket')!.skipKind).toBe('not-shown');
+    expect(report.items.find((item) => item.id === 'beyond.restore')!.skipKind).toBe('not-evaluable');
+    expect(report.headline).toContain('1 not shown in this evidence; 1 not evaluable on this target');
   });
 });
 

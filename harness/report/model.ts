@@ -14,6 +14,22 @@ export const REPORT_SCHEMA_VERSION = 1;
 export type Verdict = 'APPROVE' | 'REJECT' | 'NOT RUN';
 export type ItemStatus = 'pass' | 'fail' | 'skip';
 
+/**
+ * Why an item was skipped — the kinds are distinct because they weigh differently in the verdict:
+ * - `not-evaluable`: the target cannot judge the item by design (manifests cannot prove a backup
+ *   ran, a snapshot cannot run the drill). Never blocks.
+ * - `opted-out`: the user switched the item off with a flag (`--read-only` for the drill). Never
+ *   blocks; reported `NOT RUN: <flag>`.
+ * - `not-verified`: a live target (`cluster`, `kind`) should have judged it and could not (RBAC
+ *   gap, unreadable bucket, nothing to look at). Blocks APPROVE: "not verified: <reason>".
+ * - `not-shown`: offline evidence (a snapshot, pasted output, manifests) does not show what the
+ *   item needs. Does not block; the report lists it.
+ */
+export type SkipKind = 'not-evaluable' | 'opted-out' | 'not-verified' | 'not-shown';
+
+/** Targets where the harness itself reads everything: an item they could not judge is not a pass. */
+export const LIVE_TARGETS: readonly TargetKind[] = ['cluster', 'kind'];
+
 /** What the test run said about one item. */
 export interface ItemResult {
   id: ItemId;
@@ -36,6 +52,8 @@ export interface ReportItem {
   reason: string;
   /** Skipped because the target cannot evaluate it at all (as opposed to "not verified"). */
   notEvaluable?: boolean;
+  /** Set on skipped items: why, as one of the kinds the verdict rules tell apart. */
+  skipKind?: SkipKind;
   expected?: string;
   evidence: string[];
   warnings: string[];
@@ -60,6 +78,10 @@ export interface AuditReport {
   plan: RunContext['plan'];
   toolVersions: Record<string, string>;
   counts: { pass: number; fail: number; skip: number };
+  /** The required items: how many the target could judge, and what became of them. */
+  required: RequiredCounts;
+  /** One line for the report's headline, e.g. "11 of 12 required items verified; …". */
+  headline: string;
   /** Why the verdict is what it is, in sentences. */
   verdictReasons: string[];
   /** Run-level problems: unhandled errors, interruption, missing results. */
@@ -67,6 +89,17 @@ export interface AuditReport {
   notRun?: string;
   ignoredKinds: Record<string, number>;
   items: ReportItem[];
+}
+
+export interface RequiredCounts {
+  total: number;
+  /** Judged and passed. */
+  verified: number;
+  failed: number;
+  notVerified: number;
+  optedOut: number;
+  notShown: number;
+  notEvaluable: number;
 }
 
 export interface BuildReportInput {
@@ -77,9 +110,51 @@ export interface BuildReportInput {
   toolVersion: string;
 }
 
-function statusWord(item: ReportItem | undefined): string {
+function statusWord(item: ReportItem | undefined, optedOut: RunContext['optedOut']): string {
   if (!item) return 'SKIPPED';
+  if (item.skipKind === 'opted-out') return `NOT RUN: ${optedOut?.[item.id] ?? 'opted out'}`;
   return item.status === 'pass' ? 'PASS' : item.status === 'fail' ? 'FAIL' : 'SKIPPED';
+}
+
+/** The kind of a skip that is not "not evaluable on this target". */
+function skipKindOf(id: ItemId, run: RunContext): SkipKind {
+  if (run.optedOut?.[id]) return 'opted-out';
+  return LIVE_TARGETS.includes(run.target) ? 'not-verified' : 'not-shown';
+}
+
+/** A skipped item, classified; an opted-out item says so before the judge's own reason. */
+function classifySkip(item: ReportItem, run: RunContext): ReportItem {
+  if (item.status !== 'skip' || item.skipKind) return item;
+  if (item.notEvaluable) return { ...item, skipKind: 'not-evaluable' };
+  const skipKind = skipKindOf(item.id, run);
+  if (skipKind === 'opted-out') return { ...item, skipKind, reason: `NOT RUN: ${run.optedOut?.[item.id]} — ${item.reason}` };
+  return { ...item, skipKind };
+}
+
+function countRequired(items: ReportItem[]): RequiredCounts {
+  const counts: RequiredCounts = { total: 0, verified: 0, failed: 0, notVerified: 0, optedOut: 0, notShown: 0, notEvaluable: 0 };
+  for (const item of items) {
+    if (item.severity !== 'required') continue;
+    counts.total += 1;
+    if (item.status === 'pass') counts.verified += 1;
+    else if (item.status === 'fail') counts.failed += 1;
+    else if (item.skipKind === 'opted-out') counts.optedOut += 1;
+    else if (item.skipKind === 'not-evaluable') counts.notEvaluable += 1;
+    else if (item.skipKind === 'not-shown') counts.notShown += 1;
+    else counts.notVerified += 1;
+  }
+  return counts;
+}
+
+function headlineOf(counts: RequiredCounts, target: TargetKind): string {
+  const judgeable = counts.total - counts.notEvaluable;
+  const parts = [`${counts.verified} of ${judgeable} required items the ${target} target can judge were verified`];
+  if (counts.failed) parts.push(`${counts.failed} failed`);
+  if (counts.notVerified) parts.push(`${counts.notVerified} not verified`);
+  if (counts.notShown) parts.push(`${counts.notShown} not shown in this evidence`);
+  if (counts.optedOut) parts.push(`${counts.optedOut} not run by choice`);
+  if (counts.notEvaluable) parts.push(`${counts.notEvaluable} not evaluable on this target`);
+  return parts.join('; ');
 }
 
 function toReportItem(catalogEntry: CatalogItem, result: ItemResult | undefined, target: TargetKind, notRun?: string): ReportItem {
@@ -131,9 +206,12 @@ export function buildReport(input: BuildReportInput): AuditReport {
     if (byId.has(result.id)) problems.push(`Item ${result.id} was reported by more than one test.`);
     byId.set(result.id, result);
   }
-  const items = CATALOG.map((entry) => toReportItem(entry, byId.get(entry.id), run.target, run.notRun));
+  const items = CATALOG.map((entry) => toReportItem(entry, byId.get(entry.id), run.target, run.notRun)).map((item) =>
+    run.notRun ? item : classifySkip(item, run),
+  );
   const counts = { pass: 0, fail: 0, skip: 0 };
   for (const item of items) counts[item.status] += 1;
+  const required = countRequired(items);
 
   const verdictReasons: string[] = [];
   let verdict: Verdict;
@@ -143,20 +221,27 @@ export function buildReport(input: BuildReportInput): AuditReport {
     verdictReasons.push(`The ${run.target} target did not run here: ${run.notRun}`);
   } else {
     for (const item of requiredFailed) verdictReasons.push(`Required item ${item.id} failed: ${item.reason}`);
+    // On a live target the harness reads everything itself: what it could not judge is not a pass.
+    const requiredNotVerified = items.filter((item) => item.severity === 'required' && item.skipKind === 'not-verified');
+    for (const item of requiredNotVerified) verdictReasons.push(`Required item ${item.id} not verified: ${item.reason}`);
     if (run.setupError) verdictReasons.push(`The ${run.target} target could not be set up: ${run.setupError}`);
     if (problems.length > 0) verdictReasons.push(...problems.map((problem) => `Run problem: ${problem}`));
     if (input.results.length === 0) verdictReasons.push('No check produced a result: zero results never approve.');
     if (counts.pass === 0 && input.results.length > 0) verdictReasons.push('Nothing was verified: every item was skipped.');
     verdict = verdictReasons.length > 0 ? 'REJECT' : 'APPROVE';
     if (verdict === 'APPROVE') {
-      verdictReasons.push(`Every required item the ${run.target} target can evaluate passed or was not verifiable from this input (listed as skipped).`);
+      verdictReasons.push(
+        LIVE_TARGETS.includes(run.target)
+          ? `Every required item the ${run.target} target can evaluate passed${required.optedOut ? ', except those switched off by a flag (NOT RUN)' : ''}.`
+          : `Every required item the ${run.target} target can evaluate passed or is not shown in this evidence (listed as skipped).`,
+      );
     }
     if (run.target === 'manifests') {
       verdictReasons.push('A static gate judges configuration only: it cannot prove that Velero runs, that a backup completed, that data reached the bucket or that a restore works — run `npm run audit` against the cluster after the deploy.');
     }
   }
   const find = (id: ItemId) => items.find((item) => item.id === id);
-  const summaryLine = `Backup [${statusWord(find('dod.manual-backup'))}] | Restore [${statusWord(find('beyond.restore'))}] | VERDICT: ${verdict}`;
+  const summaryLine = `Backup [${statusWord(find('dod.manual-backup'), run.optedOut)}] | Restore [${statusWord(find('beyond.restore'), run.optedOut)}] | VERDICT: ${verdict}`;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'velero-verify', version: input.toolVersion },
@@ -173,6 +258,8 @@ export function buildReport(input: BuildReportInput): AuditReport {
     plan: run.plan,
     toolVersions: run.toolVersions,
     counts,
+    required,
+    headline: run.notRun ? `NOT RUN: ${run.notRun}` : headlineOf(required, run.target),
     verdictReasons,
     problems,
     notRun: run.notRun,

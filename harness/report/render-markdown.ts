@@ -4,6 +4,13 @@ import type { AuditReport, ReportItem } from './model.ts';
 
 const ICON: Record<ReportItem['status'], string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' };
 
+const SKIP_KIND: Record<NonNullable<ReportItem['skipKind']>, string> = {
+  'not-evaluable': 'not evaluable on this target',
+  'opted-out': 'not run by choice',
+  'not-verified': 'NOT VERIFIED — blocks APPROVE when required',
+  'not-shown': 'not shown in this evidence',
+};
+
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
@@ -21,6 +28,7 @@ export function renderMarkdown(report: AuditReport): string {
   out.push(`- Run: \`${report.runId}\`, ${report.startedAt} → ${report.finishedAt} (judged as of ${report.now})`);
   out.push(`- Plan: ${report.planSource}`);
   out.push(`- Items: ${report.counts.pass} passed, ${report.counts.fail} failed, ${report.counts.skip} skipped`);
+  out.push(`- Required: ${report.headline}`);
   if (report.notRun) out.push('', `> **NOT RUN** — ${report.notRun}`);
   out.push('', '## Why this verdict', '', ...report.verdictReasons.map((reason) => `- ${reason}`));
 
@@ -55,7 +63,7 @@ export function renderMarkdown(report: AuditReport): string {
   const notVerified = report.items.filter((item) => item.status === 'skip');
   if (notVerified.length && !report.notRun) {
     out.push('', '## Not verified on this target', '');
-    for (const item of notVerified) out.push(`- \`${item.id}\` (${item.severity}): ${item.reason}`);
+    for (const item of notVerified) out.push(`- \`${item.id}\` (${item.severity}, ${SKIP_KIND[item.skipKind ?? 'not-verified']}): ${item.reason}`);
   }
   if (report.drill) {
     out.push('', '## Restore drill', '', `Status: **${report.drill.status}**${report.drill.reason ? ` — ${report.drill.reason}` : ''}`, '');
