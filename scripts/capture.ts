@@ -20,7 +20,7 @@ import { credentialsFromCloudFile, credentialsFromEnv, endpointOverrideFromEnv, 
 import { BucketAccessError, collectBucket, unreadableBucketState } from '../harness/bucket/collect.ts';
 import { buildState, flattenLists, isKubeObject } from '../harness/collect/objects.ts';
 import { CAPTURED_FACTS_ANNOTATION, REDACTED_ANNOTATION, summarizeSecret } from '../harness/collect/secrets.ts';
-import { runCommand } from '../harness/deploy/exec.ts';
+import { runCommand } from '../harness/tools/run.ts';
 import { parseGoDuration } from '../harness/duration.ts';
 import { AuditInputError, describeError, isAuditInputError } from '../harness/errors.ts';
 import { bucketScope } from '../harness/judge/dod-data-in-bucket.ts';

@@ -29,7 +29,7 @@ import {
   secretForms,
   type S3Credentials,
 } from './credentials.ts';
-import { displayCommand, findExecutable, lastLines, runCommand, type CommandResult } from './exec.ts';
+import { displayCommand, findExecutable, lastLines, runCommand, type CommandResult } from '../tools/run.ts';
 import { CHART_NAME, CHART_REPO_NAME, CHART_REPO_URL, DEFAULT_RELEASE, checkHelmValues, renderHelmValues, type HelmValues } from './values.ts';
 
 export const DEFAULT_HELM_TIMEOUT = '10m';
@@ -246,7 +246,7 @@ export async function deployVelero(options: DeployOptions): Promise<DeployResult
   const run = async (argv: string[], timeoutMs: number, input?: string) => {
     ran.push(displayCommand(argv));
     print(`+ ${displayCommand(argv)}${input !== undefined ? '   # stdin: Namespace + Secret (redacted)' : ''}`);
-    const result = await runCommand(argv, { env, timeoutMs, input, signal: options.signal });
+    const result = await runCommand(argv, { env, timeoutMs, input, signal: options.signal, redact: forms });
     if (result.aborted) throw new DeployError(`interrupted while running ${displayCommand(argv.slice(0, 3))}.`);
     return result;
   };

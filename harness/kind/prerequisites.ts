@@ -3,7 +3,7 @@
  * enough: `docker info` must answer), kind, Helm and kubectl. When anything is missing the tier
  * is NOT RUN — with each missing piece named and how to get it — and never passes.
  */
-import { findExecutable, lastLines, runCommand } from '../deploy/exec.ts';
+import { findExecutable, lastLines, runCommand } from '../tools/run.ts';
 
 export interface MissingPrerequisite {
   /** Short name for the report: "Docker engine", "kind", "helm", "kubectl". */

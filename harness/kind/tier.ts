@@ -22,7 +22,6 @@
  *   VELERO_VERIFY_CONFIG                BackupPlan file (default: velero-verify.yaml in cwd, else homelab defaults)
  *   VELERO_VERIFY_KIND_DEPLOY_TIMEOUT   helm --timeout for Velero to become ready (default 10m)
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,7 +33,7 @@ import { newRunId, type RunContext } from '../run-context.ts';
 import { REPO_ROOT } from '../schema/reference.ts';
 import type { ClusterAuditOptions, ClusterAuditResult } from '../targets/cluster.ts';
 import { deployVelero, type DeployOptions } from '../deploy/deploy.ts';
-import { displayCommand, lastLines, runCommand } from '../deploy/exec.ts';
+import { displayCommand, lastLines, runCommand, startDetached } from '../tools/run.ts';
 import { checkKindPrerequisites, describeMissing } from './prerequisites.ts';
 import { DEFAULT_MINIO_IMAGE, MINIO_IMAGE_ENV, createBucket, startMinioContainer, type ObjectStoreStarter, type StartedObjectStore } from './object-store.ts';
 
@@ -112,11 +111,7 @@ function defaults(): KindTierDeps {
     log: (line) => process.stderr.write(`[kind tier] ${line}\n`),
     now: () => new Date(),
     signals: process,
-    spawnDetached: (argv, env) => {
-      const child = spawn(argv[0], argv.slice(1), { env, detached: true, stdio: 'ignore' });
-      child.on('error', () => undefined);
-      child.unref();
-    },
+    spawnDetached: startDetached,
     tmpRoot: tmpdir(),
   };
 }
