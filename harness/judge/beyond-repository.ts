@@ -8,15 +8,14 @@
  *   recentMaintenance entry fails; lastMaintenanceTime older than 2 × frequency fails, with a
  *   24h floor so that a missed hourly run or two is tolerated (advisory item, be lenient); an
  *   unparsable frequency falls back to Velero's 7 days;
- * - every namespace that has PodVolumeBackups needs a repository;
- * - the repository password Secret velero-repo-credentials must not hold Velero's default
- *   `static-passw0rd` (it can be changed only before the first backup into a repository);
- * - credentials equal to MinIO's well-known root defaults fail too.
+ * - every namespace that has PodVolumeBackups needs a repository.
+ * The repository password and MinIO root credentials are the required guardrails
+ * guard.repository-password and guard.minio-root-credentials.
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, skip, type Judge } from './types.ts';
-import { details, failIfVeleroAbsent, findSecret, inNamespace, pvbPhase, readGapFor, relativeTime, REPO_CREDENTIALS_SECRET, timeOf } from './velero-objects.ts';
+import { details, failIfVeleroAbsent, inNamespace, pvbPhase, readGapFor, relativeTime, timeOf } from './velero-objects.ts';
 
 const ID = 'beyond.repository' as const;
 const HOUR = 3_600_000;
@@ -24,7 +23,7 @@ const DEFAULT_FREQUENCY_MS = HOUR; // FACTS.md §8: Kopia's defaultMaintainCheck
 const FALLBACK_FREQUENCY_MS = 7 * 24 * HOUR; // FACTS.md §8: the controller's fallback
 const MAINTENANCE_FLOOR_MS = 24 * HOUR;
 const EXPECTED =
-  'Kopia BackupRepositories are Ready and maintained (lastMaintenanceTime within 2 × maintenanceFrequency, at least 24h; latest maintenance not Failed), every namespace with PodVolumeBackups has one, and the repository password is not Velero\'s default.';
+  'Kopia BackupRepositories are Ready and maintained (lastMaintenanceTime within 2 × maintenanceFrequency, at least 24h; latest maintenance not Failed), and every namespace with PodVolumeBackups has one.';
 
 export function maintenanceWindowMs(repository: KubeObject): { frequencyMs: number; windowMs: number; source: string } {
   const raw = repository.spec?.maintenanceFrequency;
@@ -97,31 +96,8 @@ export const judgeRepository: Judge = ({ state, plan, now }) => {
     fixes.push('Velero creates the repository on the next file-system backup of that namespace; if it does not reappear, check velero backup logs and the bucket\'s kopia/ prefix.');
   }
 
-  // Secrets: never values, only the summary's facts.
-  const secretsGap = readGapFor(state, 'secrets');
-  if (secretsGap) {
-    warnings.push(`Secrets could not be read (${secretsGap}): the repository password and the credentials were not checked.`);
-  } else {
-    const repoSecret = findSecret(state, plan.namespace, REPO_CREDENTIALS_SECRET);
-    if (!repoSecret) {
-      warnings.push(`Secret ${REPO_CREDENTIALS_SECRET} is not in the input: the repository password was not checked.`);
-    } else if (repoSecret.repositoryPasswordIsDefault === true) {
-      evidence.push(`Secret ${REPO_CREDENTIALS_SECRET}: repository-password is Velero's default`);
-      problems.push(`the Kopia repository password is Velero's default static-passw0rd (Secret ${REPO_CREDENTIALS_SECRET})`);
-      fixes.push(
-        `Anyone with bucket access can decrypt the backups. A repository's password can be set only before its first backup (FACTS.md §8): create Secret ${REPO_CREDENTIALS_SECRET} (key repository-password) with a strong value before Velero first runs; for existing repositories that means new repositories (new BSL prefix or bucket) and fresh backups.`,
-      );
-    } else {
-      evidence.push(`Secret ${REPO_CREDENTIALS_SECRET}: repository-password is not Velero's default`);
-    }
-    const defaultsCredentials = state.objects.secrets.filter(
-      (secret) => (secret.namespace ?? plan.namespace) === plan.namespace && Object.values(secret.credentialFiles ?? {}).some((file) => file.usesWellKnownDefaults),
-    );
-    for (const secret of defaultsCredentials) {
-      problems.push(`Secret ${secret.name} holds MinIO's well-known default root credentials`);
-      fixes.push(`Create a dedicated MinIO user for Velero with access to the bucket only, put its keys into Secret ${secret.name} (from k8s-secrets.enc.yaml), and change MinIO's root password.`);
-    }
-  }
+  // The repository password and Velero's S3 credentials are required guardrails of their own
+  // (guard.repository-password, guard.minio-root-credentials), not advisory notes here.
 
   if (kopia.length === 0 && pvbNamespaces.size === 0 && problems.length === 0) {
     return pass(ID, 'No Kopia repositories yet (no file-system backup has run)', evidence, details(EXPECTED, [...warnings, 'Nothing to judge until a file-system backup creates a repository.']));

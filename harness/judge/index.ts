@@ -23,6 +23,8 @@ import { judgeRepository } from './beyond-repository.ts';
 import { judgeDataInBucket } from './dod-data-in-bucket.ts';
 import { judgeRetentionLive } from './beyond-retention.ts';
 import { judgeLanOnlyLive } from './guard-lan-only.ts';
+import { judgeMinioRootCredentials } from './guard-minio-root-credentials.ts';
+import { judgeRepositoryPassword } from './guard-repository-password.ts';
 
 export interface JudgeEntry {
   live?: Judge;
@@ -39,6 +41,8 @@ export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
   'beyond.volume-coverage': { live: judgeVolumeCoverage },
   'beyond.freshness': { live: judgeFreshness },
   'beyond.repository': { live: judgeRepository },
+  'guard.minio-root-credentials': { live: judgeMinioRootCredentials },
+  'guard.repository-password': { live: judgeRepositoryPassword },
   'must.fsb-kopia': { live: judgeFsbKopia, manifests: staticJudges.judgeFsbKopiaManifests },
   'must.s3-target': { live: judgeS3Target, manifests: staticJudges.judgeS3TargetManifests },
   'must.schedule': { live: judgeSchedule, manifests: staticJudges.judgeScheduleManifests },
