@@ -1,6 +1,7 @@
 /**
  * Keep secret values out of everything the harness prints or stores (DESIGN.md §5). Two layers:
- * patterns that look like credentials (aws_secret_access_key=…, Authorization: Bearer …), and
+ * patterns that look like credentials (aws_secret_access_key=…, Authorization: Bearer …, AWS
+ * access key ids, passwords in URLs), and
  * the exact values the run holds in memory (the credentials Secret, read for the bucket check),
  * including their base64 forms.
  */
@@ -10,6 +11,10 @@ const PATTERNS: RegExp[] = [
   /(aws_secret_access_key|aws_access_key_id|aws_session_token|secret_?key|access_?key|password|passwd|token|client_secret)(\s*["']?\s*[=:]\s*["']?)([^\s"',;}&]+)/gi,
   /(authorization\s*[:=]\s*)(bearer|basic)(\s+)([^\s"',;]+)/gi,
   /(X-Amz-Signature=|X-Amz-Credential=|Signature=)([^&\s"']+)/g,
+  // AWS access key ids (long-term AKIA…, temporary ASIA…) wherever they appear, e.g. in a pasted error.
+  /\b(?:AKIA|ASIA)[A-Z0-9]{12,24}\b/g,
+  // The password of a URL's user info: scheme://user:password@host.
+  /\b([a-z][a-z0-9+.-]{0,20}:\/\/[^\s:@/]{1,200}:)([^\s@/]{1,200})@/gi,
 ];
 
 export class Redactor {
@@ -42,6 +47,8 @@ export class Redactor {
     out = out.replace(PATTERNS[0], (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
     out = out.replace(PATTERNS[1], (_m, head: string, scheme: string, space: string) => `${head}${scheme}${space}${REDACTED}`);
     out = out.replace(PATTERNS[2], (_m, key: string) => `${key}${REDACTED}`);
+    out = out.replace(PATTERNS[3], REDACTED);
+    out = out.replace(PATTERNS[4], (_m, head: string) => `${head}${REDACTED}@`);
     return out;
   }
 

@@ -1,0 +1,475 @@
+/**
+ * Applies the failure-signature registry (`signatures.ts`) to lines of text: logs, describe output,
+ * CLI tables, YAML, mixed pastes. Pure: the caller reads files and streams; this module only looks
+ * at one line at a time, keeping a few lines of context per source, so a 200 MB log costs time
+ * linear in its size and memory bounded by the number of distinct findings.
+ *
+ * Two kinds of evidence:
+ * - messages (a Velero/AWS/Kopia error text) match where they appear; repeated matches of one
+ *   finding are counted, with the first few lines quoted;
+ * - phases (describe `Phase:`, a table's STATUS/PHASE cell, YAML `phase:`, the per-volume lists of
+ *   `describe --details`) are observations of an object: the latest observation of each object
+ *   counts, so a backup described InProgress and then Completed is Completed.
+ *
+ * Quoted evidence and values are redacted (harness/kube/redact.ts) and stripped of terminal
+ * control sequences; they are still untrusted text that a reporter must escape.
+ */
+import { Redactor } from '../kube/redact.ts';
+import type { ItemId } from '../catalog.ts';
+import {
+  NON_FAILURES,
+  SIGNATURES,
+  type Component,
+  type ObjectKind,
+  type Signature,
+  type SignatureSeverity,
+} from './signatures.ts';
+
+export interface InputLine {
+  text: string;
+  /** Where the line comes from (a file name, `stdin`, a bundle member). */
+  source: string;
+  /** 1-based line number in that source. */
+  line: number;
+}
+
+export interface EvidenceLine {
+  source: string;
+  line: number;
+  /** The line as quoted: control characters removed, secrets redacted, long lines cut. */
+  text: string;
+}
+
+export interface SignatureMatch {
+  code: string;
+  item: ItemId;
+  severity: SignatureSeverity;
+  title: string;
+  cause: string;
+  fix: string;
+  /** How many times the finding was seen (lines for messages, objects for phases). */
+  count: number;
+  /** The first lines that showed it, with their source and line number. */
+  evidence: EvidenceLine[];
+  /** The values the cause and fix were filled from (redacted). */
+  values: Record<string, string>;
+}
+
+export interface MatcherOptions {
+  /** A redactor that also knows the run's secret values; a pattern-only one by default. */
+  redactor?: Redactor;
+  /** Lines quoted per finding (default 3). */
+  maxEvidence?: number;
+}
+
+export interface Matcher {
+  push(line: InputLine): void;
+  results(): SignatureMatch[];
+}
+
+/** Only this much of a line is matched: Velero's longest messages are a few KiB; a 200 MB line is not a log line. */
+const MAX_MATCH_CHARS = 64 * 1024;
+/** Quoted evidence is cut here. */
+const MAX_QUOTE_CHARS = 1000;
+const MAX_VALUE_CHARS = 200;
+
+const MESSAGE_SIGNATURES = SIGNATURES.filter((signature) => signature.patterns?.length);
+const NEEDLES = [...new Set(MESSAGE_SIGNATURES.flatMap((signature) => signature.needles ?? []))];
+// One pass over the line decides whether any message signature can match at all (most log lines: none).
+const ANY_NEEDLE = new RegExp(NEEDLES.map(escapeRegExp).join('|'));
+const ANY_NON_FAILURE = new RegExp(NON_FAILURES.map((entry) => entry.pattern.source).join('|'));
+
+// ESC/CSI sequences (colours from `velero describe`) and other control characters except tab.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
+// A log line in logfmt or JSON: never a table, a describe field or a command.
+const LOG_LINE = /^(?:\S{0,40})?time="|^\{"level"|^\{"time"|^\d{4}-\d\d-\d\dT\S+\s+(?:info|warn|error|debug)\b/i;
+const CONTINUATION = /^\s*(?:caused by:|status code: \d{3}\b)/;
+const COMPONENT_MARKERS: ReadonlyArray<[RegExp, Component]> = [
+  [/Starting Velero node-agent server|Starting Velero restic server|Starting node-agent server/, 'node-agent'],
+  [/Starting Velero server\b/, 'server'],
+];
+
+const RESOURCE_KINDS: ReadonlyArray<[RegExp, ObjectKind]> = [
+  [/^(?:backups?|backup\.velero\.io|backups\.velero\.io)$/i, 'Backup'],
+  [/^(?:restores?|restores?\.velero\.io)$/i, 'Restore'],
+  [/^(?:schedules?|schedules?\.velero\.io)$/i, 'Schedule'],
+  [/^(?:backupstoragelocations?(?:\.velero\.io)?|bsl|backup-locations?)$/i, 'BackupStorageLocation'],
+  [/^(?:backuprepositor(?:y|ies)(?:\.velero\.io)?|repo|resticrepositor(?:y|ies))$/i, 'BackupRepository'],
+  [/^(?:podvolumebackups?(?:\.velero\.io)?|pvb)$/i, 'PodVolumeBackup'],
+  [/^(?:podvolumerestores?(?:\.velero\.io)?|pvr)$/i, 'PodVolumeRestore'],
+];
+const VELERO_COMMAND = /\b(?:velero|ark|oadp)\s+(?:(?:-{1,2}[\w-]+(?:=\S+)?\s+)*)(?:get\s+(?<plural>backups|restores|schedules|backup-locations)\b|(?<noun>backup|restore|schedule|backup-location|repo)\s+(?<verb>describe|get|logs)\b(?:\s+(?<arg>[a-z0-9][\w.-]{0,252}))?)/;
+const KUBECTL_COMMAND = /\b(?:kubectl|oc)\s+(?:(?:-{1,2}[\w-]+(?:[= ]\S+)?\s+)*)(?:get|describe)\s+(?<resource>[\w.-]+)(?:[ /](?<arg>[a-z0-9][\w.-]{0,252}))?/;
+const KIND_LINE = /^(?:\s{0,4}|\s{0,2}- )[Kk]ind:\s+(?<kind>Backup|Restore|Schedule|BackupStorageLocation|BackupRepository|PodVolumeBackup|PodVolumeRestore)\s*$/;
+const DESCRIBE_NAME = /^Name:\s+(?<name>\S{1,253})\s*$/;
+const FILE_HINTS: ReadonlyArray<[RegExp, ObjectKind]> = [
+  [/backup_describe_|backup-describe/, 'Backup'],
+  [/restore_describe_|restore-describe/, 'Restore'],
+];
+const PHASE_LINE = /^(?<indent>\s{0,4})(?:Phase|phase|"phase"):\s+["']?(?<phase>[A-Za-z]{1,60})\b/;
+const INLINE_KIND = /\(run [`'"]?(?:velero|ark) (?<noun>backup|restore) logs (?<name>[\w.-]{1,253})/;
+const PAUSED_LINE = /^\s{0,4}(?:Paused|paused):\s+["']?true\b/;
+const VOLUME_LIST = /^(?<indent>\s*)(?:Pod Volume (?<pv>Backups|Restores)(?: - \w+)?|(?:Restic|Kopia|kopia|restic) (?<legacy>Backups|Restores))(?: \([^)]{0,80}\))?:\s*$/;
+// `describe --details` lists volumes under each phase; without --details it prints a count (`Failed:  2`).
+const VOLUME_GROUP = /^\s+(?<group>Completed|Failed|New|In Progress|InProgress|Canceled|Cancelled|Canceling|Accepted|Prepared|Pending):\s*(?<count>\d{1,9})?\s*$/;
+const VOLUME_ENTRY = /^\s+(?<entry>[^\s:/]{1,253}\/[^\s:]{1,253}):\s*(?<volumes>\S.{0,500})$/;
+const METADATA = /^(?<indent>\s*)(?:- )?metadata:\s*$/;
+// A phase observed under a name is keyed by kind and name; these phases name only one kind.
+const UNIQUE_PHASES: Readonly<Record<string, ObjectKind>> = { Unavailable: 'BackupStorageLocation', NotReady: 'BackupRepository' };
+
+interface Table {
+  kind: ObjectKind;
+  name: number;
+  status: number;
+  paused: number;
+}
+
+interface SourceState {
+  component?: Component;
+  kind?: ObjectKind;
+  name?: string;
+  /** Objects without a name are told apart by the marker that introduced them. */
+  seq: number;
+  /** The last command's resource, to tell a bare table's kind. */
+  commandKind?: ObjectKind;
+  table?: Table;
+  volumes?: { kind: 'PodVolumeBackup' | 'PodVolumeRestore'; indent: number; group?: string };
+  metadataIndent?: number;
+  previous?: { line: number; text: string; evidence: () => EvidenceLine; accumulators: Map<string, Accumulator> };
+}
+
+interface Accumulator {
+  signature: Signature;
+  values: Record<string, string>;
+  count: number;
+  evidence: EvidenceLine[];
+}
+
+interface Observation {
+  kind: ObjectKind;
+  name?: string;
+  phase: string;
+  evidence: EvidenceLine;
+}
+
+/** Match a whole text already split into lines. */
+export function matchSignatures(lines: Iterable<InputLine>, options: MatcherOptions = {}): SignatureMatch[] {
+  const matcher = createMatcher(options);
+  for (const line of lines) matcher.push(line);
+  return matcher.results();
+}
+
+/** An incremental matcher: `push` every line of every source in order, then read `results()`. */
+export function createMatcher(options: MatcherOptions = {}): Matcher {
+  const redactor = options.redactor ?? new Redactor();
+  const maxEvidence = options.maxEvidence ?? 3;
+  const sources = new Map<string, SourceState>();
+  const accumulators = new Map<string, Accumulator>();
+  const observations = new Map<string, Observation>();
+
+  const quote = (source: string, line: number, text: string): EvidenceLine => ({
+    source,
+    line,
+    text: redactor.text(text.length > MAX_QUOTE_CHARS ? `${text.slice(0, MAX_QUOTE_CHARS)}…` : text),
+  });
+
+  const stateOf = (source: string): SourceState => {
+    let state = sources.get(source);
+    if (!state) {
+      state = { seq: 0 };
+      for (const [pattern, kind] of FILE_HINTS) if (pattern.test(source)) state.kind = kind;
+      if (/node-agent|restic/.test(source)) state.component = 'node-agent';
+      sources.set(source, state);
+    }
+    return state;
+  };
+
+  const record = (signature: Signature, groups: Record<string, string | undefined>, evidence: EvidenceLine[]): Accumulator => {
+    const values = cleanValues(groups, redactor);
+    const key = [signature.code, ...(signature.distinctBy ?? []).map((name) => values[name] ?? '')].join('\u0000');
+    let accumulator = accumulators.get(key);
+    if (!accumulator) {
+      accumulator = { signature, values, count: 0, evidence: [] };
+      accumulators.set(key, accumulator);
+    }
+    accumulator.count += 1;
+    for (const line of evidence) if (accumulator.evidence.length < maxEvidence) accumulator.evidence.push(line);
+    return accumulator;
+  };
+
+  const observe = (state: SourceState, source: string, kind: ObjectKind, name: string | undefined, phase: string, evidence: EvidenceLine, display = name): void => {
+    const key = name ? `${kind}/${name}` : `${kind}/#${source}#${state.seq}`;
+    // Delete first so that the map's order is the order of the latest observations.
+    observations.delete(key);
+    observations.set(key, { kind, name: display, phase, evidence });
+  };
+
+  const matchMessages = (state: SourceState, text: string): Array<{ signature: Signature; groups: Record<string, string | undefined> }> => {
+    if (!ANY_NEEDLE.test(text)) return [];
+    const hits: Array<{ signature: Signature; groups: Record<string, string | undefined> }> = [];
+    for (const signature of MESSAGE_SIGNATURES) {
+      if (signature.needles && !signature.needles.some((needle) => text.includes(needle))) continue;
+      if (signature.component && state.component !== signature.component) continue;
+      if (signature.requires && !signature.requires.some((pattern) => pattern.test(text))) continue;
+      if (signature.unless?.some((pattern) => pattern.test(text))) continue;
+      for (const pattern of signature.patterns ?? []) {
+        const match = pattern.exec(text);
+        if (match) {
+          hits.push({ signature, groups: { ...match.groups } });
+          break;
+        }
+      }
+    }
+    const codes = new Set(hits.map((hit) => hit.signature.code));
+    return hits.filter(
+      (hit) =>
+        !hit.signature.supersededBy?.some((code) => codes.has(code)) &&
+        !(hit.signature.fallback && hits.some((other) => other.signature.item === hit.signature.item && !other.signature.fallback)),
+    );
+  };
+
+  const updateContext = (state: SourceState, source: string, text: string, evidence: () => EvidenceLine): void => {
+    const trimmed = text.trim();
+    if (trimmed === '' || /^`{3}/.test(trimmed)) {
+      state.table = undefined;
+      return;
+    }
+    const indent = text.length - text.trimStart().length;
+
+    // Before commands: a describe phase line names its own logs command (`(run 'velero backup logs x' …)`).
+    const phaseLine = PHASE_LINE.exec(text);
+    if (phaseLine?.groups?.phase) {
+      const inline = INLINE_KIND.exec(text);
+      const phase = phaseLine.groups.phase;
+      const kind: ObjectKind | undefined = inline
+        ? inline.groups?.noun === 'restore'
+          ? 'Restore'
+          : 'Backup'
+        : (state.kind ?? UNIQUE_PHASES[phase]);
+      const name = inline?.groups?.name ?? state.name;
+      if (kind) observe(state, source, kind, name, phase, evidence());
+      return;
+    }
+    const velero = VELERO_COMMAND.exec(text);
+    const kubectl = velero ? null : KUBECTL_COMMAND.exec(text);
+    if (velero || kubectl) {
+      const word = velero ? (velero.groups?.plural ?? velero.groups?.noun ?? '') : (kubectl?.groups?.resource ?? '');
+      const kind = RESOURCE_KINDS.find(([pattern]) => pattern.test(word))?.[1];
+      if (kind) {
+        state.kind = kind;
+        state.commandKind = kind;
+        state.name = (velero ?? kubectl)?.groups?.arg;
+        state.seq += 1;
+        state.table = undefined;
+        state.volumes = undefined;
+        return;
+      }
+    }
+
+    const kindLine = KIND_LINE.exec(text);
+    if (kindLine?.groups?.kind) {
+      state.kind = kindLine.groups.kind as ObjectKind;
+      state.name = undefined;
+      state.seq += 1;
+      return;
+    }
+
+    const header = tableHeader(trimmed, state.commandKind);
+    if (header) {
+      state.table = header;
+      state.volumes = undefined;
+      return;
+    }
+    if (state.table) {
+      const cells = trimmed.split(/\t+|\s{2,}/);
+      const table = state.table;
+      if (cells.length > table.status && cells.length >= 2) {
+        const name = cells[table.name];
+        const phase = cells[table.status];
+        if (name && /^[A-Za-z][A-Za-z]{0,59}$/.test(phase ?? '')) observe(state, source, table.kind, name, phase, evidence());
+        if (table.paused >= 0 && cells[table.paused] === 'true') observe(state, source, table.kind, name, 'Paused', evidence());
+      }
+      return;
+    }
+
+    const describeName = DESCRIBE_NAME.exec(text);
+    if (describeName?.groups?.name) {
+      state.name = describeName.groups.name;
+      return;
+    }
+    const metadata = METADATA.exec(text);
+    if (metadata) {
+      state.metadataIndent = metadata.groups?.indent.length ?? 0;
+      return;
+    }
+    if (state.metadataIndent !== undefined) {
+      if (indent <= state.metadataIndent) state.metadataIndent = undefined;
+      else {
+        const yamlName = /^\s*name:\s+["']?(?<name>[\w.-]{1,253})["']?\s*$/.exec(text);
+        if (yamlName?.groups?.name && indent === state.metadataIndent + 2) state.name = yamlName.groups.name;
+      }
+    }
+
+    const list = VOLUME_LIST.exec(text);
+    if (list) {
+      const restores = (list.groups?.pv ?? list.groups?.legacy) === 'Restores';
+      state.volumes = { kind: restores ? 'PodVolumeRestore' : 'PodVolumeBackup', indent: list.groups?.indent.length ?? 0 };
+      return;
+    }
+    if (state.volumes) {
+      const group = VOLUME_GROUP.exec(text);
+      if (group?.groups?.group && indent > state.volumes.indent) {
+        state.volumes.group = group.groups.group.replace(/\s+/, '').replace('Cancelled', 'Canceled');
+        const count = Number(group.groups.count ?? 0);
+        if (count > 0) {
+          const key = `#${source}#${state.seq}#${state.volumes.group}`;
+          observe(state, source, state.volumes.kind, key, state.volumes.group, evidence(), `(${count} volume${count === 1 ? '' : 's'})`);
+        }
+        return;
+      }
+      const entry = VOLUME_ENTRY.exec(text);
+      if (entry?.groups?.entry && state.volumes.group && indent > state.volumes.indent) {
+        observe(state, source, state.volumes.kind, `${entry.groups.entry}: ${entry.groups.volumes.trim()}`, state.volumes.group, evidence());
+        return;
+      }
+      if (indent <= state.volumes.indent) state.volumes = undefined;
+      else return;
+    }
+
+    if (PAUSED_LINE.test(text) && state.kind === 'Schedule') observe(state, source, 'Schedule', state.name, 'Paused', evidence());
+  };
+
+  return {
+    push({ text: raw, source, line }: InputLine): void {
+      const state = stateOf(source);
+      const text = clean(raw.length > MAX_MATCH_CHARS ? raw.slice(0, MAX_MATCH_CHARS) : raw);
+      let quoted: EvidenceLine | undefined;
+      const evidence = (): EvidenceLine => (quoted ??= quote(source, line, text));
+
+      for (const [pattern, component] of COMPONENT_MARKERS) if (pattern.test(text)) state.component = component;
+
+      // A `caused by:` / `status code:` line continues the previous line's error (AWS SDK v1 prints them so).
+      const previous = state.previous;
+      if (previous && previous.line === line - 1 && CONTINUATION.test(text)) {
+        const merged = `${previous.text} ${text.trim()}`;
+        if (!ANY_NON_FAILURE.test(merged)) {
+          for (const hit of matchMessages(state, merged)) {
+            const known = previous.accumulators.get(hit.signature.code);
+            if (known) {
+              if (known.evidence.length < maxEvidence) known.evidence.push(evidence());
+            } else {
+              previous.accumulators.set(hit.signature.code, record(hit.signature, hit.groups, [previous.evidence(), evidence()]));
+            }
+          }
+        }
+        state.previous = { ...previous, line, text: merged.length > MAX_MATCH_CHARS ? merged.slice(0, MAX_MATCH_CHARS) : merged };
+        return;
+      }
+
+      if (ANY_NON_FAILURE.test(text)) {
+        state.previous = undefined;
+        return;
+      }
+      if (!LOG_LINE.test(text)) updateContext(state, source, text, evidence);
+
+      const current = new Map<string, Accumulator>();
+      for (const hit of matchMessages(state, text)) current.set(hit.signature.code, record(hit.signature, hit.groups, [evidence()]));
+      // Quoted lazily: only lines that start a match or a continuation are ever quoted.
+      state.previous = { line, text, evidence, accumulators: current };
+    },
+
+    results(): SignatureMatch[] {
+      const found: Accumulator[] = [...accumulators.values()];
+      // Phases: the latest observation of each object, grouped by the signature it shows.
+      const byCode = new Map<string, Accumulator>();
+      for (const observation of observations.values()) {
+        const signature = SIGNATURES.find((entry) => entry.phases?.kind === observation.kind && entry.phases.phases.includes(observation.phase));
+        if (!signature) continue;
+        let accumulator = byCode.get(signature.code);
+        if (!accumulator) {
+          accumulator = { signature, values: {}, count: 0, evidence: [] };
+          byCode.set(signature.code, accumulator);
+          found.push(accumulator);
+        }
+        accumulator.count += 1;
+        if (accumulator.evidence.length < maxEvidence) accumulator.evidence.push(observation.evidence);
+        const names = accumulator.values.names ? accumulator.values.names.split(', ') : [];
+        if (observation.name && names.length < 3) names.push(observation.name);
+        accumulator.values = cleanValues(
+          { phase: accumulator.values.phase ?? observation.phase, names: names.join(', '), name: names.length ? names.join(', ') + (accumulator.count > names.length ? ` and ${accumulator.count - names.length} more` : '') : undefined },
+          redactor,
+        );
+      }
+      const precise = new Set(found.filter((entry) => !entry.signature.fallback).map((entry) => entry.signature.item));
+      return found
+        .filter((entry) => !(entry.signature.fallback && precise.has(entry.signature.item)))
+        .map((entry) => ({
+          code: entry.signature.code,
+          item: entry.signature.item,
+          severity: entry.signature.severity,
+          title: entry.signature.title,
+          cause: fill(entry.signature.cause, entry.values),
+          fix: fill(entry.signature.fix, entry.values),
+          count: entry.count,
+          evidence: entry.evidence.map((line) => ({ ...line })),
+          values: Object.fromEntries(Object.entries(entry.values).filter(([key]) => key !== 'names')),
+        }))
+        .sort((a, b) => (a.severity === b.severity ? a.code.localeCompare(b.code) : a.severity === 'error' ? -1 : 1));
+    },
+  };
+}
+
+/** A table header: the kind of object its rows are, and where NAME and STATUS/PHASE are. */
+function tableHeader(trimmed: string, commandKind: ObjectKind | undefined): Table | undefined {
+  if (!/^(?:NAME|NAMESPACE)\s/.test(trimmed)) return undefined;
+  const columns = trimmed.split(/\t+|\s{2,}/);
+  const has = (column: string) => columns.includes(column);
+  let kind: ObjectKind | undefined;
+  if (has('EXPIRES')) kind = 'Backup';
+  else if (has('BACKUP') && has('STARTED')) kind = 'Restore';
+  else if (has('SCHEDULE') && (has('LAST BACKUP') || has('BACKUP TTL'))) kind = 'Schedule';
+  else if (has('PHASE') && (has('LAST VALIDATED') || has('PROVIDER') || has('BUCKET/PREFIX'))) kind = 'BackupStorageLocation';
+  else if (commandKind === 'PodVolumeRestore' && has('STATUS')) kind = 'PodVolumeRestore';
+  else if (has('UPLOADER TYPE') || has('UPLOADER') || has('BYTES DONE')) kind = 'PodVolumeBackup';
+  else if (commandKind && (has('STATUS') || has('PHASE'))) kind = commandKind;
+  if (!kind) return undefined;
+  const status = columns.indexOf(has('STATUS') ? 'STATUS' : 'PHASE');
+  if (status < 0) return undefined;
+  return { kind, name: columns.indexOf('NAME'), status, paused: columns.indexOf('PAUSED') };
+}
+
+function clean(text: string): string {
+  return text
+    .replace(ANSI, '')
+    .replace(/\r$/, '')
+    .replace(CONTROL, ' ')
+    // Inline code and quote markers a paste wraps around a line.
+    .replace(/^(\s*)(?:>\s?|`(?!``))/, '$1');
+}
+
+function cleanValues(groups: Record<string, string | undefined>, redactor: Redactor): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(groups)) {
+    if (value === undefined || value === '') continue;
+    const trimmed = value.trim();
+    values[key] = redactor.text(trimmed.length > MAX_VALUE_CHARS ? `${trimmed.slice(0, MAX_VALUE_CHARS)}…` : trimmed);
+  }
+  return values;
+}
+
+/** Fill `{name}` / `{name|default}`; tidy the spaces an empty value leaves. */
+export function fill(template: string, values: Record<string, string>): string {
+  return template
+    .replace(/\{(\w+)(?:\|([^}]*))?\}/g, (_match, name: string, fallback: string | undefined) => values[name] ?? fallback ?? `<${name}>`)
+    .replace(/ {2,}/g, ' ')
+    .replace(/ ([,.;:)])/g, '$1')
+    .replace(/\( /g, '(');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
