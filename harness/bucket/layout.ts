@@ -12,6 +12,11 @@ export function backupFolder(bslPrefix: string, backupName: string): string {
   return `${veleroRoot(bslPrefix)}backups/${backupName}/`;
 }
 
+/** `<p>restores/<name>/`: a Restore's logs and results (removed by the Restore's finalizer). */
+export function restoreFolder(bslPrefix: string, restoreName: string): string {
+  return `${veleroRoot(bslPrefix)}restores/${restoreName}/`;
+}
+
 /** `<p>kopia/<namespace>/` (FACTS.md §1: one repository per volume namespace). */
 export function kopiaFolder(bslPrefix: string, namespace: string): string {
   return `${veleroRoot(bslPrefix)}kopia/${namespace}/`;

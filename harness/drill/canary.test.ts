@@ -18,8 +18,10 @@ import {
   expectedCanarySha256,
   isOurs,
   MARKER_SCRIPT,
+  namespaceManifest,
   parseCanaryLog,
   podManifest,
+  podVolumeTimeout,
   pvcManifest,
   restoreManifest,
   VERIFIER_SCRIPT,
@@ -144,7 +146,7 @@ describe('canary manifests', () => {
 
   it('Backup, Restore and DeleteBackupRequest validate against the real Velero CRDs', () => {
     const backup = backupManifest(plan, names);
-    const restore = restoreManifest(names);
+    const restore = restoreManifest(plan, names);
     const request = deleteBackupRequestManifest(names, names.backup, 'uid-1');
     for (const object of [backup, restore, request]) expect(crdProblems(object)).toEqual([]);
     expect(backup.spec).toMatchObject({ includedNamespaces: [names.sourceNamespace], defaultVolumesToFsBackup: true, snapshotVolumes: false, storageLocation: 'default' });
@@ -153,8 +155,25 @@ describe('canary manifests', () => {
     expect(request.metadata.name).toBeUndefined();
   });
 
+  it('Backup and Restore carry velero.io/pod-volume-timeout below the drill deadlines, as Go durations', () => {
+    const tenMinutes = testPlan({}, { backup: '10m', restore: '8m' });
+    expect(backupManifest(tenMinutes, names).metadata.annotations).toEqual({ 'velero.io/pod-volume-timeout': '450s' });
+    expect(restoreManifest(tenMinutes, names).metadata.annotations).toEqual({ 'velero.io/pod-volume-timeout': '360s' });
+    expect(podVolumeTimeout(6_000)).toBe('4500ms');
+    expect(podVolumeTimeout(100)).toBe('1000ms');
+  });
+
+  it('canary pods meet Pod Security restricted; namespaces are labelled for the level they meet', () => {
+    const pod = podManifest(plan, names, 'writer', names.sourceNamespace);
+    expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.spec.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true });
+    expect(pod.spec.volumes.every((volume: { hostPath?: unknown }) => !volume.hostPath)).toBe(true);
+    expect(namespaceManifest('ns', 'r1', 'restricted').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
+    expect(namespaceManifest('ns', 'r1', 'baseline').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/audit': 'restricted' });
+  });
+
   it('labels everything it creates with managed-by and the run id', () => {
-    const objects = [backupManifest(plan, names), restoreManifest(names), deleteBackupRequestManifest(names, names.backup, undefined), pvcManifest(plan, names), podManifest(plan, names, 'writer', names.sourceNamespace)];
+    const objects = [backupManifest(plan, names), restoreManifest(plan, names), deleteBackupRequestManifest(names, names.backup, undefined), pvcManifest(plan, names), podManifest(plan, names, 'writer', names.sourceNamespace)];
     for (const object of objects) expect(isOurs(object, names.runId)).toBe(true);
     expect(isOurs(backupManifest(plan, names), 'another-run')).toBe(false);
     expect(isOurs({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', labels: { 'velero-verify/run-id': names.runId } } })).toBe(false);

@@ -11,6 +11,12 @@ import { createHash } from 'node:crypto';
 import type { BackupPlan } from '../plan.ts';
 import type { KubeObject } from '../state.ts';
 import { AuditInputError } from '../errors.ts';
+import { parseGoDuration } from '../duration.ts';
+
+/** A drill deadline of the plan, in ms. */
+export function drillTimeout(plan: BackupPlan, key: keyof BackupPlan['drill']['timeouts']): number {
+  return parseGoDuration(plan.drill.timeouts[key]) ?? 60_000;
+}
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'velero-verify';
@@ -160,8 +166,39 @@ export function parseCanaryLog(log: string, role: string): CanaryLogLine | undef
   return found;
 }
 
-export function namespaceManifest(name: string, runId: string): KubeObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: runLabels(runId) } };
+/**
+ * Pod Security level the drill's namespaces meet (docs/velero-facts.md, "The drill and Velero's
+ * controllers"): the canary pods meet `restricted`; Velero restores the namespace with its labels
+ * and injects its restore helper into the restored pod, which meets `restricted` from 1.16 (it
+ * copies the first container's securityContext) but only `baseline` on 1.14/1.15 (no
+ * securityContext unless the fs-restore-action ConfigMap sets one).
+ */
+export type PodSecurityLevel = 'restricted' | 'baseline';
+
+export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
+  return {
+    'pod-security.kubernetes.io/enforce': level,
+    'pod-security.kubernetes.io/enforce-version': 'latest',
+    'pod-security.kubernetes.io/warn': 'restricted',
+    'pod-security.kubernetes.io/audit': 'restricted',
+  };
+}
+
+export function namespaceManifest(name: string, runId: string, level: PodSecurityLevel = 'restricted'): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...runLabels(runId), ...podSecurityLabels(level) } } };
+}
+
+/** Velero's annotation for a per-backup/restore limit on pod volume work (pkg/apis/velero/v1/labels_annotations.go). */
+export const POD_VOLUME_TIMEOUT_ANNOTATION = 'velero.io/pod-volume-timeout';
+
+/**
+ * Three quarters of the drill's own deadline, as a Go duration: Velero then ends a stalled backup
+ * or restore (PartiallyFailed) inside the drill's window, so cleanup can delete it, instead of
+ * after --fs-backup-timeout (240m by default).
+ */
+export function podVolumeTimeout(deadlineMs: number): string {
+  const ms = Math.max(1_000, Math.floor(deadlineMs * 0.75));
+  return ms >= 10_000 ? `${Math.floor(ms / 1_000)}s` : `${ms}ms`;
 }
 
 /** PVC sized for the data with headroom; `volumeType: local` makes kind's local-path provisioner create a `local` PV, which FSB backs up (FACTS.md §4: hostPath PVs are skipped). */
@@ -189,7 +226,8 @@ export function podManifest(plan: BackupPlan, names: DrillNames, role: PodRole, 
       terminationGracePeriodSeconds: 1,
       // No token volume: the only volume file-system backup must cover is the canary PVC.
       automountServiceAccountToken: false,
-      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+      // Pod Security `restricted`: non-root, RuntimeDefault seccomp; busybox's nobody (65534).
+      securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
       containers: [
         {
           name: 'canary',
@@ -203,7 +241,8 @@ export function podManifest(plan: BackupPlan, names: DrillNames, role: PodRole, 
             { name: 'CANARY_BYTES', value: String(plan.drill.dataSizeBytes) },
           ],
           volumeMounts: [{ name: VOLUME_NAME, mountPath: DATA_DIR, ...(role === 'verifier' ? { readOnly: true } : {}) }],
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+          // Velero 1.16+ copies this into its restore helper init container (restricted there too).
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
           resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
         },
       ],
@@ -216,7 +255,7 @@ export function backupManifest(plan: BackupPlan, names: DrillNames): KubeObject 
   return {
     apiVersion: 'velero.io/v1',
     kind: 'Backup',
-    metadata: { name: names.backup, namespace: names.veleroNamespace, labels: runLabels(names.runId) },
+    metadata: { name: names.backup, namespace: names.veleroNamespace, labels: runLabels(names.runId), annotations: { [POD_VOLUME_TIMEOUT_ANNOTATION]: podVolumeTimeout(drillTimeout(plan, 'backup')) } },
     spec: {
       includedNamespaces: [names.sourceNamespace],
       defaultVolumesToFsBackup: true,
@@ -228,11 +267,11 @@ export function backupManifest(plan: BackupPlan, names: DrillNames): KubeObject 
   };
 }
 
-export function restoreManifest(names: DrillNames): KubeObject {
+export function restoreManifest(plan: BackupPlan, names: DrillNames): KubeObject {
   return {
     apiVersion: 'velero.io/v1',
     kind: 'Restore',
-    metadata: { name: names.restore, namespace: names.veleroNamespace, labels: runLabels(names.runId) },
+    metadata: { name: names.restore, namespace: names.veleroNamespace, labels: runLabels(names.runId), annotations: { [POD_VOLUME_TIMEOUT_ANNOTATION]: podVolumeTimeout(drillTimeout(plan, 'restore')) } },
     spec: {
       backupName: names.backup,
       includedNamespaces: [names.sourceNamespace],

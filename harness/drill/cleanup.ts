@@ -9,12 +9,14 @@ import { describeError } from '../errors.ts';
 import type { KubeApi } from '../kube/api.ts';
 import { isAborted } from '../kube/errors.ts';
 import { describeRef, R, type ResourceType } from '../kube/resources.ts';
-import { waitFor } from '../kube/wait.ts';
-import { deleteBackupRequestManifest, isOurs } from './canary.ts';
+import { waitFor, WaitTimeoutError } from '../kube/wait.ts';
+import { deleteBackupRequestManifest, isOurs, POD_VOLUME_TIMEOUT_ANNOTATION } from './canary.ts';
 
 /** What cleanup needs from the object store: whether `backups/<name>/` is empty. */
 export interface BackupFilesProbe {
   backupFilesGone(backupName: string): Promise<boolean>;
+  /** Whether `restores/<restoreName>/` is empty (the Restore finalizer removes it). */
+  restoreFilesGone?(restoreName: string): Promise<boolean>;
 }
 
 export interface CleanupContext {
@@ -115,7 +117,17 @@ export async function deleteRestoreWhenDone(ctx: CleanupContext, name: string): 
     outcome.problems.push(`${label} did not finish: ${describeError(error)}; its target namespace may still fill up — run --cleanup later`);
     return merge(outcome, await deleteIfOurs(ctx, R.restores, name, ctx.veleroNamespace));
   }
-  return deleteIfOurs(ctx, R.restores, name, ctx.veleroNamespace);
+  // Gone, not only marked: its finalizer removes restores/<name>/ only while the Backup exists, so
+  // the Backup's DeleteBackupRequest must wait for it (docs/velero-facts.md).
+  const outcome = await deleteIfOurs(ctx, R.restores, name, ctx.veleroNamespace, { waitGone: true });
+  if (outcome.left.length === 0 && ctx.bucket?.restoreFilesGone) {
+    const probe = ctx.bucket.restoreFilesGone.bind(ctx.bucket);
+    if (!(await pollBucket(ctx, () => probe(name)))) {
+      outcome.left.push(`restores/${name}/ in the bucket`);
+      outcome.problems.push(`restores/${name}/ is still in the bucket after the Restore was deleted (its finalizer removes it only while the Backup exists)`);
+    }
+  }
+  return outcome;
 }
 
 /**
@@ -144,11 +156,35 @@ export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName:
       return outcome;
     }
     const phase = (backup.status as { phase?: string } | undefined)?.phase;
+    // 1.18: a Queued backup never started and has nothing in the bucket: delete it at once.
+    if (phase === 'Queued') return deleteUnstartedBackup(ctx, backup, `${label} was Queued (never started; nothing reached the bucket): deleted directly`);
     if (!TERMINAL_BACKUP_PHASES.has(phase ?? '') && phase !== 'Deleting') {
-      // FACTS.md §9: Velero refuses to delete a backup that is still in progress.
-      ctx.onProgress?.(`cleanup: ${label} is ${phase ?? 'New'}; waiting for it to finish before deleting it`);
-      backup = await wait(R.backups, backupName, (object) => !object || TERMINAL_BACKUP_PHASES.has((object.status as { phase?: string } | undefined)?.phase ?? ''));
+      // Velero refuses to delete a backup that is still in progress (docs/velero-facts.md); New,
+      // ReadyToStart and no phase race the controller that is about to start it: wait.
+      ctx.onProgress?.(`cleanup: ${label} is ${phase || 'without phase'}; waiting for it to finish before deleting it`);
+      try {
+        backup = await wait(R.backups, backupName, (object) => !object || TERMINAL_BACKUP_PHASES.has((object.status as { phase?: string } | undefined)?.phase ?? '') || (object.status as { phase?: string } | undefined)?.phase === 'Queued');
+      } catch (error) {
+        if (!(error instanceof WaitTimeoutError)) throw error;
+        const last = error.last;
+        const lastPhase = (last?.status as { phase?: string } | undefined)?.phase ?? '';
+        if (last && (lastPhase === '' || lastPhase === 'Queued')) {
+          return deleteUnstartedBackup(
+            ctx,
+            last,
+            lastPhase === 'Queued'
+              ? `${label} stayed Queued (never started; nothing reached the bucket): deleted directly`
+              : `${label} was never processed by the Velero server (no phase after ${error.message.match(/within (\S+)/)?.[1] ?? 'the deletion deadline'}; nothing reached the bucket): deleted directly. Is the velero Deployment running? Is the BackupStorageLocation Available?`,
+          );
+        }
+        outcome.left.push(label);
+        outcome.problems.push(
+          `${label} is still ${lastPhase || 'New'}: Velero refuses to delete a backup in progress (a DeleteBackupRequest is answered "backup is still in progress"). It ends at the latest when its ${POD_VOLUME_TIMEOUT_ANNOTATION} (${last?.metadata.annotations?.[POD_VOLUME_TIMEOUT_ANNOTATION] ?? 'the server\'s --fs-backup-timeout'}) runs out; run \`npm run audit -- --cleanup\` once it is Completed, PartiallyFailed or Failed`,
+        );
+        return outcome;
+      }
       if (!backup) return outcome;
+      if ((backup.status as { phase?: string } | undefined)?.phase === 'Queued') return deleteUnstartedBackup(ctx, backup, `${label} was Queued (never started; nothing reached the bucket): deleted directly`);
     }
     ctx.onProgress?.(`cleanup: requesting deletion of ${label} (DeleteBackupRequest)`);
     // Not aborted in flight (see createOwned in run-drill.ts); the abort is honoured by the wait below.
@@ -179,11 +215,38 @@ export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName:
   return outcome;
 }
 
-async function pollBucket(ctx: CleanupContext, backupName: string): Promise<boolean> {
+/**
+ * A backup Velero never started (Queued, or never picked up): nothing of it reached the bucket and
+ * no Velero controller holds it, so the CR itself is deleted (with a uid precondition); the bucket
+ * is checked all the same.
+ */
+async function deleteUnstartedBackup(ctx: CleanupContext, backup: KubeObject, note: string): Promise<CleanupOutcome> {
+  const outcome = emptyOutcome();
+  const name = backup.metadata.name;
+  const label = describeRef(R.backups, name, ctx.veleroNamespace);
+  ctx.onProgress?.(`cleanup: ${note}`);
+  const deleted = await deleteIfOurs(ctx, R.backups, name, ctx.veleroNamespace, { waitGone: true });
+  merge(outcome, deleted);
+  if (deleted.left.length === 0) {
+    // Worth a person's look only when the server never processed it; a Queued one is routine.
+    if (!backup.status || !(backup.status as { phase?: string }).phase) outcome.problems.push(note);
+    if (ctx.bucket) {
+      outcome.bucketConfirmed = await ctx.bucket.backupFilesGone(name).catch(() => false);
+      if (!outcome.bucketConfirmed) {
+        outcome.left.push(`backups/${name}/ in the bucket`);
+        outcome.problems.push(`backups/${name}/ appeared in the bucket although ${label} never started; Velero's sync will bring the CR back — run --cleanup again`);
+      }
+    }
+  }
+  return outcome;
+}
+
+async function pollBucket(ctx: CleanupContext, gone: string | (() => Promise<boolean>)): Promise<boolean> {
   const deadline = Date.now() + ctx.deadlineMs;
+  const probe = typeof gone === 'string' ? () => ctx.bucket!.backupFilesGone(gone) : gone;
   for (;;) {
     try {
-      if (await ctx.bucket!.backupFilesGone(backupName)) return true;
+      if (await probe()) return true;
     } catch (error) {
       ctx.onProgress?.(`cleanup: bucket check failed (${describeError(error)}); trying again`);
     }

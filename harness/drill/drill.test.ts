@@ -16,6 +16,7 @@ import { DRILL_STEPS, type DrillResult } from './types.ts';
 import { BUCKET, CANARY_SECRET, leftovers, startFakeCluster, testPlan, unlabelledMutations, type FakeCluster } from '../../fixtures/doubles/fake-kube-setup.ts';
 import type { ReactorScenario } from '../../fixtures/doubles/velero-reactor.ts';
 import type { FaultRule, DenyRule } from '../../fixtures/doubles/fake-kube.ts';
+import type { KubeObject } from '../state.ts';
 
 let cluster: FakeCluster | undefined;
 afterEach(async () => {
@@ -64,7 +65,12 @@ async function drillOn(current: FakeCluster, c: DrillCase = {}) {
     redactor,
     pollMs: 25,
     signals,
-    bucket: s3 ? { backupFilesGone: async (name) => s3.listKeys(`backups/${name}/`, { bucket: BUCKET }).length === 0 } : undefined,
+    bucket: s3
+      ? {
+          backupFilesGone: async (name) => s3.listKeys(`backups/${name}/`, { bucket: BUCKET }).length === 0,
+          restoreFilesGone: async (name) => s3.listKeys(`restores/${name}/`, { bucket: BUCKET }).length === 0,
+        }
+      : undefined,
     onProgress: (line) => {
       lines.push(line);
       c.onLine?.(line, current);
@@ -258,6 +264,9 @@ describe('runDrill — the canary backup → restore → checksum → cleanup', 
     expect(result.failedStep).toBe('backup');
     expect(result.cleanup?.status).toBe('incomplete');
     expect(result.cleanup?.left).toEqual([`Backup velero/${result.backupName}`]);
+    expect(result.cleanup?.problems.join(' ')).toContain(`Backup velero/${result.backupName} is still InProgress: Velero refuses to delete a backup in progress`);
+    expect(result.cleanup?.problems.join(' ')).toContain('velero.io/pod-volume-timeout (1000ms)');
+    expect(result.cleanup?.problems.join(' ')).toContain('npm run audit -- --cleanup');
     expect(cluster!.kube.get('Namespace', result.sourceNamespace!)).toBeUndefined();
     expect(unlabelledMutations(cluster!.kube.mutations, runId)).toEqual([]);
     expect(JSON.stringify(result) + lines.join('\n')).not.toContain(CANARY_SECRET);
@@ -441,3 +450,142 @@ describe('runDrill — interrupted in the middle of each step', () => {
     expect(JSON.stringify(result) + lines.join('\n')).not.toContain(CANARY_SECRET);
   });
 });
+
+const NIGHTLY = {
+  apiVersion: 'velero.io/v1',
+  kind: 'Backup',
+  metadata: { name: 'daily-20260101030000', namespace: 'velero', labels: { 'velero.io/schedule-name': 'daily' } },
+  spec: { includedNamespaces: ['*'], defaultVolumesToFsBackup: true, storageLocation: 'default', ttl: '720h0m0s' },
+};
+
+describe('runDrill — as Velero 1.14, 1.16 and 1.18 run it', () => {
+  for (const version of ['1.14', '1.16', '1.18'] as const) {
+    it(`${version}: passes; Backup and Restore carry the pod volume timeout; the restore helper is injected; restores/ and backups/ are gone from the bucket`, async () => {
+      let seen: { backup?: KubeObject; restoredPod?: KubeObject; restoreKeys?: string[]; namespace?: KubeObject } = {};
+      const { result, lines, runId } = await drill({
+        scenario: { version },
+        onLine: (line, c) => {
+          if (line.startsWith('drill mark-source: started')) seen = { ...seen, backup: c.kube.get('Backup', result_backup(line, c), 'velero'), namespace: c.kube.get('Namespace', 'velero-verify-canary') };
+          if (line.startsWith('drill verify: started')) {
+            const restored = c.kube.list('Namespace').find((ns) => ns.metadata.name.startsWith('velero-verify-restored-'));
+            seen = { ...seen, restoredPod: c.kube.get('Pod', 'canary-writer', restored?.metadata.name), restoreKeys: c.s3!.listKeys('restores/', { bucket: BUCKET }) };
+          }
+        },
+      });
+      expect(result.status).toBe('passed');
+      const full = { '1.14': 'v1.14.1', '1.16': 'v1.16.2', '1.18': 'v1.18.1' }[version];
+      expect(result.velero?.version).toBe(full);
+      expect(result.velero?.rules.join('\n')).toContain(version === '1.18' ? 'backups are queued' : 'one backup at a time');
+      expect(seen.backup?.metadata.annotations).toEqual({ 'velero.io/pod-volume-timeout': '4500ms' });
+      // The restore helper: 1.14/1.15 pull velero-restore-helper, 1.16+ reuse the server image.
+      const helper = (seen.restoredPod?.spec as { initContainers: Array<{ name: string; image: string }> }).initContainers[0];
+      expect(helper).toMatchObject({ name: 'restore-wait', image: version === '1.14' ? 'velero/velero-restore-helper:v1.14.1' : `docker.io/velero/velero:${full}` });
+      expect(cluster!.kube.list('PodVolumeRestore', 'velero')).toEqual([]);
+      // Pod Security: restricted where the helper meets it (1.16+), baseline on 1.14/1.15.
+      expect(seen.namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe(version === '1.14' ? 'baseline' : 'restricted');
+      // The Restore wrote restores/<name>/; the drill deleted the Restore first, so its finalizer removed it.
+      expect(seen.restoreKeys?.some((key) => key.startsWith(`restores/${result.restoreName}/`))).toBe(true);
+      expect(cluster!.s3!.listKeys('restores/', { bucket: BUCKET })).toEqual([]);
+      expect(cluster!.s3!.listKeys('backups/', { bucket: BUCKET })).toEqual([]);
+      const deletions = lines.filter((line) => /^deleting Restore|requesting deletion of Backup/.test(line) || line.includes('requesting deletion of Backup'));
+      expect(deletions[0]).toMatch(/Restore/);
+      // 1.14/1.15 name repositories with a random suffix; 1.16+ use <ns>-<bsl>-kopia.
+      const repositories = cluster!.kube.list('BackupRepository', 'velero').map((r) => r.metadata.name);
+      expect(repositories).toEqual([expect.stringMatching(version === '1.14' ? /^velero-verify-canary-default-kopia-[0-9a-f]{5}$/ : /^velero-verify-canary-default-kopia$/)]);
+      expectSafe(result, lines, runId);
+    });
+  }
+
+  for (const version of ['1.14', '1.18'] as const) {
+    it(`${version}: another Backup InProgress when the drill starts — the drill never creates its Backup while it runs and says why`, async () => {
+      const { result, lines, runId } = await drill({
+        scenario: { version },
+        timeouts: { backup: '400ms' },
+        before: (c) => c.reactor.submitBackup(NIGHTLY, { outcome: 'never' }),
+      });
+      expect(cluster!.kube.get('Backup', NIGHTLY.metadata.name, 'velero')?.status?.phase).toBe('InProgress');
+      expect(result.failedStep).toBe('preflight');
+      expect(result.reason).toContain(`Velero is busy with Backup ${NIGHTLY.metadata.name} (InProgress`);
+      expect(result.reason).toContain('The drill did not create its Backup');
+      expect(result.busyWith).toEqual([NIGHTLY.metadata.name]);
+      expect(cluster!.kube.mutations.filter((m) => m.resource === 'backups.velero.io')).toEqual([]);
+      expect(lines.some((line) => line.includes('waiting for Backup daily-20260101030000'))).toBe(true);
+      expect(result.cleanup?.status).toBe('nothing-to-do');
+      expectSafe(result, lines, runId);
+    });
+  }
+
+  it('1.18: a running Backup that finishes within the wait — the drill creates its Backup only after it, and passes', async () => {
+    const nightlyPhaseAtCreate: string[] = [];
+    const { result, lines, runId } = await drill({
+      scenario: { version: '1.18' },
+      before: (c) => c.reactor.submitBackup(NIGHTLY, { durationMs: 300 }),
+      onLine: (line, c) => {
+        if (line.startsWith('drill backup: started')) nightlyPhaseAtCreate.push(String(c.kube.get('Backup', NIGHTLY.metadata.name, 'velero')?.status?.phase));
+      },
+    });
+    expect(result.status).toBe('passed');
+    expect(nightlyPhaseAtCreate).toEqual([expect.stringMatching(/^(Finalizing|Completed)$/)]);
+    expectSafe(result, lines, runId);
+  });
+
+  it('1.18: a drill Backup Queued behind a Backup that started meanwhile fails "did not start" and is deleted at once (no wait)', async () => {
+    const { result, lines, runId } = await drill({
+      scenario: { version: '1.18' },
+      timeouts: { backup: '400ms', deletion: '6s' },
+      onLine: (line, c) => {
+        if (line.startsWith('drill create-canary: started') && !c.kube.get('Backup', NIGHTLY.metadata.name, 'velero')) c.reactor.submitBackup(NIGHTLY, { outcome: 'never' });
+      },
+    });
+    expect(result.failedStep).toBe('backup');
+    expect(result.backupPhase).toBe('Queued');
+    expect(result.reason).toContain('did not start within 400ms: Velero queued it behind another backup');
+    expect(lines.some((line) => line.includes(`Backup velero/${result.backupName} was Queued (never started; nothing reached the bucket): deleted directly`))).toBe(true);
+    expect(lines.some((line) => line.includes('waiting for it to finish before deleting it'))).toBe(false);
+    expect(result.cleanup).toMatchObject({ status: 'done', left: [], bucketConfirmed: true });
+    expect(cluster!.kube.mutations.some((m) => m.verb === 'delete' && m.resource === 'backups.velero.io' && m.name === result.backupName && m.status === 200)).toBe(true);
+    expectSafe(result, lines, runId);
+  });
+
+  it('a Backup the Velero server never picks up (no phase) is deleted directly, and the message says the server never processed it', async () => {
+    const { result, lines, runId } = await drill({ scenario: { backup: 'ignored' }, timeouts: { backup: '300ms', deletion: '300ms' } });
+    expect(result.failedStep).toBe('backup');
+    expect(result.reason).toContain('the Velero server never processed it (no phase): is the velero Deployment running? is the BackupStorageLocation Available?');
+    expect(result.reason).not.toMatch(/PodVolumeBackup|hostPath/);
+    expect(result.cleanup).toMatchObject({ status: 'done', left: [] });
+    expect(result.cleanup?.problems.join(' ')).toContain('was never processed by the Velero server');
+    expectSafe(result, lines, runId);
+  });
+
+  it('a stalled volume restore ends by Velero\'s own timeout (velero.io/pod-volume-timeout) inside the drill\'s window, with nothing left behind', async () => {
+    const { result, lines, runId } = await drill({ scenario: { pvr: 'stall' }, timeouts: { restore: '2s' } });
+    expect(result.failedStep).toBe('restore');
+    // Velero ended it (PartiallyFailed), not the drill's deadline.
+    expect(result.restorePhase).toBe('PartiallyFailed');
+    expect(result.reason).not.toContain('did not reach the expected state');
+    expect(cluster!.reactor.restoreError(result.restoreName!)).toBe('timed out waiting for all PodVolumeRestores to complete');
+    expect(result.reason).toMatch(/PodVolumeRestore \S+ \(volume data\) is InProgress/);
+    expect(result.podVolumeRestores).toEqual([expect.objectContaining({ volume: 'data', phase: 'InProgress' })]);
+    expect(result.cleanup).toMatchObject({ status: 'done', left: [], bucketConfirmed: true });
+    expect(cluster!.s3!.listKeys('restores/', { bucket: BUCKET })).toEqual([]);
+    expectSafe(result, lines, runId);
+  });
+
+  it('1.14: the restore helper image cannot be pulled — Init:ImagePullBackOff and the image are named in the cause, PodVolumeRestores and the restored pod collected', async () => {
+    const { result, lines, runId } = await drill({ scenario: { version: '1.14', helperImagePull: 'fails' }, timeouts: { restore: '2s' } });
+    expect(result.failedStep).toBe('restore');
+    expect(result.reason).toContain(`the restored pod ${result.targetNamespace}/canary-writer is stuck in Init:ImagePullBackOff: Velero's restore helper image velero/velero-restore-helper:v1.14.1 cannot be pulled`);
+    expect(result.podVolumeRestores).toEqual([expect.objectContaining({ volume: 'data', phase: 'New' })]);
+    const refs = result.diagnostics?.objects.map((o) => o.ref) ?? [];
+    expect(refs).toContain(`Pod ${result.targetNamespace}/canary-writer`);
+    expect(refs.some((ref) => ref.startsWith('PodVolumeRestore velero/'))).toBe(true);
+    expect(result.diagnostics?.objects.find((o) => o.ref === `Pod ${result.targetNamespace}/canary-writer`)?.yaml).toMatch(/restore-wait[\s\S]*ImagePullBackOff/);
+    expect(result.cleanup).toMatchObject({ status: 'done', left: [] });
+    expectSafe(result, lines, runId);
+  });
+});
+
+/** The drill's Backup name, read from the cluster while a step runs. */
+function result_backup(_line: string, c: FakeCluster): string {
+  return c.kube.list('Backup', 'velero').find((b) => b.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE)?.metadata.name ?? '';
+}

@@ -37,6 +37,8 @@ import {
 } from './canary.ts';
 import { deleteBackupThroughVelero, deleteIfOurs, deleteRestoreWhenDone, emptyOutcome, mergeOutcome, type BackupFilesProbe, type CleanupContext } from './cleanup.ts';
 import { collectDiagnostics } from './diagnostics.ts';
+import { explainRestore } from './restore-cause.ts';
+import { appliedRules, BLOCKING_BACKUP_PHASES, drillPodSecurityLevel, queuesBackups, veleroRelease, type VeleroRelease } from './velero-rules.ts';
 import { onTerminationSignals, type SignalSource } from './signals.ts';
 import { DRILL_STEPS, type DrillResult, type DrillStep, type PodVolumeBackupSummary } from './types.ts';
 
@@ -73,6 +75,10 @@ export class DrillStepError extends Error {
   ) {
     super(message);
   }
+}
+
+function started(object: KubeObject | undefined): boolean {
+  return Boolean((object?.status as { startTimestamp?: string } | undefined)?.startTimestamp);
 }
 
 function phase(object: KubeObject | undefined): string | undefined {
@@ -220,6 +226,54 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     if (outcome.problems.length) throw new DrillStepError(outcome.problems.join('; '), [{ type: R.pods, name: POD_NAMES[role], namespace }]);
   };
 
+  let release: VeleroRelease = {};
+  const readRelease = async (): Promise<VeleroRelease> => {
+    try {
+      return veleroRelease(await api.get(R.deployments, 'velero', names.veleroNamespace, { signal }));
+    } catch (error) {
+      if (isAborted(error)) throw error;
+      progress(`drill preflight: the velero Deployment could not be read (${describeError(error)}); applying the rules that hold for every release`);
+      return {};
+    }
+  };
+
+  /**
+   * Velero runs one backup at a time (1.18 queues the rest, 1.14–1.17 leave them New): a drill
+   * Backup created now would wait behind the running one, time out into a false failure and later
+   * run against a namespace the drill has deleted. Wait, bounded by the backup deadline, or stop.
+   */
+  const waitUntilVeleroIsIdle = async () => {
+    const deadlineAt = Date.now() + timeout(plan, 'backup');
+    let announced = '';
+    for (;;) {
+      const backups = (await api.list(R.backups, { namespace: names.veleroNamespace, signal })).items;
+      const busy = backups.filter((backup) => BLOCKING_BACKUP_PHASES.has(phase(backup) ?? ''));
+      const described = busy.map((backup) => `${backup.metadata.name} (${phase(backup) || 'no phase yet'}${(backup.status as { startTimestamp?: string } | undefined)?.startTimestamp ? `, started ${(backup.status as { startTimestamp: string }).startTimestamp}` : ''})`);
+      if (busy.length === 0) return;
+      result.busyWith = busy.map((backup) => backup.metadata.name);
+      if (described.join() !== announced) {
+        announced = described.join();
+        progress(`drill preflight: waiting for Backup ${described.join(', ')} — Velero runs one backup at a time`);
+      }
+      if (Date.now() + pollMs > deadlineAt) {
+        throw new DrillStepError(
+          `Velero is busy with Backup ${described.join(', ')}: it runs one backup at a time${queuesBackups(release) ? ' (1.18 queues the rest; --concurrent-backups is 1 by default and backups with overlapping namespaces never run together)' : ' (the next one stays New until it has finished)'}, so the drill's Backup would wait behind it. The drill did not create its Backup; run it again when that backup has finished (outside the schedule's window)`,
+          busy.map((backup) => ({ type: R.backups, name: backup.metadata.name, namespace: names.veleroNamespace })),
+          phase(busy[0]),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      throwIfAborted(signal);
+    }
+  };
+
+  /** A restore that did not complete: name the cause from its PodVolumeRestores and the restored pods' init containers. */
+  const restoreFailure = async (message: string, ref: ObjectRef, restorePhase?: string) => {
+    const cause = await explainRestore(api, names.restore, names.veleroNamespace, names.targetNamespace, signal);
+    result.podVolumeRestores = cause.podVolumeRestores;
+    return new DrillStepError(`${message}${cause.lines.length ? ` — ${cause.lines.join('; ')}` : ''}`, [ref, ...cause.refs], restorePhase);
+  };
+
   let diagnosticRefs: ObjectRef[] = [];
   try {
     await step('preflight', async () => {
@@ -237,8 +291,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         // FACTS.md §3: a backup against a BSL that is not Available ends FailedValidation; do not start one.
         throw new DrillStepError(`BackupStorageLocation ${plan.storage.locationName} is ${bslPhase || 'not validated yet (no phase)'}${message ? `: ${message}` : ''}; the drill needs it Available`, [bslRef], bslPhase);
       }
+      release = await readRelease();
+      result.velero = { ...(release.version ? { version: release.version } : {}), ...(release.image ? { image: release.image } : {}), rules: appliedRules(release) };
+      progress(`drill preflight: Velero ${release.version ?? '(version unknown)'}; rules applied: ${result.velero.rules.join('; ')}`);
       const source = await api.get(R.namespaces, names.sourceNamespace, undefined, { signal });
       if (source) throw new DrillStepError(existingCanaryNamespace(source));
+      await waitUntilVeleroIsIdle();
       if (await api.get(R.namespaces, names.targetNamespace, undefined, { signal })) {
         throw new DrillStepError(`namespace ${names.targetNamespace} already exists; the drill only restores into a fresh namespace (a leftover of an earlier run? run \`npm run audit -- --cleanup\`)`);
       }
@@ -247,7 +305,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
 
     await step('create-canary', async () => {
       diagnosticRefs = [{ type: R.persistentVolumeClaims, name: PVC_NAME, namespace: names.sourceNamespace }];
-      await createOwned(R.namespaces, namespaceManifest(names.sourceNamespace, runId)).catch(async (error: unknown) => {
+      await createOwned(R.namespaces, namespaceManifest(names.sourceNamespace, runId, drillPodSecurityLevel(release))).catch(async (error: unknown) => {
         if (!isConflict(error)) throw error;
         // Created by another run (or someone else) since preflight: say whose it is.
         const existing = await api.get(R.namespaces, names.sourceNamespace, undefined, { signal });
@@ -276,6 +334,17 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       diagnosticRefs = [ref];
       result.backupName = names.backup;
       await createOwned(R.backups, backupManifest(plan, names));
+      // The deadline counts from the backup's start: first wait for Velero to start it (a backup
+      // created meanwhile by a Schedule may hold the queue), bounded by the same deadline.
+      await waitFor(api, ref, (object) => !object || started(object) || TERMINAL_BACKUP.has(phase(object) ?? ''), waitOptions(timeout(plan, 'backup'), describeBackupProgress)).catch((error) => {
+        if (!(error instanceof WaitTimeoutError)) throw error;
+        result.backupPhase = phase(error.last);
+        stepPhase = result.backupPhase;
+        const waiting = result.backupPhase
+          ? `Velero ${result.backupPhase === 'Queued' ? 'queued it behind another backup' : `left it ${result.backupPhase}`} and never started it`
+          : 'the Velero server never processed it (no phase): is the velero Deployment running? is the BackupStorageLocation Available?';
+        throw new DrillStepError(`Backup ${names.backup} did not start within ${plan.drill.timeouts.backup}: ${waiting}`, [ref], result.backupPhase);
+      });
       const backup = await waitFor(api, ref, (object) => !object || TERMINAL_BACKUP.has(phase(object) ?? ''), waitOptions(timeout(plan, 'backup'), describeBackupProgress)).catch((error) => {
         if (error instanceof WaitTimeoutError) {
           result.backupPhase = phase(error.last);
@@ -321,13 +390,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       }
       created.push({ type: R.namespaces, name: names.targetNamespace });
       result.restoreName = names.restore;
-      await createOwned(R.restores, restoreManifest(names));
-      const restore = await waitFor(api, ref, (object) => !object || TERMINAL_RESTORE.has(phase(object) ?? ''), waitOptions(timeout(plan, 'restore'))).catch((error) => {
-        if (error instanceof WaitTimeoutError) {
-          result.restorePhase = phase(error.last);
-          stepPhase = result.restorePhase;
-        }
-        throw error;
+      await createOwned(R.restores, restoreManifest(plan, names));
+      const restore = await waitFor(api, ref, (object) => !object || TERMINAL_RESTORE.has(phase(object) ?? ''), waitOptions(timeout(plan, 'restore'))).catch(async (error) => {
+        if (!(error instanceof WaitTimeoutError)) throw error;
+        result.restorePhase = phase(error.last);
+        stepPhase = result.restorePhase;
+        throw await restoreFailure(`${error.message}`, ref, result.restorePhase);
       });
       if (!restore) throw new DrillStepError(`Restore ${names.restore} disappeared while it ran`, [ref]);
       const status = (restore.status ?? {}) as { phase?: string; errors?: number; warnings?: number; failureReason?: string; validationErrors?: string[] };
@@ -337,7 +405,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       stepPhase = status.phase;
       if (status.phase !== 'Completed' || result.restoreErrors > 0) {
         const why = [status.failureReason, ...(status.validationErrors ?? [])].filter(Boolean).join('; ');
-        throw new DrillStepError(`Restore ${names.restore} ended ${status.phase} with ${result.restoreErrors} error(s)${why ? `: ${why}` : ''}; see \`velero restore describe ${names.restore} --details\``, [ref], status.phase);
+        throw await restoreFailure(`Restore ${names.restore} ended ${status.phase} with ${result.restoreErrors} error(s)${why ? `: ${why}` : ''}; see \`velero restore describe ${names.restore} --details\``, ref, status.phase);
       }
       return `Completed into namespace ${names.targetNamespace}`;
     });

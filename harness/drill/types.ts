@@ -81,6 +81,12 @@ export interface DrillResult {
   restoreErrors?: number;
   restoreWarnings?: number;
   podVolumeBackups?: PodVolumeBackupSummary[];
+  /** The PodVolumeRestores of the drill's Restore, collected when the restore did not complete. */
+  podVolumeRestores?: PodVolumeBackupSummary[];
+  /** The Velero the drill met (server image tag) and the rules of that release it applied. */
+  velero?: { version?: string; image?: string; rules: string[] };
+  /** Backups that were running when the drill started (it waited for them, or stopped). */
+  busyWith?: string[];
   /** Volumes the canary pod has that file-system backup must cover. */
   expectedVolumes?: string[];
   /** sha256 computed locally from the deterministic canary content. */

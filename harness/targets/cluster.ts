@@ -7,7 +7,7 @@
 import type { BackupPlan } from '../plan.ts';
 import type { State } from '../state.ts';
 import type { BucketState } from '../bucket/types.ts';
-import { BucketAccessError, collectBucket, listBackupFiles, unreadableBucketState } from '../bucket/collect.ts';
+import { BucketAccessError, collectBucket, listBackupFiles, listRestoreFiles, unreadableBucketState } from '../bucket/collect.ts';
 import { createS3Client, credentialsFromEnv, endpointOverrideFromEnv, s3LocationFromBsl, type S3Location } from '../bucket/client.ts';
 import { describeError } from '../errors.ts';
 import { bucketScope } from '../judge/dod-data-in-bucket.ts';
@@ -33,6 +33,8 @@ export interface BucketHook {
   collect(state: State, focus?: { backupNames: string[]; volumeNamespaces: string[] }): Promise<BucketState | undefined>;
   /** Whether `<prefix>backups/<backupName>/` holds no object any more. */
   backupFilesGone(backupName: string): Promise<boolean>;
+  /** Whether `<prefix>restores/<restoreName>/` holds no object any more. */
+  restoreFilesGone?(restoreName: string): Promise<boolean>;
   /** Release connections (optional). */
   close?(): void;
 }
@@ -278,6 +280,9 @@ export function bucketHookFromPlan(
     },
     async backupFilesGone(backupName) {
       return (await listBackupFiles({ client, bucket: location.bucket }, location.prefix, backupName, { deadlineMs: Math.min(deadlineMs, 30_000) })).length === 0;
+    },
+    async restoreFilesGone(restoreName) {
+      return (await listRestoreFiles({ client, bucket: location.bucket }, location.prefix, restoreName, { deadlineMs: Math.min(deadlineMs, 30_000) })).length === 0;
     },
     close() {
       client.destroy();
