@@ -156,7 +156,7 @@ export const CATALOG = [
     id: 'beyond.freshness',
     section: 'Beyond the plan',
     planLine: 'Schedule: Daily at 03:00 AM.',
-    checks: 'The newest scheduled backup is Completed and younger than 24h plus grace.',
+    checks: 'The newest scheduled backup is Completed and younger than one interval of the schedule\'s cron (in its CRON_TZ zone) plus grace.',
     severity: 'required',
     targets: LIVE,
     notOn: { manifests: 'needs backups that ran; rendered manifests cannot prove a backup ran' },

@@ -2,8 +2,12 @@
  * beyond.freshness — plan: "Schedule: Daily at 03:00 AM."
  *
  * The newest backup labelled velero.io/schedule-name=<schedule> (FACTS.md §3, §4) must be
- * Completed and have completed within 24h + plan.freshness.grace of the reference time (a
- * snapshot is judged at its capture time).
+ * Completed and have completed within one interval of the schedule's cron + plan.freshness.grace
+ * of the reference time (a snapshot is judged at its capture time). The interval is the one
+ * between the run the backup started at and the next run, computed from the Schedule's own cron
+ * in its CRON_TZ zone (docs/velero-facts.md "Schedule cron and freshness"): 24h for the plan's
+ * daily cron, a week for a weekly one, an hour for an hourly one, 72h over a weekend for
+ * "0 3 * * 1-5". Without a parsable cron the plan's cron stands in, else 24h (with a warning).
  * Decisions:
  * - A backup of the schedule that is still running does not count yet: the newest *finished*
  *   one is judged (and the running one is shown).
@@ -17,6 +21,7 @@ import type { KubeObject } from '../state.ts';
 import { fail, pass, type Judge } from './types.ts';
 import {
   backupPhase,
+  cronIntervalAt,
   backupStatusLine,
   details,
   failIfVeleroAbsent,
@@ -24,6 +29,7 @@ import {
   LABELS,
   parseVeleroCron,
   planScheduleName,
+  type VeleroCron,
   relativeTime,
   scheduledBackups,
   selectPlanSchedule,
@@ -45,14 +51,23 @@ function firstRunDue(schedule: KubeObject): number | undefined {
   return cron.ok ? cron.next(new Date(created)).getTime() : created + DAY;
 }
 
+/** The cron the interval comes from: the Schedule's own, else the plan's. */
+function cronOf(schedule: KubeObject | undefined, planCron: string): { cron?: Extract<VeleroCron, { ok: true }>; source: string } {
+  const own = schedule ? parseVeleroCron(String(schedule.spec?.schedule ?? '')) : undefined;
+  if (own?.ok) return { cron: own, source: `Schedule ${schedule!.metadata.name} cron "${schedule!.spec.schedule}"` };
+  const planned = parseVeleroCron(planCron);
+  if (planned.ok) return { cron: planned, source: `the plan's cron "${planCron}"${schedule ? ` (the Schedule's cron is not parsable: ${own && !own.ok ? own.problem : 'missing'})` : ''}` };
+  return { source: 'no parsable cron: 24h assumed' };
+}
+
 export const judgeFreshness: Judge = ({ state, plan, now }) => {
   const graceMs = parseGoDuration(plan.freshness.grace) ?? 0;
-  const maxAgeMs = DAY + graceMs;
-  const expected = `Plan: "Schedule: Daily at 03:00 AM." — the newest scheduled backup is Completed and finished less than 24h + ${plan.freshness.grace} grace (${formatDuration(maxAgeMs)}) ago.`;
+  const expected = `Plan: "Schedule: Daily at 03:00 AM." — the newest scheduled backup is Completed and finished less than one interval of the schedule's cron + ${plan.freshness.grace} grace ago.`;
   const absent = failIfVeleroAbsent(ID, state, plan, expected);
   if (absent) return absent;
 
   const schedule = selectPlanSchedule(state, plan).object;
+  const cron = cronOf(schedule, plan.schedule.cron);
   const scheduleName = planScheduleName(state, plan);
   if (!scheduleName) {
     return fail(ID, `No Schedule in namespace ${plan.namespace}: nothing backs up daily`, [`Schedules in ${plan.namespace}: (none)`], 'Create the daily schedule (Helm values schedules.daily, see must.schedule) and audit again after its first run.', { expected });
@@ -86,7 +101,14 @@ export const judgeFreshness: Judge = ({ state, plan, now }) => {
   const ageMs = finished !== undefined ? now.getTime() - finished : Number.POSITIVE_INFINITY;
   const phase = backupPhase(judged);
   const ageText = finished !== undefined ? `${formatDuration(ageMs)} ago` : 'at an unknown time';
-  evidence.push(`Judged ${judged.metadata.name}: status.phase=${phase}, finished ${ageText} (limit ${formatDuration(maxAgeMs)} = 24h + grace ${plan.freshness.grace})`);
+  const started = timeOf(judged.status?.startTimestamp) ?? timeOf(judged.metadata.creationTimestamp) ?? finished;
+  const interval = cron.cron && started !== undefined ? cronIntervalAt(cron.cron, new Date(started)) : { intervalMs: DAY };
+  if (!cron.cron) warnings.push('The schedule has no parsable cron: a 24h interval was assumed.');
+  const maxAgeMs = interval.intervalMs + graceMs;
+  evidence.push(
+    `Interval from ${cron.source}${cron.cron?.timeZone ? ` (CRON_TZ=${cron.cron.timeZone})` : ''}: ${formatDuration(interval.intervalMs)}${interval.runAt ? ` (run at ${interval.runAt.toISOString()}, next at ${new Date(interval.runAt.getTime() + interval.intervalMs).toISOString()})` : ''}`,
+    `Judged ${judged.metadata.name}: status.phase=${phase}, finished ${ageText} (limit ${formatDuration(maxAgeMs)} = interval ${formatDuration(interval.intervalMs)} + grace ${plan.freshness.grace})`,
+  );
   if (phase !== 'Completed') {
     return fail(
       ID,

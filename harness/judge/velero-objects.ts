@@ -371,6 +371,10 @@ export type VeleroCron =
       canonical: string;
       /** The first run strictly after `from`. */
       next(from: Date): Date;
+      /** The last run at or before `from`; undefined for `@every`, which has no fixed times. */
+      previous(from: Date): Date | undefined;
+      /** The fixed interval of `@every`; cron expressions have a varying one (see cronIntervalAt). */
+      everyMs?: number;
     }
   | { ok: false; problem: string };
 
@@ -402,7 +406,7 @@ export function parseVeleroCron(raw: string): VeleroCron {
   if (every) {
     const interval = parseGoDuration(every[1]);
     if (interval === undefined || interval <= 0) return { ok: false, problem: `"@every ${every[1]}" is not a positive Go duration` };
-    return { ok: true, timeZone, expression: text, canonical: `@every ${interval}ms`, next: (from) => new Date(from.getTime() + interval) };
+    return { ok: true, timeZone, expression: text, canonical: `@every ${interval}ms`, next: (from) => new Date(from.getTime() + interval), previous: () => undefined, everyMs: interval };
   }
   const fields = CRON_DESCRIPTORS[text] ?? text;
   if (fields.startsWith('@')) return { ok: false, problem: `unknown descriptor "${text}"` };
@@ -417,11 +421,23 @@ export function parseVeleroCron(raw: string): VeleroCron {
       expression: text,
       canonical,
       next: (from) => CronExpressionParser.parse(fields, { tz, currentDate: from }).next().toDate(),
+      previous: (from) => CronExpressionParser.parse(fields, { tz, currentDate: new Date(from.getTime() + 1) }).prev().toDate(),
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, problem: timeZone && /CronDate|time ?zone|timestamp/i.test(message) ? `unknown time zone "${timeZone}"` : message };
   }
+}
+
+/**
+ * The interval between the run a backup started at and the schedule's next run: "0 3 * * *" gives
+ * 24h, "0 3 * * 1-5" gives 72h for a Friday backup, "@every 6h" gives 6h. Times are computed in
+ * the cron's CRON_TZ zone (UTC without one), so a DST change shows as 23h or 25h.
+ */
+export function cronIntervalAt(cron: Extract<VeleroCron, { ok: true }>, startedAt: Date): { runAt?: Date; intervalMs: number } {
+  if (cron.everyMs !== undefined) return { intervalMs: cron.everyMs };
+  const runAt = cron.previous(startedAt) ?? startedAt;
+  return { runAt, intervalMs: cron.next(runAt).getTime() - runAt.getTime() };
 }
 
 // ---------------------------------------------------------------------------------------------
