@@ -75,14 +75,18 @@ function leaksSecret(text: string): boolean {
   return text.includes(ACCESS_KEY) || text.includes(SECRET_KEY) || text.includes(encoded);
 }
 
+// Helm's repository list and cache live in the deploy's temporary directory, never in ~/.config/helm.
+const HELM_REPOS = String.raw`--repository-config (\S+)/helm/repositories\.yaml --repository-cache \1/helm/repository-cache`;
 const EXPECTED_SEQUENCE = [
   'kubectl --context kind-test apply -f -',
-  'helm repo add vmware-tanzu https://vmware-tanzu.github.io/helm-charts --force-update',
-  'helm repo update vmware-tanzu',
+  'kubectl --context kind-test get secret velero-repo-credentials --namespace velero -o name',
+  expect.stringMatching(new RegExp(`^helm repo add vmware-tanzu https://vmware-tanzu\\.github\\.io/helm-charts ${HELM_REPOS}$`)),
+  expect.stringMatching(new RegExp(`^helm repo update vmware-tanzu ${HELM_REPOS}$`)),
   expect.stringMatching(
-    /^helm upgrade --install velero vmware-tanzu\/velero --version 12\.1\.0 --namespace velero --create-namespace --values \S+\/values\.yaml --wait --timeout 10m --kube-context kind-test$/,
+    new RegExp(`^helm upgrade --install velero vmware-tanzu/velero --version 12\\.1\\.0 --namespace velero --create-namespace --values \\S+/values\\.yaml --wait --timeout 10m --kube-context kind-test ${HELM_REPOS}$`),
   ),
 ];
+const REPO_SECRET_ABSENT: StubRule = { tool: 'kubectl', match: 'get secret velero-repo-credentials', exit: 1, stderr: 'Error from server (NotFound): secrets "velero-repo-credentials" not found\n' };
 
 describe('scripts/deploy.mjs against stub kubectl and helm', () => {
   it('runs the Secret apply, repo add/update and helm upgrade --install in that order (real entry, child process)', async () => {
@@ -111,7 +115,8 @@ describe('scripts/deploy.mjs against stub kubectl and helm', () => {
     stubs.clearCalls();
     expect((await deployInProcess(['--context', 'kind-test'])).code).toBe(0);
     const second = stubs.calls();
-    const shape = (calls: typeof first) => calls.map((call) => ({ tool: call.tool, args: call.args.filter((arg) => !arg.endsWith('values.yaml')), stdin: call.stdinSha256, values: call.values }));
+    // The temporary directory (values file, Helm's repository list) is new on every run.
+    const shape = (calls: typeof first) => calls.map((call) => ({ tool: call.tool, args: call.args.map((arg) => arg.replace(/^.*velero-verify-deploy-[^/]+/, '<tmp>')), stdin: call.stdinSha256, values: call.values }));
     expect(shape(second)).toEqual(shape(first));
     // `apply` (not `create`) and `upgrade --install` (not `install`) are what make a re-run safe.
     expect(second.map((call) => call.args.join(' '))).toEqual(expect.arrayContaining([expect.stringContaining('apply -f -'), expect.stringContaining('upgrade --install')]));
@@ -183,7 +188,71 @@ describe('scripts/deploy.mjs against stub kubectl and helm', () => {
     expect(outcome.code, outcome.stderr).toBe(0);
     const lines = stubs.commandLines();
     expect(lines[0]).toBe('kubectl --kubeconfig /tmp/kc.yaml --context kind-test apply -f -');
-    expect(lines[3]).toMatch(/--timeout 15m --kubeconfig \/tmp\/kc\.yaml --kube-context kind-test$/);
+    expect(lines[4]).toMatch(/--timeout 15m --kubeconfig \/tmp\/kc\.yaml --kube-context kind-test --repository-config/);
+  });
+});
+
+describe('the Kopia repository password (velero-repo-credentials)', () => {
+  it('is created with a random password before the chart when absent, on stdin only, never shown', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test'], { rules: [REPO_SECRET_ABSENT], saveStdin: true });
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const lines = stubs.commandLines();
+    const create = lines.indexOf('kubectl --context kind-test create -f -');
+    expect(create).toBe(2);
+    expect(lines.findIndex((line) => line.startsWith('helm upgrade'))).toBeGreaterThan(create);
+    const call = stubs.calls()[create]!;
+    const secret = JSON.parse(readFileSync(call.stdinFile!, 'utf8'));
+    rmSync(call.stdinFile!);
+    expect(secret.metadata).toEqual({ name: 'velero-repo-credentials', namespace: 'velero', annotations: { 'velero-verify/created-by': 'deploy (random Kopia repository password)' } });
+    // Never managed-by=velero-verify: a drill's cleanup must never be able to delete it.
+    expect(secret.metadata.labels).toBeUndefined();
+    const password = Buffer.from(secret.data['repository-password'], 'base64').toString('utf8');
+    expect(password).toMatch(/^[\w-]{43}$/);
+    expect(password === 'static-passw0rd').toBe(false);
+    expect(stubs.calls().some((other) => other.args.join(' ').includes(password))).toBe(false);
+    expect((outcome.stdout + outcome.stderr).includes(password)).toBe(false);
+  });
+
+  it('two deploys into empty clusters get different passwords', async () => {
+    const passwords: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      stubs.clearCalls();
+      expect((await deployInProcess(['--context', 'kind-test'], { rules: [REPO_SECRET_ABSENT], saveStdin: true })).code).toBe(0);
+      const call = stubs.calls().find((entry) => entry.args.includes('create'))!;
+      passwords.push(JSON.parse(readFileSync(call.stdinFile!, 'utf8')).data['repository-password']);
+    }
+    expect(passwords[0]).not.toBe(passwords[1]);
+  });
+
+  it('an existing Secret is kept, never replaced (a repository opens only with its own password)', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test']);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(stubs.commandLines().some((line) => / create /.test(line))).toBe(false);
+  });
+
+  it('losing a creation race to someone else keeps theirs', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test'], {
+      rules: [REPO_SECRET_ABSENT, { tool: 'kubectl', match: 'create -f -', exit: 1, stderr: 'Error from server (AlreadyExists): secrets "velero-repo-credentials" already exists\n' }],
+    });
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(stubs.commandLines().some((line) => line.startsWith('helm upgrade'))).toBe(true);
+  });
+
+  it('a Secret that cannot be looked up stops the deploy before Helm (Velero would create the default one)', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test'], {
+      rules: [{ tool: 'kubectl', match: 'get secret velero-repo-credentials', exit: 1, stderr: 'Error from server (Forbidden): secrets "velero-repo-credentials" is forbidden: User "dev" cannot get resource "secrets"\n' }],
+    });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/^deploy failed: kubectl could not tell whether the Secret velero-repo-credentials exists in namespace velero \(kubectl said: .*forbidden.*\)\. It must exist before Velero starts, or Velero creates it with its default password\.$/m);
+    expect(stubs.commandLines().some((line) => line.startsWith('helm'))).toBe(false);
+  });
+
+  it('a failed creation names the Secret and shows no password, even if kubectl echoes its input', async () => {
+    const outcome = await deployInProcess(['--context', 'kind-test'], { rules: [REPO_SECRET_ABSENT, { tool: 'kubectl', match: 'create -f -', exit: 1, echoStdinToStderr: true }] });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/kubectl could not create the Secret velero-repo-credentials \(the Kopia repository password\)/);
+    expect(outcome.stderr).not.toMatch(/repository-password":"(?!\[REDACTED\])/);
+    expect(stubs.commandLines().some((line) => line.startsWith('helm'))).toBe(false);
   });
 });
 
@@ -286,7 +355,8 @@ describe('--dry-run', () => {
     expect(outcome.stdout).toMatch(/s3ForcePathStyle: "true"/);
     expect(outcome.stdout).toMatch(/cloud: "?<redacted: AWS credentials file, \[default\] aws_access_key_id \+ aws_secret_access_key>/);
     expect(outcome.stdout).toMatch(/^kubectl --context kind-test apply -f - {3}# stdin: the Namespace and Secret above$/m);
-    expect(outcome.stdout).toMatch(/^helm upgrade --install velero vmware-tanzu\/velero --version 12\.1\.0 --namespace velero --create-namespace --values .* --wait --timeout 10m --kube-context kind-test$/m);
+    expect(outcome.stdout).toMatch(/^helm upgrade --install velero vmware-tanzu\/velero --version 12\.1\.0 --namespace velero --create-namespace --values .* --wait --timeout 10m --kube-context kind-test --repository-config '?<tmp>\/helm\/repositories\.yaml'? --repository-cache '?<tmp>\/helm\/repository-cache'?$/m);
+    expect(outcome.stdout).toMatch(/^kubectl --context kind-test create -f - {3}# only if the above found none; stdin: Secret velero-repo-credentials with a random repository-password \(never shown\)$/m);
     expect(leaksSecret(outcome.stdout + outcome.stderr)).toBe(false);
   });
 
@@ -318,7 +388,7 @@ describe('--context and --yes', () => {
     const outcome = await deployInProcess(['--context', 'homelab-admin@homelab', '--yes']);
     expect(outcome.code, outcome.stderr).toBe(0);
     expect(stubs.commandLines()[0]).toBe('kubectl --context homelab-admin@homelab apply -f -');
-    expect(stubs.commandLines()[3]).toMatch(/--kube-context homelab-admin@homelab$/);
+    expect(stubs.commandLines()[4]).toMatch(/--kube-context homelab-admin@homelab --repository-config/);
   });
 
   it('a kind context needs no --yes', async () => {

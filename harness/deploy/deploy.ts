@@ -8,11 +8,19 @@
  *  3. values from the plan, checked (our checks + the chart schema when the reference is there);
  *  4. Namespace + credentials Secret via `kubectl apply -f -` (values on stdin only), or, with no
  *     credentials given, the existing Secret must be there;
- *  5. `helm repo add vmware-tanzu … --force-update`, `helm repo update vmware-tanzu`;
- *  6. `helm upgrade --install velero vmware-tanzu/velero --version <chart> --namespace <ns>
+ *  5. the Kopia repository password: Velero creates `velero-repo-credentials` with its built-in
+ *     default `static-passw0rd` at start-up unless the Secret exists (docs/kind-tier.md,
+ *     "Repository password"), and the password cannot change once a repository holds data. So
+ *     before the chart is installed, a Secret with a random password is created when — and only
+ *     when — there is none (`kubectl create -f -`, stdin only; never printed, never replaced);
+ *  6. `helm repo add` / `helm repo update` with `--repository-config`/`--repository-cache` in the
+ *     deploy's own temporary directory (the user's Helm configuration is never touched);
+ *  7. `helm upgrade --install velero vmware-tanzu/velero --version <chart> --namespace <ns>
  *     --create-namespace --values <tmp> --wait --timeout <t>`.
- * All of it is idempotent: a second run applies the same Secret and upgrades to the same values.
+ * All of it is idempotent: a second run applies the same Secret, keeps the repository password and
+ * upgrades to the same values.
  */
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +45,28 @@ export const DEFAULT_HELM_TIMEOUT = '10m';
 const DEFAULT_KILL_GRACE_MS = 60_000;
 const KUBECTL_DEADLINE_MS = 60_000;
 const HELM_REPO_DEADLINE_MS = 120_000;
+/** The Secret Velero keeps the Kopia repository password in (Velero `pkg/repository/keys/keys.go`). */
+export const REPO_PASSWORD_SECRET = 'velero-repo-credentials';
+export const REPO_PASSWORD_KEY = 'repository-password';
+
+/** The repository password Secret, for `kubectl create -f -` (stdin). Never printed. */
+export function repositoryPasswordManifest(namespace: string, password: string): string {
+  return `${JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: REPO_PASSWORD_SECRET,
+      namespace,
+      // Not labelled managed-by=velero-verify: nothing of velero-verify may ever delete it.
+      annotations: { 'velero-verify/created-by': 'deploy (random Kopia repository password)' },
+    },
+    type: 'Opaque',
+    data: { [REPO_PASSWORD_KEY]: Buffer.from(password, 'utf8').toString('base64') },
+  })}\n`;
+}
+
+const NOT_FOUND_PATTERN = /\(NotFound\)|not found/i;
+const ALREADY_EXISTS_PATTERN = /\(AlreadyExists\)|already exists/i;
 
 /** A deploy step that failed: one paragraph for the user, exit code 1 (2 for usage errors: AuditInputError). */
 export class DeployError extends Error {
@@ -77,6 +107,8 @@ export interface DeployResult {
   context: string;
   chartVersion: string;
   secret: 'applied' | 'existing';
+  /** `created`: a random password before the chart; `existing`: the Secret was there and was kept. */
+  repositoryPassword: 'created' | 'existing';
   commands: string[];
 }
 
@@ -143,15 +175,27 @@ function helmClusterArgs(options: DeployOptions): string[] {
   return [...(options.kubeconfig ? ['--kubeconfig', options.kubeconfig] : []), ...(options.context ? ['--kube-context', options.context] : [])];
 }
 
+/** Helm's repository list and cache in the deploy's own directory, never the user's (~/.config/helm). */
+function helmRepositoryArgs(helmDir: string): string[] {
+  return ['--repository-config', join(helmDir, 'repositories.yaml'), '--repository-cache', join(helmDir, 'repository-cache')];
+}
+
 /** The command lines of a deploy, in order (what --dry-run prints and the stub tests expect). */
-export function deployCommands(options: DeployOptions, valuesFile: string): { apply: string[]; getSecret: string[]; repoAdd: string[]; repoUpdate: string[]; upgrade: string[] } {
+export function deployCommands(
+  options: DeployOptions,
+  valuesFile: string,
+  helmDir: string,
+): { apply: string[]; getSecret: string[]; getRepoSecret: string[]; createRepoSecret: string[]; repoAdd: string[]; repoUpdate: string[]; upgrade: string[] } {
   const release = options.release ?? DEFAULT_RELEASE;
   const namespace = options.plan.namespace;
+  const helmRepos = helmRepositoryArgs(helmDir);
   return {
     apply: ['kubectl', ...kubectlArgs(options), 'apply', '-f', '-'],
     getSecret: ['kubectl', ...kubectlArgs(options), 'get', 'secret', options.plan.credentials.secretName, '--namespace', namespace, '-o', 'name'],
-    repoAdd: ['helm', 'repo', 'add', CHART_REPO_NAME, CHART_REPO_URL, '--force-update'],
-    repoUpdate: ['helm', 'repo', 'update', CHART_REPO_NAME],
+    getRepoSecret: ['kubectl', ...kubectlArgs(options), 'get', 'secret', REPO_PASSWORD_SECRET, '--namespace', namespace, '-o', 'name'],
+    createRepoSecret: ['kubectl', ...kubectlArgs(options), 'create', '-f', '-'],
+    repoAdd: ['helm', 'repo', 'add', CHART_REPO_NAME, CHART_REPO_URL, ...helmRepos],
+    repoUpdate: ['helm', 'repo', 'update', CHART_REPO_NAME, ...helmRepos],
     upgrade: [
       'helm',
       'upgrade',
@@ -169,6 +213,7 @@ export function deployCommands(options: DeployOptions, valuesFile: string): { ap
       '--timeout',
       options.timeout ?? DEFAULT_HELM_TIMEOUT,
       ...helmClusterArgs(options),
+      ...helmRepos,
     ],
   };
 }
@@ -176,7 +221,7 @@ export function deployCommands(options: DeployOptions, valuesFile: string): { ap
 /** What a deploy would do, as text: values, the Secret (redacted) and the commands. Runs nothing. */
 export function renderDryRun(options: DeployOptions, planSource: string): string {
   const prepared = prepare(options);
-  const commands = deployCommands(options, '<values.yaml: the values above, in a temporary file>');
+  const commands = deployCommands(options, '<tmp>/values.yaml', '<tmp>/helm');
   const out: string[] = [];
   out.push(`# velero-verify deploy --dry-run: nothing was executed.`);
   out.push(`# plan: ${planSource}`);
@@ -196,7 +241,10 @@ export function renderDryRun(options: DeployOptions, planSource: string): string
     );
   }
   out.push('', '## Commands', '');
+  out.push(`# <tmp>: a temporary directory for the values file and Helm's repository list and cache, removed afterwards`);
   out.push(options.credentials ? `${displayCommand(commands.apply)}   # stdin: the Namespace and Secret above` : displayCommand(commands.getSecret));
+  out.push(displayCommand(commands.getRepoSecret));
+  out.push(`${displayCommand(commands.createRepoSecret)}   # only if the above found none; stdin: Secret ${REPO_PASSWORD_SECRET} with a random ${REPO_PASSWORD_KEY} (never shown)`);
   out.push(displayCommand(commands.repoAdd), displayCommand(commands.repoUpdate), displayCommand(commands.upgrade));
   return `${out.join('\n')}\n`;
 }
@@ -241,12 +289,13 @@ export async function deployVelero(options: DeployOptions): Promise<DeployResult
 
   const directory = mkdtempSync(join(tmpdir(), 'velero-verify-deploy-'));
   const valuesFile = join(directory, 'values.yaml');
-  const commands = deployCommands(options, valuesFile);
+  const helmDir = join(directory, 'helm');
+  const commands = deployCommands(options, valuesFile, helmDir);
   const ran: string[] = [];
-  const run = async (argv: string[], timeoutMs: number, input?: string) => {
+  const run: Runner = async (argv, timeoutMs, input, redact = []) => {
     ran.push(displayCommand(argv));
-    print(`+ ${displayCommand(argv)}${input !== undefined ? '   # stdin: Namespace + Secret (redacted)' : ''}`);
-    const result = await runCommand(argv, { env, timeoutMs, input, signal: options.signal, redact: forms });
+    print(`+ ${displayCommand(argv)}${input !== undefined ? '   # stdin: a Secret manifest (not shown)' : ''}`);
+    const result = await runCommand(argv, { env, timeoutMs, input, signal: options.signal, redact: [...forms, ...redact] });
     if (result.aborted) throw new DeployError(`interrupted while running ${displayCommand(argv.slice(0, 3))}.`);
     return result;
   };
@@ -279,6 +328,8 @@ export async function deployVelero(options: DeployOptions): Promise<DeployResult
       secret = 'existing';
     }
 
+    const repositoryPassword = await ensureRepositoryPassword(run, commands, prepared.namespace, forms);
+
     for (const argv of [commands.repoAdd, commands.repoUpdate]) {
       const result = await run(argv, HELM_REPO_DEADLINE_MS);
       if (result.exitCode !== 0) {
@@ -291,8 +342,32 @@ export async function deployVelero(options: DeployOptions): Promise<DeployResult
     const upgrade = await run(commands.upgrade, helmTimeoutMs(prepared.timeout) + (options.killGraceMs ?? DEFAULT_KILL_GRACE_MS));
     if (upgrade.exitCode !== 0) throw upgradeFailure(upgrade, options, prepared, forms);
     print(`Velero ${options.plan.velero.version} (chart ${prepared.chartVersion}) is installed as release ${prepared.release} in namespace ${prepared.namespace} on context ${context}.`);
-    return { release: prepared.release, namespace: prepared.namespace, context, chartVersion: prepared.chartVersion, secret, commands: ran };
+    return { release: prepared.release, namespace: prepared.namespace, context, chartVersion: prepared.chartVersion, secret, repositoryPassword, commands: ran };
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
+}
+
+type Runner = (argv: string[], timeoutMs: number, input?: string, redact?: string[]) => Promise<CommandResult>;
+
+/**
+ * Create velero-repo-credentials with a random password unless it exists. Never replaces one: a
+ * Kopia repository can only be opened with the password it was created with.
+ */
+async function ensureRepositoryPassword(run: Runner, commands: ReturnType<typeof deployCommands>, namespace: string, forms: string[]): Promise<DeployResult['repositoryPassword']> {
+  const found = await run(commands.getRepoSecret, KUBECTL_DEADLINE_MS);
+  if (found.exitCode === 0) return 'existing';
+  if (!NOT_FOUND_PATTERN.test(found.stderr) || found.timedOut) {
+    throw new DeployError(
+      `kubectl could not tell whether the Secret ${REPO_PASSWORD_SECRET} exists in namespace ${namespace}${failureDetail(found, forms)}. It must exist before Velero starts, or Velero creates it with its default password.`,
+    );
+  }
+  const password = randomBytes(32).toString('base64url');
+  const hidden = [password, Buffer.from(password, 'utf8').toString('base64')];
+  const created = await run(commands.createRepoSecret, KUBECTL_DEADLINE_MS, repositoryPasswordManifest(namespace, password), hidden);
+  if (created.exitCode === 0) return 'created';
+  if (ALREADY_EXISTS_PATTERN.test(created.stderr)) return 'existing';
+  throw new DeployError(
+    `kubectl could not create the Secret ${REPO_PASSWORD_SECRET} (the Kopia repository password) in namespace ${namespace}${failureDetail(created, [...forms, ...hidden])}. Check that you may create Secrets there.`,
+  );
 }

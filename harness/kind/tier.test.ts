@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createStubTools, type StubRule, type StubToolbox } from '../../fixtures/doubles/stub-tools.ts';
+import type { BucketState } from '../bucket/types.ts';
 import { buildState } from '../collect/objects.ts';
 import { parsePlan } from '../plan.ts';
 import type { RunContext } from '../run-context.ts';
@@ -81,6 +82,11 @@ function fakeStore(options: ObjectStoreOptions): StartedObjectStore {
   };
 }
 
+/** What the audit reads from a bucket it could read (nothing in it yet). */
+function readableBucket(bucket: string): BucketState {
+  return { version: 1, endpoint: s3.endpoint, bucket, prefix: '', collectedAt: FIXED_NOW.toISOString(), backups: [], kopia: { repositories: [] }, anonymous: [], requestCount: 3, notes: [] };
+}
+
 function deps(options: { rules?: StubRule[]; env?: NodeJS.ProcessEnv; signals?: EventEmitter; audit?: KindTierDeps['audit'] } = {}): Partial<KindTierDeps> {
   const planFile = join(work, 'velero-verify.yaml');
   return {
@@ -91,8 +97,10 @@ function deps(options: { rules?: StubRule[]; env?: NodeJS.ProcessEnv; signals?: 
       (async (auditOptions) => {
         auditCalls.push(auditOptions);
         record({ tool: 'audit', args: [auditOptions.context, auditOptions.readOnly ? 'read-only' : 'drill'] });
+        const state = buildState([], { source: { target: 'kind', description: 'test' }, namespace: auditOptions.plan.namespace, credentialKeys: ['cloud'] });
+        state.bucket = readableBucket(auditOptions.plan.storage.bucket);
         return {
-          state: buildState([], { source: { target: 'kind', description: 'test' }, namespace: auditOptions.plan.namespace, credentialKeys: ['cloud'] }),
+          state,
           drill: { status: 'passed', runId: auditOptions.runId, steps: [] },
           backupName: `velero-verify-${auditOptions.runId}`,
         };
@@ -109,7 +117,8 @@ beforeEach(async () => {
   stubs = createStubTools(['kubectl', 'helm', 'kind', 'docker']);
   s3 = await startS3Double((entry) => record(entry));
   work = mkdtempSync(join(tmpdir(), 'velero-verify-tier-test-'));
-  writeFileSync(join(work, 'velero-verify.yaml'), 'storage:\n  bucket: kind-tier-bucket\n');
+  // No lifecycle here: this S3 double only answers CreateBucket (the rehearsal test applies one).
+  writeFileSync(join(work, 'velero-verify.yaml'), 'storage:\n  bucket: kind-tier-bucket\nretention:\n  bucketLifecycle: []\n');
   provided = {};
   logLines = [];
   auditCalls = [];
@@ -187,9 +196,10 @@ describe('setup and teardown with every prerequisite present (stub tools)', () =
     `minio start ${DEFAULT_MINIO_IMAGE} kind`,
     'PUT /kind-tier-bucket/',
     expect.stringMatching(/^kubectl --kubeconfig \S+\/kubeconfig --context kind-velero-verify-\S+ apply -f -$/),
-    'helm repo add vmware-tanzu https://vmware-tanzu.github.io/helm-charts --force-update',
-    'helm repo update vmware-tanzu',
-    expect.stringMatching(/^helm upgrade --install velero vmware-tanzu\/velero --version 12\.1\.0 --namespace velero --create-namespace --values \S+ --wait --timeout 10m --kubeconfig \S+\/kubeconfig --kube-context kind-velero-verify-\S+$/),
+    expect.stringMatching(/^kubectl --kubeconfig \S+\/kubeconfig --context kind-velero-verify-\S+ get secret velero-repo-credentials --namespace velero -o name$/),
+    expect.stringMatching(/^helm repo add vmware-tanzu https:\/\/vmware-tanzu\.github\.io\/helm-charts --repository-config \S+ --repository-cache \S+$/),
+    expect.stringMatching(/^helm repo update vmware-tanzu --repository-config \S+ --repository-cache \S+$/),
+    expect.stringMatching(/^helm upgrade --install velero vmware-tanzu\/velero --version 12\.1\.0 --namespace velero --create-namespace --values \S+ --wait --timeout 10m --kubeconfig \S+\/kubeconfig --kube-context kind-velero-verify-\S+ --repository-config \S+ --repository-cache \S+$/),
     expect.stringMatching(/^kubectl --kubeconfig \S+ --context kind-velero-verify-\S+ --namespace velero wait backupstoragelocation\/default --for=jsonpath=\{\.status\.phase\}=Available --timeout=3m$/),
     expect.stringMatching(/^audit kind-velero-verify-\S+ drill$/),
   ];
@@ -226,7 +236,7 @@ describe('setup and teardown with every prerequisite present (stub tools)', () =
     expect(auditCalls[0].plan.storage.s3Url).toBe('http://172.18.0.9:9000');
     expect(auditCalls[0].env?.VELERO_VERIFY_S3_ENDPOINT).toBe(s3.endpoint);
     expect(auditCalls[0].env?.AWS_ACCESS_KEY_ID).toBeUndefined();
-    expect(storeStarts[0]).toMatchObject({ network: 'kind', keep: false });
+    expect(storeStarts[0]).toMatchObject({ network: 'kind', runId: context.runId });
 
     // Velero gets the MinIO address on the kind network; the values file carried it.
     const upgrade = stubs.calls().find((call) => call.args[0] === 'upgrade')!;
@@ -314,12 +324,35 @@ describe('setup and teardown with every prerequisite present (stub tools)', () =
     const teardown = await setupKindTier(project, deps({ signals }));
     expect(signals.listenerCount('SIGTERM')).toBe(1);
     signals.emit('SIGTERM');
-    // MinIO is left to Ryuk (KEEP unset), the cluster to a detached kind delete.
-    expect(detached).toEqual([['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/)]]);
+    // Container and cluster are removed by detached commands; teardown then has nothing left to do.
+    expect(detached).toEqual([
+      ['docker', 'rm', '--force', '--volumes', '0123456789abcdef'],
+      ['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/)],
+    ]);
     stubs.clearCalls();
     await teardown!();
-    expect(lines()).toEqual(['minio stop']);
+    expect(lines()).toEqual([]);
     expect(signals.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it('a bucket the audit could not read fails the tier (its own bucket and keys: a harness error, never a SKIP)', async () => {
+    const unreadable: KindTierDeps['audit'] = async (auditOptions) => {
+      const state = buildState([], { source: { target: 'kind', description: 'test' }, namespace: auditOptions.plan.namespace, credentialKeys: ['cloud'] });
+      state.bucket = { ...readableBucket(auditOptions.plan.storage.bucket), unreadable: 'AccessDenied: Access Denied.' };
+      return { state, drill: { status: 'passed', runId: auditOptions.runId, steps: [] } };
+    };
+    const attempt = setupKindTier(project, deps({ audit: unreadable }));
+    await expect(attempt).rejects.toThrow(
+      /^The kind tier failed while reading the bucket: the bucket could not be read: AccessDenied: Access Denied\.; the kind tier created this bucket and holds its credentials, so this is an error of the harness or of MinIO, not a finding about the cluster\. /,
+    );
+    expect(lines().slice(-2)).toEqual(['minio stop', expect.stringMatching(/^kind delete cluster/)]);
+    expect(provided.run).toBeUndefined();
+  });
+
+  it('MinIO joins the network kind uses: KIND_EXPERIMENTAL_DOCKER_NETWORK is honoured', async () => {
+    await setupKindTier(project, deps({ env: { KIND_EXPERIMENTAL_DOCKER_NETWORK: 'kind-ci' } }));
+    expect(storeStarts[0].network).toBe('kind-ci');
+    expect(lines()).toContain(`minio start ${DEFAULT_MINIO_IMAGE} kind-ci`);
   });
 
   it('names clusters left by earlier runs without deleting them', async () => {
@@ -365,20 +398,17 @@ describe('VELERO_VERIFY_KIND_REUSE and VELERO_VERIFY_KEEP', () => {
 
   it('KEEP=1 keeps cluster and container after the run and says how to remove them', async () => {
     const teardown = await setupKindTier(project, deps({ env: { VELERO_VERIFY_KEEP: '1' } }));
-    expect(storeStarts[0].keep).toBe(true);
     expect(auditCalls[0].keep).toBe(true);
     stubs.clearCalls();
     await teardown!();
     expect(lines()).toEqual([]);
     expect(detached).toEqual([]);
-    expect(logLines.at(-1)).toMatch(/VELERO_VERIFY_KEEP=1: keeping everything\. To remove it later: docker rm -f 0123456789abcdef; kind delete cluster --name velero-verify-\S+; rm -rf \S+/);
+    expect(logLines.at(-1)).toMatch(/VELERO_VERIFY_KEEP=1: keeping everything\. To remove it later: docker rm --force --volumes 0123456789abcdef; kind delete cluster --name velero-verify-\S+; rm -rf \S+/);
   });
 
   it('KEEP=on-failure keeps after a failed setup but cleans up after a good one', async () => {
     const failing = setupKindTier(project, deps({ env: { VELERO_VERIFY_KEEP: 'on-failure' }, rules: [{ tool: 'helm', match: 'upgrade', exit: 1, stderr: 'Error: boom\n' }] }));
     await expect(failing).rejects.toThrow(/the cluster and container were kept for inspection/);
-    // Outside Ryuk's reach, or the container would vanish with this process anyway.
-    expect(storeStarts[0].keep).toBe(true);
     expect(lines().some((line) => line.startsWith('kind delete') || line === 'minio stop')).toBe(false);
 
     stubs.clearCalls();
@@ -393,8 +423,8 @@ describe('VELERO_VERIFY_KIND_REUSE and VELERO_VERIFY_KEEP', () => {
     const teardown = await setupKindTier(project, deps({ signals, env: { VELERO_VERIFY_KEEP: 'on-failure' } }));
     signals.emit('SIGINT');
     expect(detached).toEqual([
+      ['docker', 'rm', '--force', '--volumes', '0123456789abcdef'],
       ['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/)],
-      ['docker', 'rm', '-f', '0123456789abcdef'],
     ]);
     stubs.clearCalls();
     await teardown!();
@@ -433,9 +463,9 @@ describe('pieces', () => {
   it('createBucket accepts a bucket that is already ours and names other errors', async () => {
     const credentials = { accessKeyId: 'velero-verify-abc123', secretAccessKey: 'not-a-real-minio-password' };
     s3.respond = { status: 409, body: s3Error('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.') };
-    await expect(createBucket({ endpoint: s3.endpoint, credentials, bucket: 'mine', region: 'minio' })).resolves.toBeUndefined();
+    await expect(createBucket({ endpoint: s3.endpoint, credentials, bucket: 'mine', region: 'minio', lifecycle: [] })).resolves.toBeUndefined();
     s3.respond = { status: 409, body: s3Error('BucketAlreadyExists', 'The requested bucket name is not available.') };
-    await expect(createBucket({ endpoint: s3.endpoint, credentials, bucket: 'theirs', region: 'minio' })).rejects.toThrow(/creating bucket "theirs" at http:\/\/127\.0\.0\.1:\d+ failed: BucketAlreadyExists/);
+    await expect(createBucket({ endpoint: s3.endpoint, credentials, bucket: 'theirs', region: 'minio', lifecycle: [] })).rejects.toThrow(/creating bucket "theirs" at http:\/\/127\.0\.0\.1:\d+ failed: BucketAlreadyExists/);
     expect(s3.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['PUT /mine/', 'PUT /theirs/']);
   });
 });

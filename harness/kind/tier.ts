@@ -1,6 +1,6 @@
 /**
- * The kind tier (`npm test`): a disposable kind cluster, MinIO in a container on the `kind`
- * network, Velero installed by the deploy script's code, then the live audit with the restore
+ * The kind tier (`npm test`): a disposable kind cluster, MinIO in a container on kind's docker
+ * network (port published on 127.0.0.1 only), Velero installed by the deploy script's code, then the live audit with the restore
  * drill — handed to the specs as the RunContext (target `kind`).
  *
  * On a machine without a Docker engine, kind, Helm or kubectl the tier is NOT RUN: the context
@@ -8,11 +8,15 @@
  * says NOT RUN — never APPROVE.
  *
  * Setup order and teardown (LIFO, also after a failure in the middle; skipped with KEEP):
- *   prerequisites → kind create cluster (or reuse) → MinIO container → bucket → deploy Velero
+ *   prerequisites → kind create cluster (or reuse) → MinIO container → bucket with the plan's
+ *   lifecycle → deploy Velero (repository password Secret, credentials Secret, Helm)
  *   → (reused cluster: restart Velero for the new MinIO) → wait for the BSL to be Available
  *   → live audit + drill → provide context
- *   teardown: stop MinIO → kind delete cluster → remove the temporary kubeconfig.
- * Ctrl-C/SIGTERM (setup or specs): the cluster deletion is handed to a detached process.
+ *   teardown: remove the MinIO container → kind delete cluster → remove the work directory.
+ * Ctrl-C/SIGTERM (setup or specs): the running tool's process group is stopped, and removing the
+ * container and the cluster is handed to detached processes (vitest exits right after).
+ * After the audit, a bucket the tier could not read fails the tier: it created the bucket and
+ * holds its keys, so that is an error of the harness, never a SKIP.
  *
  * Environment:
  *   VELERO_VERIFY_KIND_REUSE=<cluster>  use an existing kind cluster (not deleted afterwards)
@@ -21,6 +25,7 @@
  *   VELERO_VERIFY_KIND_NODE_IMAGE       kindest/node image for every node (kind --image)
  *   VELERO_VERIFY_CONFIG                BackupPlan file (default: velero-verify.yaml in cwd, else homelab defaults)
  *   VELERO_VERIFY_KIND_DEPLOY_TIMEOUT   helm --timeout for Velero to become ready (default 10m)
+ *   KIND_EXPERIMENTAL_DOCKER_NETWORK    kind's own setting: the docker network of the nodes (default kind); MinIO joins it too
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,10 +40,9 @@ import type { ClusterAuditOptions, ClusterAuditResult } from '../targets/cluster
 import { deployVelero, type DeployOptions } from '../deploy/deploy.ts';
 import { displayCommand, lastLines, runCommand, startDetached } from '../tools/run.ts';
 import { checkKindPrerequisites, describeMissing } from './prerequisites.ts';
-import { DEFAULT_MINIO_IMAGE, MINIO_IMAGE_ENV, createBucket, startMinioContainer, type ObjectStoreStarter, type StartedObjectStore } from './object-store.ts';
+import { DEFAULT_MINIO_IMAGE, KIND_NETWORK_ENV, MINIO_IMAGE_ENV, createBucket, kindNetwork, startMinioContainer, type ObjectStoreStarter, type StartedObjectStore } from './object-store.ts';
 
 export const KIND_CONFIG = resolve(REPO_ROOT, 'fixtures', 'kind', 'cluster.yaml');
-export const KIND_NETWORK = 'kind';
 export const ENV = {
   reuse: 'VELERO_VERIFY_KIND_REUSE',
   keep: 'VELERO_VERIFY_KEEP',
@@ -46,11 +50,13 @@ export const ENV = {
   nodeImage: 'VELERO_VERIFY_KIND_NODE_IMAGE',
   config: 'VELERO_VERIFY_CONFIG',
   deployTimeout: 'VELERO_VERIFY_KIND_DEPLOY_TIMEOUT',
+  network: KIND_NETWORK_ENV,
 } as const;
 
 const KIND_CREATE_DEADLINE_MS = 15 * 60_000;
 const KIND_DELETE_DEADLINE_MS = 5 * 60_000;
 const KIND_QUERY_DEADLINE_MS = 60_000;
+const DOCKER_RM_DEADLINE_MS = 60_000;
 const ROLLOUT_DEADLINE = '5m';
 /** Velero validates a new location on start and then every minute (FACTS.md §3); its e2e polls up to 1m. */
 const BSL_AVAILABLE_DEADLINE = '3m';
@@ -218,9 +224,9 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
   };
 
   // Ctrl-C or SIGTERM, during setup or while the specs run: vitest exits right after the signal,
-  // so the cluster is deleted by a detached process that outlives us (MinIO is reaped by
-  // testcontainers' Ryuk). During setup the running tool is also killed, so a process that does
-  // survive the signal goes through the normal failure path below.
+  // so the container and the cluster are removed by detached processes that outlive us. During
+  // setup the running tool is also stopped, so a process that does survive the signal goes
+  // through the normal failure path below.
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     abort.abort(new Error(`interrupted by ${signal}`));
@@ -228,7 +234,7 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
       deps.log(`${signal} received: ${ENV.keep}=${env[ENV.keep]}, leaving everything in place`);
       return;
     }
-    const handed = teardown.filter((step) => step.detached && !step.handedOff);
+    const handed = teardown.filter((step) => step.detached && !step.handedOff).reverse();
     for (const step of handed) {
       step.handedOff = true;
       deps.spawnDetached(step.detached!, env);
@@ -289,23 +295,39 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
       );
     }
 
-    step = `starting MinIO (${minioImage}) on the docker network "${KIND_NETWORK}"`;
+    const network = kindNetwork(env);
+    step = `starting MinIO (${minioImage}) on the docker network "${network}"`;
     deps.log(step);
     checkInterrupted();
-    // With any KEEP mode the container is started outside Ryuk's reach (Ryuk would remove it when
-    // this process exits); teardown then stops it itself, and Ctrl-C hands that to `docker rm -f`.
-    const store: StartedObjectStore = await deps.startObjectStore({ image: minioImage, network: KIND_NETWORK, keep: keep !== 'never', runId });
-    teardown.push({
-      name: `stopping ${store.description}`,
-      manual: store.containerId ? `docker rm -f ${store.containerId}` : `stop ${store.description}`,
-      detached: keep !== 'never' && store.containerId ? ['docker', 'rm', '-f', store.containerId] : undefined,
-      run: () => store.stop(),
-    });
+    // Registered as soon as the container exists, so a failure while it starts up still removes it.
+    let containerRegistered = false;
+    const registerContainer = (containerId: string) => {
+      containerRegistered = true;
+      const remove = ['docker', 'rm', '--force', '--volumes', containerId];
+      teardown.push({
+        name: `removing MinIO container ${containerId.slice(0, 12)}`,
+        manual: displayCommand(remove),
+        detached: remove,
+        run: async () => {
+          await run(remove, DOCKER_RM_DEADLINE_MS, 'docker rm', false);
+        },
+      });
+    };
+    const store: StartedObjectStore = await deps.startObjectStore({ image: minioImage, network, runId, env, signal: abort.signal, onCreated: registerContainer });
+    if (!containerRegistered) {
+      teardown.push({
+        name: `stopping ${store.description}`,
+        manual: store.containerId ? `docker rm --force --volumes ${store.containerId}` : `stop ${store.description}`,
+        detached: store.containerId ? ['docker', 'rm', '--force', '--volumes', store.containerId] : undefined,
+        run: () => store.stop(),
+      });
+    }
 
     checkInterrupted();
     step = `creating bucket ${plan.storage.bucket}`;
-    deps.log(`${step} at ${store.hostEndpoint}`);
-    await deps.createBucket({ endpoint: store.hostEndpoint, credentials: store.credentials, bucket: plan.storage.bucket, region: plan.storage.region });
+    const lifecycle = plan.retention.bucketLifecycle;
+    deps.log(`${step} at ${store.hostEndpoint}${lifecycle.length ? ` with the plan's lifecycle (${lifecycle.map((rule) => `${rule.prefix || '<whole bucket>'} after ${rule.expirationDays}d`).join(', ')})` : ''}`);
+    await deps.createBucket({ endpoint: store.hostEndpoint, credentials: store.credentials, bucket: plan.storage.bucket, region: plan.storage.region, lifecycle });
 
     checkInterrupted();
     const effective = kindPlan(plan, store.clusterEndpoint);
@@ -369,6 +391,11 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
     });
 
     checkInterrupted();
+    const bucketProblem = unreadableBucket(audit.state);
+    if (bucketProblem) {
+      step = 'reading the bucket';
+      throw new Error(`${bucketProblem}; the kind tier created this bucket and holds its credentials, so this is an error of the harness or of MinIO, not a finding about the cluster`);
+    }
     const finished = deps.now();
     const runContext: RunContext = {
       ...baseContext(runId, startedAt, effective, planSource),
@@ -411,4 +438,13 @@ async function noticeLeftovers(run: (argv: string[], timeoutMs: number, what: st
   if (clusters.length) {
     log(`note: kind clusters of earlier velero-verify runs exist (${clusters.join(', ')}); if no run is using them: ${clusters.map((name) => `kind delete cluster --name ${name}`).join('; ')}`);
   }
+}
+
+/** Why the audit could not read the tier's own bucket, or undefined when it could. */
+export function unreadableBucket(state: ClusterAuditResult['state']): string | undefined {
+  const bucket = state?.bucket;
+  if (!bucket) return 'the audit did not read the bucket at all';
+  if (bucket.unreadable) return `the bucket could not be read: ${bucket.unreadable}`;
+  if (bucket.lifecycle?.error) return `the bucket's lifecycle could not be read: ${bucket.lifecycle.error.message}`;
+  return undefined;
 }

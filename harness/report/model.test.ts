@@ -49,6 +49,18 @@ describe('verdict rules', () => {
     expect(build(results).verdict).toBe('APPROVE');
   });
 
+  it('an advisory item whose test passed by design with a failed finding is listed as FAIL, with its reason, and still approves', () => {
+    const results = snapshotIds.map((id): ItemResult => (id === 'beyond.repository' ? { ...failed(id), state: 'passed', errors: [] } : passed(id)));
+    const report = build(results);
+    expect(report.verdict).toBe('APPROVE');
+    const item = report.items.find((entry) => entry.id === 'beyond.repository')!;
+    expect(item).toMatchObject({ status: 'fail', reason: 'beyond.repository broken', remediation: 'fix beyond.repository' });
+    // A required item cannot pass its test with a failed finding.
+    const forged = build(snapshotIds.map((id): ItemResult => (id === 'dod.bsl-available' ? { ...failed(id), state: 'passed', errors: [] } : passed(id))));
+    expect(forged.verdict).toBe('REJECT');
+    expect(forged.items.find((entry) => entry.id === 'dod.bsl-available')!.reason).toMatch(/harness defect/);
+  });
+
   it('never approves zero results', () => {
     const report = build([]);
     expect(report.verdict).toBe('REJECT');

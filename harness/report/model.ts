@@ -184,6 +184,8 @@ function toReportItem(catalogEntry: CatalogItem, result: ItemResult | undefined,
     : {};
   if (result.state === 'passed') {
     // A passing test without a passing Finding cannot happen through planItem; never trust it.
+    // An advisory item's failure passes its test by design (specs/support/plan-item.ts).
+    if (finding?.status === 'fail' && catalogEntry.severity === 'advisory') return { ...base, ...fromFinding, status: 'fail', reason: finding.summary, remediation: finding.remediation };
     if (finding?.status !== 'pass') return { ...base, ...fromFinding, status: 'fail', reason: 'The test passed without a passing finding (harness defect).' };
     return { ...base, ...fromFinding, status: 'pass', reason: finding.summary };
   }
