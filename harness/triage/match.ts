@@ -16,6 +16,7 @@
  */
 import { Redactor } from '../kube/redact.ts';
 import type { ItemId } from '../catalog.ts';
+import { NeedleSet } from './needles.ts';
 import {
   NON_FAILURES,
   SIGNATURES,
@@ -74,9 +75,8 @@ const MAX_QUOTE_CHARS = 1000;
 const MAX_VALUE_CHARS = 200;
 
 const MESSAGE_SIGNATURES = SIGNATURES.filter((signature) => signature.patterns?.length);
-const NEEDLES = [...new Set(MESSAGE_SIGNATURES.flatMap((signature) => signature.needles ?? []))];
 // One pass over the line decides whether any message signature can match at all (most log lines: none).
-const ANY_NEEDLE = new RegExp(NEEDLES.map(escapeRegExp).join('|'));
+const ANY_NEEDLE = new NeedleSet(MESSAGE_SIGNATURES.flatMap((signature) => signature.needles ?? []));
 const ANY_NON_FAILURE = new RegExp(NON_FAILURES.map((entry) => entry.pattern.source).join('|'));
 
 // ESC/CSI sequences (colours from `velero describe`) and other control characters except tab.
@@ -84,9 +84,14 @@ const ANY_NON_FAILURE = new RegExp(NON_FAILURES.map((entry) => entry.pattern.sou
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 
-// A log line in logfmt or JSON: never a table, a describe field or a command.
-const LOG_LINE = /^(?:\S{0,40})?time="|^\{"level"|^\{"time"|^\d{4}-\d\d-\d\dT\S+\s+(?:info|warn|error|debug)\b/i;
+// A log line in logfmt or JSON (maybe behind a log viewer's timestamp): never a table, a describe field or a command.
+function isLogLine(text: string): boolean {
+  const head = text.length > 80 ? text.slice(0, 80) : text;
+  return head.includes('time="') || head.startsWith('{"');
+}
 const CONTINUATION = /^\s*(?:caused by:|status code: \d{3}\b)/;
 const COMPONENT_MARKERS: ReadonlyArray<[RegExp, Component]> = [
   [/Starting Velero node-agent server|Starting Velero restic server|Starting node-agent server/, 'node-agent'],
@@ -139,7 +144,8 @@ interface SourceState {
   table?: Table;
   volumes?: { kind: 'PodVolumeBackup' | 'PodVolumeRestore'; indent: number; group?: string };
   metadataIndent?: number;
-  previous?: { line: number; text: string; evidence: () => EvidenceLine; accumulators: Map<string, Accumulator> };
+  /** The last line (with its continuations), for the next line that continues it. */
+  previous: { line: number; text?: string; firstLine: number; firstText: string; accumulators?: Map<string, Accumulator> };
 }
 
 interface Accumulator {
@@ -171,16 +177,15 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
   const accumulators = new Map<string, Accumulator>();
   const observations = new Map<string, Observation>();
 
-  const quote = (source: string, line: number, text: string): EvidenceLine => ({
-    source,
-    line,
-    text: redactor.text(text.length > MAX_QUOTE_CHARS ? `${text.slice(0, MAX_QUOTE_CHARS)}…` : text),
-  });
+  const quote = (source: string, line: number, raw: string): EvidenceLine => {
+    const text = clean(raw);
+    return { source, line, text: redactor.text(text.length > MAX_QUOTE_CHARS ? `${text.slice(0, MAX_QUOTE_CHARS)}…` : text) };
+  };
 
   const stateOf = (source: string): SourceState => {
     let state = sources.get(source);
     if (!state) {
-      state = { seq: 0 };
+      state = { seq: 0, previous: { line: -1, firstLine: -1, firstText: '' } };
       for (const [pattern, kind] of FILE_HINTS) if (pattern.test(source)) state.kind = kind;
       if (/node-agent|restic/.test(source)) state.component = 'node-agent';
       sources.set(source, state);
@@ -346,40 +351,56 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
   return {
     push({ text: raw, source, line }: InputLine): void {
       const state = stateOf(source);
-      const text = clean(raw.length > MAX_MATCH_CHARS ? raw.slice(0, MAX_MATCH_CHARS) : raw);
-      let quoted: EvidenceLine | undefined;
-      const evidence = (): EvidenceLine => (quoted ??= quote(source, line, text));
+      const sliced = raw.length > MAX_MATCH_CHARS ? raw.slice(0, MAX_MATCH_CHARS) : raw;
 
-      for (const [pattern, component] of COMPONENT_MARKERS) if (pattern.test(text)) state.component = component;
+      if (sliced.includes('Starting ')) for (const [pattern, component] of COMPONENT_MARKERS) if (pattern.test(sliced)) state.component = component;
 
       // A `caused by:` / `status code:` line continues the previous line's error (AWS SDK v1 prints them so).
       const previous = state.previous;
-      if (previous && previous.line === line - 1 && CONTINUATION.test(text)) {
+      if (previous.line === line - 1 && previous.text !== undefined && CONTINUATION.test(sliced)) {
+        const text = clean(sliced);
         const merged = `${previous.text} ${text.trim()}`;
         if (!ANY_NON_FAILURE.test(merged)) {
           for (const hit of matchMessages(state, merged)) {
+            previous.accumulators ??= new Map();
             const known = previous.accumulators.get(hit.signature.code);
             if (known) {
-              if (known.evidence.length < maxEvidence) known.evidence.push(evidence());
+              if (known.evidence.length < maxEvidence) known.evidence.push(quote(source, line, text));
             } else {
-              previous.accumulators.set(hit.signature.code, record(hit.signature, hit.groups, [previous.evidence(), evidence()]));
+              const first = quote(source, previous.firstLine, previous.firstText);
+              previous.accumulators.set(hit.signature.code, record(hit.signature, hit.groups, [first, quote(source, line, text)]));
             }
           }
         }
-        state.previous = { ...previous, line, text: merged.length > MAX_MATCH_CHARS ? merged.slice(0, MAX_MATCH_CHARS) : merged };
+        previous.line = line;
+        previous.text = merged.length > MAX_MATCH_CHARS ? merged.slice(0, MAX_MATCH_CHARS) : merged;
         return;
       }
 
+      // The previous line, for a continuation; fields are reused, not reallocated, on the fast path below.
+      previous.line = line;
+      previous.firstLine = line;
+      previous.accumulators = undefined;
+      const logLine = isLogLine(sliced);
+      // A log line that names no signature's message has nothing more to give (most lines of a large log).
+      if (logLine && !ANY_NEEDLE.test(sliced)) {
+        previous.text = previous.firstText = sliced;
+        return;
+      }
+      const text = clean(sliced);
       if (ANY_NON_FAILURE.test(text)) {
-        state.previous = undefined;
+        previous.text = undefined;
         return;
       }
-      if (!LOG_LINE.test(text)) updateContext(state, source, text, evidence);
-
-      const current = new Map<string, Accumulator>();
-      for (const hit of matchMessages(state, text)) current.set(hit.signature.code, record(hit.signature, hit.groups, [evidence()]));
-      // Quoted lazily: only lines that start a match or a continuation are ever quoted.
-      state.previous = { line, text, evidence, accumulators: current };
+      previous.text = previous.firstText = text;
+      let quoted: EvidenceLine | undefined;
+      // Quoted lazily: only lines that show something are ever quoted.
+      const evidence = (): EvidenceLine => (quoted ??= quote(source, line, text));
+      if (!logLine) updateContext(state, source, text, evidence);
+      for (const hit of matchMessages(state, text)) {
+        previous.accumulators ??= new Map();
+        previous.accumulators.set(hit.signature.code, record(hit.signature, hit.groups, [evidence()]));
+      }
     },
 
     results(): SignatureMatch[] {
@@ -443,12 +464,12 @@ function tableHeader(trimmed: string, commandKind: ObjectKind | undefined): Tabl
 }
 
 function clean(text: string): string {
-  return text
-    .replace(ANSI, '')
-    .replace(/\r$/, '')
-    .replace(CONTROL, ' ')
-    // Inline code and quote markers a paste wraps around a line.
-    .replace(/^(\s*)(?:>\s?|`(?!``))/, '$1');
+  // Most lines hold no control character and start with neither a backtick nor `>`: leave them be.
+  let out = HAS_CONTROL.test(text) ? text.replace(ANSI, '').replace(/\r$/, '').replace(CONTROL, ' ') : text;
+  const first = out.trimStart().charAt(0);
+  // Inline code and quote markers a paste wraps around a line.
+  if (first === '`' || first === '>') out = out.replace(/^(\s*)(?:>\s?|`(?!``))/, '$1');
+  return out;
 }
 
 function cleanValues(groups: Record<string, string | undefined>, redactor: Redactor): Record<string, string> {
@@ -468,8 +489,4 @@ export function fill(template: string, values: Record<string, string>): string {
     .replace(/ {2,}/g, ' ')
     .replace(/ ([,.;:)])/g, '$1')
     .replace(/\( /g, '(');
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

@@ -262,6 +262,7 @@ const CASES: Record<string, Case> = {
     positive: [
       'velero-1592776490-f7654cbd8-245lr   0/1     CrashLoopBackOff   36',
       'pod/velero-57cfdf6bc5-8m9ts                                           0/1     Init:CrashLoopBackOff   4 (61s ago)   2m44s',
+      'NAMESPACE   NAME                      READY   STATUS             RESTARTS   AGE\nvelero      velero-7d9c5b8f6-abcde    0/1     ImagePullBackOff   0          5m',
     ],
     cause: 'velero-1592776490-f7654cbd8-245lr',
     negative: [
@@ -340,12 +341,12 @@ const CASES: Record<string, Case> = {
   },
   'VV-RST-005': {
     positive: ['time="2024-01-01T00:00:00Z" level=error msg="unable to successfully complete pod volume restores of pod\'s volumes" error="pod volume restore failed: error to initialize data path"', 'timed out waiting for all PodVolumeRestores to complete'],
-    negative: ['  Pod Volume Restores - kopia:\n    Completed:\n      app/web-0: data'],
+    negative: ['kopia Restores:\n    Completed:\n      app/web-0: data'],
   },
   'VV-RST-006': {
-    positive: [`${restoreDescribe('InProgress', 'r-new')}\n\n  Pod Volume Restores - kopia:\n    New:\n      app/web-0: data`],
+    positive: [`${restoreDescribe('InProgress', 'r-new')}\n\nkopia Restores:\n    New:\n      app/web-0: data`],
     cause: 'app/web-0',
-    negative: [`${restoreDescribe('Completed', 'r-done')}\n\n  Pod Volume Restores - kopia:\n    Completed:\n      app/web-0: data`],
+    negative: [`${restoreDescribe('Completed', 'r-done')}\n\nkopia Restores:\n    Completed:\n      app/web-0: data`],
   },
   'VV-SCH-001': {
     positive: ['kind: Schedule\nmetadata:\n  name: daily\nstatus:\n  phase: FailedValidation\n  validationErrors:\n  - "invalid schedule: expected 5 to 6 fields, found 1: @dailyy"'],

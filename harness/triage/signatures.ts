@@ -80,6 +80,9 @@ const REPOSITORY_LAYER = /restic (init|snapshots|backup)|repository is not ready
 // A request to the Kubernetes API (its timeouts are not the object store's).
 const KUBERNETES_API = /\/apis?\/[\w.]*\/?v\d|:6443\b|kubernetes\.default/;
 
+// What a failing pod's STATUS cell holds (`kubectl get pods`).
+const POD_STATUS_NEEDLES = ['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'OOMKilled', 'ContainerConfigError', ' Error ', 'Init:Error'];
+
 const LOCATION = String.raw`(?:location|BackupStorageLocation|Backup storage location|backup storage location) \\?"(?<location>[^"\\]{1,253})\\?"`;
 
 export const SIGNATURES: readonly Signature[] = [
@@ -188,7 +191,7 @@ export const SIGNATURES: readonly Signature[] = [
     item: 'dod.bsl-available',
     severity: 'error',
     title: 'TLS not trusted',
-    needles: ['x509:', 'tls: failed to verify'],
+    needles: ['x509: certificate', 'tls: failed to verify'],
     patterns: [
       /x509: (?<error>certificate signed by unknown authority|certificate is valid for [^,;"]{1,200}|certificate has expired or is not yet valid|certificate is not valid for any names)/,
       /tls: failed to verify certificate/,
@@ -463,8 +466,9 @@ export const SIGNATURES: readonly Signature[] = [
     item: 'must.fsb-kopia',
     severity: 'error',
     title: 'node-agent pod not running',
-    needles: ['node-agent-', 'restic-'],
-    patterns: [/^\s*(?:pod\/)?(?<pod>(?:node-agent|restic)-[a-z0-9]{3,10})\s+\d+\/\d+\s+(?<status>CrashLoopBackOff|Error|ImagePullBackOff|ErrImagePull|OOMKilled|CreateContainerConfigError|Init:[\w:/]{1,40})\s/],
+    // Row shapes, never log lines: the needles are the failing statuses (names like velero- are in every log line).
+    needles: POD_STATUS_NEEDLES,
+    patterns: [/^\s*(?:[a-z0-9][a-z0-9-]{0,62}\s+)?(?:pod\/)?(?<pod>(?:node-agent|restic)-[a-z0-9]{3,10})\s+\d+\/\d+\s+(?<status>CrashLoopBackOff|Error|ImagePullBackOff|ErrImagePull|OOMKilled|CreateContainerConfigError|Init:(?:CrashLoopBackOff|Error|ImagePullBackOff|ErrImagePull|OOMKilled))\s/],
     distinctBy: ['pod'],
     cause: 'The node-agent pod {pod} is {status}, so file-system backups on its node fail.',
     fix: 'Read `kubectl -n velero describe pod {pod}` and `kubectl -n velero logs {pod} --previous` for the reason.',
@@ -476,8 +480,8 @@ export const SIGNATURES: readonly Signature[] = [
     item: 'dod.pods-running',
     severity: 'error',
     title: 'velero pod not running',
-    needles: ['velero-'],
-    patterns: [/^\s*(?:pod\/)?(?<pod>velero-[a-z0-9]{1,20}(?:-[a-z0-9]{1,20}){1,3})\s+\d+\/\d+\s+(?<status>CrashLoopBackOff|Error|ImagePullBackOff|ErrImagePull|OOMKilled|CreateContainerConfigError|Init:[\w:/]{1,40})\s/],
+    needles: POD_STATUS_NEEDLES,
+    patterns: [/^\s*(?:[a-z0-9][a-z0-9-]{0,62}\s+)?(?:pod\/)?(?<pod>velero-[a-z0-9]{1,20}(?:-[a-z0-9]{1,20}){1,3})\s+\d+\/\d+\s+(?<status>CrashLoopBackOff|Error|ImagePullBackOff|ErrImagePull|OOMKilled|CreateContainerConfigError|Init:(?:CrashLoopBackOff|Error|ImagePullBackOff|ErrImagePull|OOMKilled))\s/],
     unless: [/maintain-job/],
     distinctBy: ['pod'],
     cause: 'The velero server pod {pod} is {status}: the server is not running, so nothing is backed up.',
@@ -532,7 +536,7 @@ export const SIGNATURES: readonly Signature[] = [
       /An error occurred when running repo prune/,
       /maintenance must be run by designated user/,
       /Failed to start maintenance job/,
-      /^\s*(?:pod\/)?(?<pod>\S{1,200}maintain-job\S{0,60})\s+\d+\/\d+\s+(?<status>Error|OOMKilled|CrashLoopBackOff)\s/,
+      /^\s*(?:[a-z0-9][a-z0-9-]{0,62}\s+)?(?:pod\/)?(?<pod>\S{1,200}maintain-job\S{0,60})\s+\d+\/\d+\s+(?<status>Error|OOMKilled|CrashLoopBackOff)\s/,
     ],
     cause: 'Repository maintenance (Kopia prune/compaction) fails, so deleted backups are never reclaimed and the index keeps growing.',
     fix: 'Read the maintenance Job\'s log (`kubectl -n velero logs job/<repo>-maintain-job-…`); give it enough memory (`--maintenance-job-mem-limit`, chart `configuration.repositoryMaintenanceJob`) and fix the repository error it reports.',
@@ -552,7 +556,7 @@ export const SIGNATURES: readonly Signature[] = [
     item: 'beyond.repository',
     severity: 'error',
     title: 'repository storage TLS not trusted',
-    needles: ['x509:'],
+    needles: ['x509: certificate'],
     patterns: [/x509: (?<error>certificate signed by unknown authority|certificate is valid for [^,;"]{1,200}|certificate has expired or is not yet valid)/],
     requires: [REPOSITORY_LAYER],
     cause: 'The repository layer (Kopia/restic) does not trust the object store\'s TLS certificate ({error}), although the BSL itself may work.',
@@ -674,7 +678,7 @@ export const SIGNATURES: readonly Signature[] = [
     item: 'must.schedule',
     severity: 'error',
     title: 'cron with a time zone prefix',
-    needles: ['TZ='],
+    needles: ['Expected exactly 5 fields, found 6'],
     patterns: [/invalid schedule: Expected exactly 5 fields, found 6: (?<expr>(?:CRON_TZ|TZ)=\S{1,80} [^'"]{1,80})/],
     cause: 'The schedule "{expr}" has a CRON_TZ=/TZ= prefix, which this Velero version does not accept.',
     fix: 'Drop the prefix and write the time in the server\'s zone (UTC), or upgrade to a Velero release that accepts CRON_TZ (1.15+).',
