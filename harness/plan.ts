@@ -155,6 +155,11 @@ export const BackupPlanSchema = z
         dataSizeBytes: z.number().int().positive().max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
         image: z.string().default('docker.io/library/busybox:1.37'),
         storageClassName: z.string().nullable().default(null),
+        /**
+         * Set on the canary namespace's BackupRepository after the drill's backup: Velero runs Kopia
+         * maintenance for every repository at spec.maintenanceFrequency (1h by default) forever.
+         */
+        repositoryMaintenanceFrequency: goDuration('maintenance frequency').default('24h'),
         timeouts: z
           .object({
             podReady: goDuration('timeout').default('3m'),
@@ -171,6 +176,7 @@ export const BackupPlanSchema = z
         dataSizeBytes: 4 * 1024 * 1024,
         image: 'docker.io/library/busybox:1.37',
         storageClassName: null,
+        repositoryMaintenanceFrequency: '24h',
         timeouts: { podReady: '3m', backup: '10m', restore: '10m', deletion: '5m' },
       }),
     expect: expectationsSchema.default(true),

@@ -233,7 +233,10 @@ describe('runDrill — the canary backup → restore → checksum → cleanup', 
     expect(repositories.map((r) => r.metadata.name)).toEqual(['velero-verify-canary-default-kopia']);
     // Reused, not recreated (FACTS.md §3: one per volume namespace, BSL and type).
     expect(repositories[0].metadata.uid).toBe(repository!.metadata.uid);
-    expect(repositories[0].spec).toMatchObject({ volumeNamespace: 'velero-verify-canary' });
+    expect(repositories[0].spec).toMatchObject({ volumeNamespace: 'velero-verify-canary', maintenanceFrequency: '24h' });
+    // Set once, after the first use; the second run finds it set.
+    expect(cluster!.kube.mutations.filter((m) => m.verb === 'patch' && m.resource === 'backuprepositories.velero.io').map((m) => m.status)).toEqual([200]);
+    expect(second.result.repositoryMaintenance).toBeUndefined();
     // One Kopia repository in the bucket, no backups/ folder of either run.
     const keys = cluster!.s3!.listKeys('', { bucket: BUCKET });
     expect(keys.filter((key) => key.startsWith('kopia/')).every((key) => key.startsWith('kopia/velero-verify-canary/'))).toBe(true);
@@ -492,6 +495,9 @@ describe('runDrill — as Velero 1.14, 1.16 and 1.18 run it', () => {
       // 1.14/1.15 name repositories with a random suffix; 1.16+ use <ns>-<bsl>-kopia.
       const repositories = cluster!.kube.list('BackupRepository', 'velero').map((r) => r.metadata.name);
       expect(repositories).toEqual([expect.stringMatching(version === '1.14' ? /^velero-verify-canary-default-kopia-[0-9a-f]{5}$/ : /^velero-verify-canary-default-kopia$/)]);
+      // Kopia maintenance of the canary repository: hourly by default, set to the plan's 24h after first use.
+      expect(cluster!.kube.list('BackupRepository', 'velero')[0].spec.maintenanceFrequency).toBe('24h');
+      expect(result.repositoryMaintenance).toBe(`BackupRepository ${repositories[0]}: maintenanceFrequency 1h0m0s → 24h`);
       expectSafe(result, lines, runId);
     });
   }

@@ -274,6 +274,30 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     return new DrillStepError(`${message}${cause.lines.length ? ` — ${cause.lines.join('; ')}` : ''}`, [ref, ...cause.refs], restorePhase);
   };
 
+  /**
+   * The canary namespace's BackupRepository lives on after the drill (Velero never deletes one)
+   * and gets a Kopia maintenance Job every spec.maintenanceFrequency — hourly by default. Once the
+   * first backup made it, set the plan's (slower) frequency; Velero keeps a frequency that is set.
+   * The only field of a Velero-owned object the drill changes; a failure only costs a note.
+   */
+  const slowDownCanaryMaintenance = async () => {
+    const wanted = plan.drill.repositoryMaintenanceFrequency;
+    try {
+      const repositories = (await api.list(R.backupRepositories, { namespace: names.veleroNamespace, labelSelector: `velero.io/volume-namespace=${names.sourceNamespace}`, signal })).items;
+      for (const repository of repositories) {
+        const spec = (repository.spec ?? {}) as { volumeNamespace?: string; maintenanceFrequency?: string };
+        if (spec.volumeNamespace !== names.sourceNamespace) continue;
+        if (parseGoDuration(spec.maintenanceFrequency ?? '') === parseGoDuration(wanted)) continue;
+        await api.mergePatch(R.backupRepositories, repository.metadata.name, names.veleroNamespace, { spec: { maintenanceFrequency: wanted } }, { signal });
+        result.repositoryMaintenance = `BackupRepository ${repository.metadata.name}: maintenanceFrequency ${spec.maintenanceFrequency ?? '(default)'} → ${wanted}`;
+        progress(`drill backup: ${result.repositoryMaintenance} (Kopia maintenance of the canary repository runs every ${wanted} instead of hourly)`);
+      }
+    } catch (error) {
+      if (isAborted(error)) throw error;
+      progress(`drill backup: could not set the canary repository's maintenanceFrequency to ${wanted} (${describeError(error)}); Velero keeps maintaining it at its default (hourly)`);
+    }
+  };
+
   let diagnosticRefs: ObjectRef[] = [];
   try {
     await step('preflight', async () => {
@@ -369,6 +393,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         );
       }
       await checkPodVolumeBackups(api, names, pvbs, signal);
+      await slowDownCanaryMaintenance();
       return `Completed with ${pvbs.length} Completed kopia PodVolumeBackup(s)${result.backupWarnings ? ` and ${result.backupWarnings} warning(s)` : ''}`;
     });
 

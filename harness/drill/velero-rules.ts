@@ -16,7 +16,9 @@ export interface VeleroRelease {
 /** The velero Deployment's server container image and its version. */
 export function veleroRelease(deployment: KubeObject | undefined): VeleroRelease {
   const containers = ((deployment?.spec as { template?: { spec?: { containers?: Array<{ name?: string; image?: string }> } } } | undefined)?.template?.spec?.containers) ?? [];
-  const image = (containers.find((container) => container.name === 'velero') ?? containers[0])?.image;
+  const raw = (containers.find((container) => container.name === 'velero') ?? containers[0])?.image;
+  // Cluster text reaches the report: keep only what an image reference can contain.
+  const image = raw && /^[\w.\-/:@]{1,255}$/.test(raw) ? raw : undefined;
   const match = image ? /:v?(\d+)\.(\d+)\.(\d+)[^/]*$/.exec(image) : null;
   if (!image) return {};
   if (!match) return { image };

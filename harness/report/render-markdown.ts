@@ -84,6 +84,12 @@ export function renderMarkdown(report: AuditReport): string {
 /** Checksums, cleanup and — on failure — the diagnostics collected before cleanup (already redacted). */
 function renderDrillDetails(drill: DrillResult): string[] {
   const out: string[] = [''];
+  if (drill.velero) {
+    out.push(`- Velero seen: ${drill.velero.version ?? 'version unknown'}${drill.velero.image ? ` (\`${drill.velero.image}\`)` : ''}; rules applied:`);
+    for (const rule of drill.velero.rules) out.push(`  - ${rule}`);
+  }
+  if (drill.busyWith?.length) out.push(`- Velero was busy with: ${drill.busyWith.map((name) => `\`${name}\``).join(', ')}`);
+  if (drill.repositoryMaintenance) out.push(`- ${drill.repositoryMaintenance}`);
   if (drill.sourceNamespace) out.push(`- Canary namespace \`${drill.sourceNamespace}\` → restored into \`${drill.targetNamespace ?? '?'}\``);
   if (drill.backupName) out.push(`- Backup \`${drill.backupName}\`: ${drill.backupPhase ?? 'no phase'}; Restore \`${drill.restoreName ?? '-'}\`: ${drill.restorePhase ?? 'no phase'}`);
   if (drill.expectedSha256) out.push(`- sha256 expected ${drill.expectedSha256}, restored ${drill.restoredSha256 ?? '(none)'}; post-backup marker ${drill.markerPresent ? 'PRESENT' : 'absent'}`);
