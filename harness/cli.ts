@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { AuditInputError, describeError, isAuditInputError } from './errors.ts';
 import { loadPlan, type BackupPlan } from './plan.ts';
 import { newRunId, type RunContext } from './run-context.ts';
+import { forSpecWorkers, stateFacts, withFindings } from './judge/judge-run.ts';
 import { REPO_ROOT } from './schema/reference.ts';
 import type { TargetKind } from './catalog.ts';
 import { AuditReporter, SPECS_PROJECT, toolVersion } from './report/reporter.ts';
@@ -192,14 +193,25 @@ async function collectTarget(target: TargetKind, options: CliOptions, plan: Back
   return { state: result.state, drill: result.drill, backupName: result.backupName, description: result.state.source.description };
 }
 
-/** Run the specs against a prepared run context; returns the report the reporter built. */
+/**
+ * Run the specs against a prepared run context; returns the report the reporter built. The items
+ * are judged here, where the state is; the spec workers receive the findings, not the state.
+ */
 export async function judgeWithSpecs(run: RunContext, reportDir: string, print: (text: string) => void): Promise<AuditReport> {
+  const findings = withFindings(run).findings;
+  // Once judged, the objects are not needed: free them before the spec run allocates its own
+  // (the report shows only the state's facts). This is why `run.state` is reduced in place.
+  if (run.state) run.state = stateFacts(run.state);
+  const judged: RunContext = findings ? { ...run, findings } : run;
+  // `npm run audit` starts node with --expose-gc: collecting now returns the objects' memory
+  // before vitest allocates, instead of letting the two peak together.
+  (globalThis as { gc?: () => void }).gc?.();
   const workDir = mkdtempSync(join(tmpdir(), 'velero-verify-'));
   const runFile = join(workDir, 'run.json');
-  writeFileSync(runFile, JSON.stringify(run));
+  writeFileSync(runFile, JSON.stringify(forSpecWorkers(judged)));
   const previous = process.env.VELERO_VERIFY_RUN_FILE;
   process.env.VELERO_VERIFY_RUN_FILE = runFile;
-  const reporter = new AuditReporter({ reportDir, run, print, always: true });
+  const reporter = new AuditReporter({ reportDir, run: judged, print, always: true });
   try {
     const { startVitest } = await import('vitest/node');
     const vitest = await startVitest('test', [], {
@@ -208,6 +220,11 @@ export async function judgeWithSpecs(run: RunContext, reportDir: string, print: 
       project: [SPECS_PROJECT],
       reporters: [reporter],
       watch: false,
+      // Four small spec files that only assert on findings: one worker thread, no per-file
+      // isolation, starts fastest (the test files share nothing mutable).
+      pool: 'threads',
+      maxWorkers: 1,
+      isolate: false,
     });
     await vitest.close();
   } finally {
@@ -237,7 +254,7 @@ export async function main(argv: string[]): Promise<number> {
     return result.problems.length ? 1 : 0;
   }
   const startedAt = new Date().toISOString();
-  const collected = await collectTarget(target, options, plan, runId, (line) => print(`… ${line}`));
+  let collected: Collected | undefined = await collectTarget(target, options, plan, runId, (line) => print(`… ${line}`));
   const now = options.now ?? (target === 'snapshot' ? collected.state?.capturedAt : undefined) ?? new Date().toISOString();
   const run: RunContext = {
     runId,
@@ -254,6 +271,7 @@ export async function main(argv: string[]): Promise<number> {
     // --read-only is the user's choice not to run the drill: NOT RUN, not "not verified".
     ...(target === 'cluster' && options.readOnly ? { optedOut: { 'beyond.restore': '--read-only' } } : {}),
   };
+  collected = undefined; // the run holds the state now; judgeWithSpecs frees it once judged
   const report = await judgeWithSpecs(run, resolve(options.reportDir), print);
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return report.verdict === 'APPROVE' ? 0 : 1;

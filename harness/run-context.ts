@@ -1,9 +1,12 @@
 /**
  * The run context: everything the specs need to judge a target, handed from the CLI (or the
  * kind tier's globalSetup) to the spec workers with vitest's provide/inject. Plain,
- * serialisable data: collection and the drill have already happened when specs run.
+ * serialisable data: collection and the drill have already happened when specs run. The CLI
+ * judges where the state is and sends the workers `findings` instead of `state`
+ * (harness/judge/judge-run.ts).
  */
-import type { TargetKind } from './catalog.ts';
+import type { ItemId, TargetKind } from './catalog.ts';
+import type { Finding } from './judge/types.ts';
 import type { BackupPlan } from './plan.ts';
 import type { State } from './state.ts';
 import type { DrillResult } from './drill/types.ts';
@@ -20,6 +23,8 @@ export interface RunContext {
   startedAt: string;
   backupName?: string;
   state?: State;
+  /** Every item judged on `state` by the process that collected it; specs assert on these when present. */
+  findings?: Partial<Record<ItemId, Finding>>;
   drill?: DrillResult;
   /** Set when the whole target could not run here (e.g. kind prerequisites missing): every spec skips with it. */
   notRun?: string;
