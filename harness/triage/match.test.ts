@@ -106,6 +106,51 @@ describe('createMatcher', () => {
   });
 });
 
+describe('describe output', () => {
+  const completedWithOperations = [
+    'velero backup describe dm-1 --details',
+    'Name:         dm-1',
+    'Phase:  Completed',
+    '',
+    'Backup Item Operations:',
+    '  Operation for persistentvolumeclaims app/data:',
+    '    Backup Item Action Plugin:  velero.io/csi-pvc-backupper',
+    '    Operation ID:               du-890610ca',
+    '    Phase:                      Failed',
+    '    Operation Error:            operation error',
+  ].join('\n');
+
+  it("takes the backup's phase, not the phase of one of its item operations", () => {
+    expect(matchSignatures(lines(completedWithOperations))).toEqual([]);
+  });
+
+  it('reads a describe output that the paste indents as a whole', () => {
+    const indented = ['    Name:         b9', '    Namespace:    velero', '', '    Phase:  PartiallyFailed', '', '    Errors:    2'].join('\n');
+    const [match] = matchSignatures(lines(`$ velero backup describe b9\n${indented}`));
+    expect(match).toMatchObject({ code: 'VV-BKP-002' });
+    expect(match.cause).toContain('b9');
+  });
+
+  const describePod = (name: string, state: string[]) =>
+    [`kubectl -n velero describe pods/${name}`, `Name:           ${name}`, 'Namespace:      velero', 'Status:         Running', 'Containers:', '  velero:', ...state].join('\n');
+
+  it('kubectl describe pod: a container waiting in CrashLoopBackOff is not running, whatever Status says', () => {
+    const [match] = matchSignatures(lines(describePod('velero-7d9c5b8f6-abcde', ['    State:          Waiting', '      Reason:       CrashLoopBackOff', '    Last State:     Terminated', '      Reason:       Error', '    Ready:          False'])));
+    expect(match).toMatchObject({ code: 'VV-POD-001', item: 'dod.pods-running' });
+    expect(match.cause).toContain('velero-7d9c5b8f6-abcde is CrashLoopBackOff');
+    expect(match.evidence[0].text).toContain('CrashLoopBackOff');
+  });
+
+  it('kubectl describe pod: a past crash (Last State) of a running container is history, not a failure', () => {
+    expect(matchSignatures(lines(describePod('velero-7d9c5b8f6-abcde', ['    State:          Running', '      Started:      Sun, 21 Jun 2020 21:54:53 +0000', '    Last State:     Terminated', '      Reason:       Error', '    Ready:          True'])))).toEqual([]);
+  });
+
+  it('kubectl describe pod of a node-agent pod fails the node agent', () => {
+    const [match] = matchSignatures(lines(describePod('node-agent-x7k2p', ['    State:          Waiting', '      Reason:       ImagePullBackOff'])));
+    expect(match).toMatchObject({ code: 'VV-NA-004', item: 'must.fsb-kopia' });
+  });
+});
+
 describe('fill', () => {
   it('fills values, falls back to defaults and tidies the spaces an empty value leaves', () => {
     expect(fill('The backup {name|} ended {phase|Failed}.', { name: 'b1' })).toBe('The backup b1 ended Failed.');

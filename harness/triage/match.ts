@@ -22,6 +22,7 @@ import {
   SIGNATURES,
   type Component,
   type ObjectKind,
+  signatureFor,
   type Signature,
   type SignatureSeverity,
 } from './signatures.ts';
@@ -111,11 +112,15 @@ const VELERO_COMMAND = /\b(?:velero|ark|oadp)\s+(?:(?:-{1,2}[\w-]+(?:=\S+)?\s+)*
 const KUBECTL_COMMAND = /\b(?:kubectl|oc)\s+(?:(?:-{1,2}[\w-]+(?:[= ]\S+)?\s+)*)(?:get|describe)\s+(?<resource>[\w.-]+)(?:[ /](?<arg>[a-z0-9][\w.-]{0,252}))?/;
 const KIND_LINE = /^(?:\s{0,4}|\s{0,2}- )[Kk]ind:\s+(?<kind>Backup|Restore|Schedule|BackupStorageLocation|BackupRepository|PodVolumeBackup|PodVolumeRestore)\s*$/;
 const DESCRIBE_NAME = /^Name:\s+(?<name>\S{1,253})\s*$/;
+const POD_STATE = /^\s+State:\s+(?<state>Waiting|Running|Terminated)\b/;
+const POD_REASON = /^\s+Reason:\s+(?<reason>CrashLoopBackOff|ImagePullBackOff|ErrImagePull|OOMKilled|CreateContainerConfigError|Error)\s*$/;
 const FILE_HINTS: ReadonlyArray<[RegExp, ObjectKind]> = [
   [/backup_describe_|backup-describe/, 'Backup'],
   [/restore_describe_|restore-describe/, 'Restore'],
 ];
-const PHASE_LINE = /^(?<indent>\s{0,4})(?:Phase|phase|"phase"):\s+["']?(?<phase>[A-Za-z]{1,60})\b/;
+// `Phase:` of describe output (velero: column 0; kubectl: under `Status:`), `phase:` of YAML (`status.phase`, also in a List).
+// Deeper `Phase:` lines are not the object's: a backup's item operations print their own (`    Phase:  Failed`).
+const PHASE_LINE = /^(?<indent>\s*)(?<key>Phase|phase):\s+["']?(?<phase>[A-Za-z]{1,60})\b/;
 const INLINE_KIND = /\(run [`'"]?(?:velero|ark) (?<noun>backup|restore) logs (?<name>[\w.-]{1,253})/;
 const PAUSED_LINE = /^\s{0,4}(?:Paused|paused):\s+["']?true\b/;
 const VOLUME_LIST = /^(?<indent>\s*)(?:Pod Volume (?<pv>Backups|Restores)(?: - \w+)?|(?:Restic|Kopia|kopia|restic) (?<legacy>Backups|Restores))(?: \([^)]{0,80}\))?:\s*$/;
@@ -144,6 +149,14 @@ interface SourceState {
   table?: Table;
   volumes?: { kind: 'PodVolumeBackup' | 'PodVolumeRestore'; indent: number; group?: string };
   metadataIndent?: number;
+  /** Indentation of the current describe output (a paste may indent everything). */
+  baseIndent: number;
+  /** Whether the current object's `Name:` line was seen (it sets `baseIndent`). */
+  headerSeen?: boolean;
+  /** Inside `kubectl describe pod`: the pod, and whether its container is waiting or terminated. */
+  describingPod?: boolean;
+  pod?: string;
+  waiting?: boolean;
   /** The last line (with its continuations), for the next line that continues it. */
   previous: { line: number; text?: string; firstLine: number; firstText: string; accumulators?: Map<string, Accumulator> };
 }
@@ -185,7 +198,7 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
   const stateOf = (source: string): SourceState => {
     let state = sources.get(source);
     if (!state) {
-      state = { seq: 0, previous: { line: -1, firstLine: -1, firstText: '' } };
+      state = { seq: 0, baseIndent: 0, previous: { line: -1, firstLine: -1, firstText: '' } };
       for (const [pattern, kind] of FILE_HINTS) if (pattern.test(source)) state.kind = kind;
       if (/node-agent|restic/.test(source)) state.component = 'node-agent';
       sources.set(source, state);
@@ -247,7 +260,8 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
 
     // Before commands: a describe phase line names its own logs command (`(run 'velero backup logs x' …)`).
     const phaseLine = PHASE_LINE.exec(text);
-    if (phaseLine?.groups?.phase) {
+    const depth = indent - state.baseIndent;
+    if (phaseLine?.groups?.phase && (phaseLine.groups.key === 'Phase' ? depth <= 2 : depth >= 2 && depth <= 6)) {
       const inline = INLINE_KIND.exec(text);
       const phase = phaseLine.groups.phase;
       const kind: ObjectKind | undefined = inline
@@ -264,6 +278,12 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
     if (velero || kubectl) {
       const word = velero ? (velero.groups?.plural ?? velero.groups?.noun ?? '') : (kubectl?.groups?.resource ?? '');
       const kind = RESOURCE_KINDS.find(([pattern]) => pattern.test(word))?.[1];
+      state.describingPod = Boolean(kubectl && /^pods?$/.test(word) && /\bdescribe\b/.test(text));
+      state.pod = state.describingPod ? (kubectl?.groups?.arg ?? undefined) : undefined;
+      state.waiting = false;
+      state.baseIndent = 0;
+      state.headerSeen = false;
+      if (state.describingPod) return;
       if (kind) {
         state.kind = kind;
         state.commandKind = kind;
@@ -278,8 +298,12 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
     const kindLine = KIND_LINE.exec(text);
     if (kindLine?.groups?.kind) {
       state.kind = kindLine.groups.kind as ObjectKind;
-      state.name = undefined;
-      state.seq += 1;
+      // `kubectl describe` prints `Kind:` after the object's `Name:`; YAML prints `kind:` before its name.
+      if (text.trimStart().startsWith('kind')) {
+        state.name = undefined;
+        state.headerSeen = false;
+        state.seq += 1;
+      }
       return;
     }
 
@@ -301,10 +325,29 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
       return;
     }
 
-    const describeName = DESCRIBE_NAME.exec(text);
+    // The describe header's `Name:` (a paste may indent the whole output); a nested `Name:` is not the object's.
+    const describeName = indent <= state.baseIndent || !state.headerSeen ? DESCRIBE_NAME.exec(text.slice(indent)) : null;
     if (describeName?.groups?.name) {
-      state.name = describeName.groups.name;
+      if (state.describingPod) state.pod = describeName.groups.name;
+      else state.name = describeName.groups.name;
+      state.baseIndent = indent;
+      state.headerSeen = true;
       return;
+    }
+    if (state.describingPod && state.pod) {
+      // `kubectl describe pod`: the container's current state (not `Last State:`, which is history).
+      const current = POD_STATE.exec(text);
+      if (current) {
+        state.waiting = current.groups?.state === 'Waiting' || current.groups?.state === 'Terminated';
+        return;
+      }
+      const reason = POD_REASON.exec(text);
+      if (reason?.groups?.reason && state.waiting) {
+        state.waiting = false;
+        const code = /^(?:node-agent|restic)-/.test(state.pod) ? 'VV-NA-004' : /^velero-/.test(state.pod) && !state.pod.includes('maintain-job') ? 'VV-POD-001' : undefined;
+        if (code) record(signatureFor(code), { pod: state.pod, status: reason.groups.reason }, [evidence()]);
+        return;
+      }
     }
     const metadata = METADATA.exec(text);
     if (metadata) {

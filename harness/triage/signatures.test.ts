@@ -235,6 +235,14 @@ const CASES: Record<string, Case> = {
     positive: ['time="2023-11-22T19:34:55Z" level=error msg="Error backing up item" backup=velero/manual error="node name is empty" logSource="pkg/backup/backup.go:448" name=consul-server-0'],
     negative: ['time="2023-11-22T19:34:55Z" level=info msg="pod is running on node worker-1 (node name is set)"'],
   },
+  'VV-PVB-006': {
+    positive: [
+      'time="2024-06-01T03:10:00Z" level=error msg="Failed to run data path service for DataUpload daily-20240601-x7k2p: error to initialize data path: error to boost backup repository connection" logSource="pkg/cmd/cli/datamover/backup.go:253"',
+      'message: found a du velero/daily-20240601-x7k2p with expose error: pod is in Pending. mark it as cancel',
+    ],
+    cause: 'daily-20240601-x7k2p',
+    negative: ['time="2024-06-01T03:10:00Z" level=info msg="Data upload completed" dataupload=velero/daily-20240601-x7k2p'],
+  },
   'VV-NA-001': {
     positive: ['time="2024-01-01T00:00:00Z" level=warning msg="Velero node agent not found for linux nodes; pod volume backups/restores and data mover backups/restores will not work until it\'s created" logSource="pkg/cmd/server/server.go:500"'],
     cause: 'linux',
@@ -340,7 +348,11 @@ const CASES: Record<string, Case> = {
     negative: [`${restoreDescribe('InProgress', 'r1')}\n${restoreDescribe('Completed', 'r1')}`],
   },
   'VV-RST-005': {
-    positive: ['time="2024-01-01T00:00:00Z" level=error msg="unable to successfully complete pod volume restores of pod\'s volumes" error="pod volume restore failed: error to initialize data path"', 'timed out waiting for all PodVolumeRestores to complete'],
+    positive: [
+      'time="2024-01-01T00:00:00Z" level=error msg="unable to successfully complete pod volume restores of pod\'s volumes" error="pod volume restore failed: error to initialize data path"',
+      'timed out waiting for all PodVolumeRestores to complete',
+      'time="2024-01-01T00:00:00Z" level=error msg="Failed to run data path service for DataDownload r1-abcde: error to initialize data path" logSource="pkg/cmd/cli/datamover/restore.go:250"',
+    ],
     negative: ['kopia Restores:\n    Completed:\n      app/web-0: data'],
   },
   'VV-RST-006': {

@@ -425,6 +425,21 @@ export const SIGNATURES: readonly Signature[] = [
     fix: 'Make the pod run (`kubectl describe pod` shows why it is Pending) or exclude it from the backup; file-system backup reads volumes through a running pod.',
   },
 
+  {
+    code: 'VV-PVB-006',
+    item: 'beyond.volume-coverage',
+    severity: 'error',
+    title: 'data mover upload failed',
+    needles: ['service for DataUpload', 'found a du ', 'Dataupload is in status'],
+    patterns: [
+      /Failed to run data path service for DataUpload (?<du>\S{1,253})/,
+      /found a du (?<du>\S{1,253}) with expose error: .{0,300}mark it as cancel/,
+      /Dataupload is in status \\?"(?<phase>\w{1,40})\\?" during the velero server starting, mark it as cancel/,
+    ],
+    cause: 'A data mover upload (DataUpload {du|}) failed or was canceled, so that volume\'s snapshot data is not in the backup.',
+    fix: 'Read the DataUpload\'s status.message (`kubectl -n velero get datauploads -o yaml`) and the node-agent log of the node that ran it; check the snapshot class and that the node agent runs on that node.',
+  },
+
   // ---------------------------------------------------------------- Node agent
   {
     code: 'VV-NA-001',
@@ -640,14 +655,16 @@ export const SIGNATURES: readonly Signature[] = [
     item: 'beyond.restore',
     severity: 'error',
     title: 'pod volume restore failed',
-    needles: ['pod volume restore failed', 'timed out waiting for all PodVolumeRestores', 'Failed to run data path service for PVR'],
+    needles: ['pod volume restore failed', 'timed out waiting for all PodVolumeRestores', 'Failed to run data path service for PVR', 'service for DataDownload', 'found a datadownload'],
     patterns: [
       /pod volume restore failed: (?<reason>.{1,300})/,
       /timed out waiting for all PodVolumeRestores to complete/,
       /Failed to run data path service for PVR (?<pvr>\S{1,253})/,
+      /Failed to run data path service for DataDownload (?<dd>\S{1,253})/,
+      /found a datadownload (?<dd>\S{1,253}) with expose error: .{0,300}mark it as cancel/,
     ],
     phases: { kind: 'PodVolumeRestore', phases: ['Failed', 'Canceled'] },
-    cause: 'A PodVolumeRestore {name|} failed or timed out, so volume data was not restored.',
+    cause: 'A PodVolumeRestore or data mover download {name|} failed or timed out, so volume data was not restored.',
     fix: 'Check that the restored pods started (the restore-helper init container waits for the data), the node agent runs on their nodes, and read the PodVolumeRestore status.message.',
   },
   {
