@@ -80,16 +80,18 @@ describe('.github/workflows/verify.yml', () => {
   it('runs the kind tier with the plan whose bucket lifecycle is safe, so beyond.retention is judged for real', () => {
     expect(named(/npm test/).env.VELERO_VERIFY_CONFIG).toBe('fixtures/kind/velero-verify.yaml');
     const plan = loadPlan({ explicitPath: resolve(REPO_ROOT, 'fixtures', 'kind', 'velero-verify.yaml') }).plan;
-    expect(plan.retention.bucketLifecycle).toEqual([{ prefix: 'backups/', expirationDays: 16 }]);
-    const analysis = analyzeRetention({
-      rules: rulesFromPlan(plan.retention.bucketLifecycle),
-      veleroPrefix: plan.storage.prefix,
-      longestTtlMs: parseGoDuration(plan.schedule.ttl)!,
-      gcSlackMs: parseGoDuration(plan.retention.gcSlack)!,
-    });
-    expect(analysis.status).toBe('pass');
-    expect(analysis.warnings).toEqual([]);
-    expect(analysis.safeBackupsDays).toBe(16);
+    expect(plan.retention.bucketLifecycle).toEqual([{ prefix: 'backups/', expirationDays: 32 }]);
+    // Safe for the schedule's TTL and for Velero's default TTL of a backup made without --ttl (720h).
+    for (const ttl of [plan.schedule.ttl, '720h']) {
+      const analysis = analyzeRetention({
+        rules: rulesFromPlan(plan.retention.bucketLifecycle),
+        veleroPrefix: plan.storage.prefix,
+        longestTtlMs: parseGoDuration(ttl)!,
+        gcSlackMs: parseGoDuration(plan.retention.gcSlack)!,
+      });
+      expect(analysis.status).toBe('pass');
+      expect(analysis.warnings).toEqual([]);
+    }
   });
 
   it('installs kind and Helm pinned and checksum-verified, before npm test', () => {

@@ -312,7 +312,7 @@ describe('setup and teardown with every prerequisite present (stub tools)', () =
     await expect(attempt).rejects.toThrow(/failed while creating kind cluster \S+: interrupted by SIGINT/);
     expect(Date.now() - started).toBeLessThan(5_000);
     // vitest exits right after a signal: the deletion must not depend on this process surviving.
-    expect(detached).toEqual([['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/)]]);
+    expect(detached).toEqual([['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/), '--kubeconfig', expect.stringMatching(/\/kubeconfig$/)]]);
     expect(lines().some((line) => line.startsWith('kind delete'))).toBe(false);
     expect(logLines.some((line) => /SIGINT received: stopping; cleaning up in the background: kind delete cluster --name velero-verify-/.test(line))).toBe(true);
     expect(signals.listenerCount('SIGINT')).toBe(0);
@@ -327,7 +327,7 @@ describe('setup and teardown with every prerequisite present (stub tools)', () =
     // Container and cluster are removed by detached commands; teardown then has nothing left to do.
     expect(detached).toEqual([
       ['docker', 'rm', '--force', '--volumes', '0123456789abcdef'],
-      ['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/)],
+      ['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/), '--kubeconfig', expect.stringMatching(/\/kubeconfig$/)],
     ]);
     stubs.clearCalls();
     await teardown!();
@@ -424,7 +424,7 @@ describe('VELERO_VERIFY_KIND_REUSE and VELERO_VERIFY_KEEP', () => {
     signals.emit('SIGINT');
     expect(detached).toEqual([
       ['docker', 'rm', '--force', '--volumes', '0123456789abcdef'],
-      ['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/)],
+      ['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/), '--kubeconfig', expect.stringMatching(/\/kubeconfig$/)],
     ]);
     stubs.clearCalls();
     await teardown!();

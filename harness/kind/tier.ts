@@ -283,7 +283,7 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
       teardown.push({
         name: `deleting kind cluster ${clusterName}`,
         manual: `kind delete cluster --name ${clusterName}`,
-        detached: ['kind', 'delete', 'cluster', '--name', clusterName],
+        detached: ['kind', 'delete', 'cluster', '--name', clusterName, '--kubeconfig', kubeconfig],
         run: async () => {
           await run(['kind', 'delete', 'cluster', '--name', clusterName, '--kubeconfig', kubeconfig], KIND_DELETE_DEADLINE_MS, 'kind delete cluster', false);
         },
