@@ -178,6 +178,24 @@ export const CATALOG = [
     targets: LIVE,
     notOn: { manifests: NO_CLUSTER },
   },
+  {
+    id: 'beyond.credentials-valid',
+    section: 'Beyond the plan',
+    planLine: 'S3 target configured for Pi MinIO',
+    checks: 'The object store accepts the credentials Velero uses: the BackupStorageLocation validated Available, and no InvalidAccessKeyId, SignatureDoesNotMatch, AccessDenied or missing-credentials error is shown.',
+    severity: 'required',
+    targets: LIVE,
+    notOn: { manifests: 'needs the object store\'s answer; rendered manifests cannot prove the credentials are accepted' },
+  },
+  {
+    id: 'beyond.restores-completed',
+    section: 'Beyond the plan',
+    planLine: 'Verify backup & restore (the plan\'s final verification: "Restore [SKIPPED]")',
+    checks: 'The newest Restore that was run reached phase Completed (PartiallyFailed, Failed and a restore stuck New or InProgress are failures); no restore at all is not a failure.',
+    severity: 'advisory',
+    targets: LIVE,
+    notOn: { manifests: NO_CLUSTER },
+  },
 ] as const satisfies readonly CatalogItem[];
 
 export type ItemId = (typeof CATALOG)[number]['id'];

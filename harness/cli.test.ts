@@ -101,7 +101,7 @@ describe('npm run audit on a snapshot that decides little', () => {
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
     expect(report.verdict).toBe('REJECT');
-    expect(report.schemaVersion).toBe(1);
+    expect(report.schemaVersion).toBe(2);
     expect(JSON.parse(readFileSync(join(run.reportDir, 'audit.json'), 'utf8')).runId).toBe(report.runId);
     expect(readFileSync(join(run.reportDir, 'audit.md'), 'utf8')).toContain('VERDICT: REJECT');
     expect(readFileSync(join(run.reportDir, 'audit.xml'), 'utf8')).toContain('<testsuites');

@@ -20,9 +20,11 @@ export const HELP = `velero-verify — prove a Velero + Kopia backup setup works
 Usage: npm run audit -- [target] [options]
 
 Targets (choose one; without one, the live cluster of the current kubeconfig context):
-  --snapshot <path>      Captured state: a file or directory of \`kubectl get … -o yaml|json\`
-                         output, or a directory written by scripts/capture.mjs (with bucket/).
-                         Opens no network connection.
+  --snapshot <path>      Captured or pasted evidence, read by content: \`kubectl get … -o yaml|json\`,
+                         Velero CLI tables, describe text, server/node-agent logs, transcripts
+                         mixing them, a velero debug bundle (.tar.gz), a directory of any of
+                         these or written by scripts/capture.mjs; \`-\` reads standard input.
+                         Only what the evidence shows is judged. Opens no network connection.
   --manifests <path>     Rendered manifests (kubenix output, \`helm template\`, \`kustomize build\`):
                          a file or directory; repeat the flag for several. Opens no connection.
   --values <file>        With --manifests (or alone): the Velero chart's Helm values.
@@ -165,8 +167,12 @@ interface Collected {
 async function collectTarget(target: TargetKind, options: CliOptions, plan: BackupPlan, runId: string, progress: (line: string) => void): Promise<Collected> {
   if (target === 'snapshot') {
     const { collectSnapshot } = await import('./targets/snapshot.ts');
+    if (options.snapshot === '-') {
+      const stdinText = await readStandardInput();
+      return { state: await collectSnapshot('-', plan, { stdinText, label: '- (standard input)' }), description: 'snapshot from standard input' };
+    }
     const path = resolve(options.snapshot!);
-    return { state: await collectSnapshot(path, plan), description: `snapshot ${options.snapshot}` };
+    return { state: await collectSnapshot(path, plan, { label: options.snapshot }), description: `snapshot ${options.snapshot}` };
   }
   if (target === 'manifests') {
     const { collectManifests } = await import('./collect/manifests.ts');
@@ -192,6 +198,22 @@ async function collectTarget(target: TargetKind, options: CliOptions, plan: Back
   });
   return { state: result.state, drill: result.drill, backupName: result.backupName, description: result.state.source.description };
 }
+
+/** Standard input for `--snapshot -`, bounded: a paste, not a log stream (give a large log as a file: it is streamed). */
+const MAX_STDIN_BYTES = 64 * 1024 * 1024;
+
+async function readStandardInput(): Promise<string> {
+  if (process.stdin.isTTY) throw new AuditInputError('--snapshot -: standard input is a terminal; pipe or redirect the evidence into it (e.g. `velero backup describe b --details | npm run audit -- --snapshot -`).');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_STDIN_BYTES) throw new AuditInputError(`--snapshot -: standard input is larger than ${MAX_STDIN_BYTES / 1024 / 1024} MiB; write it to a file and pass the file (large logs are streamed from files).`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 
 /**
  * Run the specs against a prepared run context; returns the report the reporter built. The items

@@ -7,6 +7,7 @@
 import type { TargetKind } from './catalog.ts';
 import type { BucketState } from './bucket/types.ts';
 import type { ManifestsExtras } from './collect/manifests-types.ts';
+import type { EvidenceSummary } from './evidence/types.ts';
 
 export interface ObjectMeta {
   name: string;
@@ -132,6 +133,8 @@ export interface State {
   cluster?: ClusterInfo;
   bucket?: BucketState;
   manifests?: ManifestsExtras;
+  /** Snapshot target: what the input shows, what it proves was looked for, where each object came from. */
+  evidence?: EvidenceSummary;
 }
 
 export function emptyObjects(): StateObjects {

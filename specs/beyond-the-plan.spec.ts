@@ -18,4 +18,8 @@ describe('Beyond the plan', () => {
   planItem('beyond.image-pinning');
   // Velero + Kopia: the repositories are healthy and not protected by default secrets.
   planItem('beyond.repository');
+  // "S3 target configured": the object store accepts the credentials Velero uses.
+  planItem('beyond.credentials-valid');
+  // Restores people ran ended Completed (the drill above is the proof; these are history).
+  planItem('beyond.restores-completed');
 });

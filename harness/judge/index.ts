@@ -25,6 +25,10 @@ import { judgeRetentionLive } from './beyond-retention.ts';
 import { judgeLanOnlyLive } from './guard-lan-only.ts';
 import { judgeMinioRootCredentials } from './guard-minio-root-credentials.ts';
 import { judgeRepositoryPassword } from './guard-repository-password.ts';
+import { judgeCredentials } from './beyond-credentials.ts';
+import { judgeRestoresCompleted } from './beyond-restores.ts';
+import { PASTED_JUDGES } from './pasted.ts';
+import { judgeOnEvidence } from '../evidence/judge.ts';
 
 export interface JudgeEntry {
   live?: Judge;
@@ -50,6 +54,8 @@ export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
   'guard.lan-only': { live: judgeLanOnlyLive, manifests: staticJudges.judgeLanOnlyManifests },
   'beyond.retention': { live: judgeRetentionLive, manifests: staticJudges.judgeRetentionManifests },
   'beyond.image-pinning': { live: judgeImagePinning, manifests: staticJudges.judgeImagePinningManifests },
+  'beyond.credentials-valid': { live: judgeCredentials },
+  'beyond.restores-completed': { live: judgeRestoresCompleted },
 };
 
 export function judgeItem(id: ItemId, context: JudgeContext): Finding {
@@ -58,6 +64,15 @@ export function judgeItem(id: ItemId, context: JudgeContext): Finding {
   if (notEvaluable) return skip(id, `Not evaluable on the ${context.target} target: ${notEvaluable}.`);
   const entry = JUDGES[id];
   const judge = context.target === 'manifests' ? entry?.manifests : entry?.live;
+  if (context.state?.evidence && context.target === 'snapshot') {
+    // Captured or pasted evidence: judge only what it shows (harness/evidence/judge.ts).
+    const pasted = id === 'dod.manual-backup' && context.backupName ? undefined : PASTED_JUDGES[id];
+    try {
+      return judgeOnEvidence(id, context, judge, pasted);
+    } catch (error) {
+      return fail(id, `The judge for ${id} crashed: ${describeError(error)}`, [], 'This is a velero-verify defect: report it with the input that caused it.');
+    }
+  }
   if (!judge) {
     return fail(id, `No judge is implemented for ${id} on the ${context.target} target.`, [], 'This is a velero-verify defect: report it.');
   }

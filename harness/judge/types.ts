@@ -35,6 +35,21 @@ export interface Finding {
   warnings?: string[];
   /** A failure that destroys data or exposes it (e.g. an expiration rule over kopia/). */
   critical?: boolean;
+  /** The failure signature's stable code (harness/triage/signatures.ts), when one explains the failure. */
+  code?: string;
+  /** The cause in one sentence, from the signature registry. */
+  cause?: string;
+  /** The fix, from the signature registry. */
+  fix?: string;
+  /** Quoted input lines the finding stands on (pasted evidence: file and line). */
+  quotes?: EvidenceQuote[];
+}
+
+/** A line of the user's input, quoted as evidence (already redacted). */
+export interface EvidenceQuote {
+  text: string;
+  source: string;
+  line: number;
 }
 
 export type Judge = (context: JudgeContext) => Finding;

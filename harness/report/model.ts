@@ -4,12 +4,13 @@
  * lives here so it can be tested without running vitest.
  */
 import { CATALOG, notEvaluableReason, type CatalogItem, type ItemId, type TargetKind } from '../catalog.ts';
-import type { Finding } from '../judge/types.ts';
+import type { EvidenceQuote, Finding } from '../judge/types.ts';
 import type { RunContext } from '../run-context.ts';
 import type { ClusterInfo } from '../state.ts';
 import type { DrillResult } from '../drill/types.ts';
 
-export const REPORT_SCHEMA_VERSION = 1;
+/** 2: failures carry `code`, `cause`, `fix` and `quotes` (input lines with source and line); the report lists `evidence` read and not shown. */
+export const REPORT_SCHEMA_VERSION = 2;
 
 export type Verdict = 'APPROVE' | 'REJECT' | 'NOT RUN';
 export type ItemStatus = 'pass' | 'fail' | 'skip';
@@ -59,6 +60,23 @@ export interface ReportItem {
   warnings: string[];
   remediation?: string;
   critical?: boolean;
+  /** Failure signature code (harness/triage/signatures.ts), its cause and fix — failures only. */
+  code?: string;
+  cause?: string;
+  fix?: string;
+  /** Input lines the finding stands on (pasted evidence), with file and line. */
+  quotes?: EvidenceQuote[];
+}
+
+/** What the snapshot target read (pasted or captured evidence). */
+export interface EvidenceReport {
+  mode: 'capture' | 'paste';
+  /** "velero backup get table at state.txt:3 (5)" */
+  read: string[];
+  /** Input that no reader recognised, with the reason. */
+  unread: string[];
+  /** Items not judged because the evidence does not show what they read. */
+  notShown: ItemId[];
 }
 
 export interface AuditReport {
@@ -88,6 +106,7 @@ export interface AuditReport {
   problems: string[];
   notRun?: string;
   ignoredKinds: Record<string, number>;
+  evidence?: EvidenceReport;
   items: ReportItem[];
 }
 
@@ -180,8 +199,10 @@ function toReportItem(catalogEntry: CatalogItem, result: ItemResult | undefined,
         evidence: finding.evidence,
         warnings: finding.warnings ?? [],
         critical: finding.critical,
+        ...(finding.quotes?.length ? { quotes: finding.quotes } : {}),
       }
     : {};
+  const explained = finding?.status === 'fail' && finding.code ? { code: finding.code, cause: finding.cause, fix: finding.fix } : {};
   if (result.state === 'passed') {
     // A passing test without a passing Finding cannot happen through planItem; never trust it.
     // An advisory item's failure passes its test by design (specs/support/plan-item.ts).
@@ -191,7 +212,7 @@ function toReportItem(catalogEntry: CatalogItem, result: ItemResult | undefined,
   }
   if (result.state === 'failed' || result.errors.length > 0) {
     const reason = finding?.status === 'fail' ? finding.summary : `The check could not run: ${result.errors[0] ?? 'unknown error'}`;
-    return { ...base, ...fromFinding, status: 'fail', reason, remediation: finding?.status === 'fail' ? finding.remediation : undefined };
+    return { ...base, ...fromFinding, ...explained, status: 'fail', reason, remediation: finding?.status === 'fail' ? finding.remediation : undefined };
   }
   if (result.state === 'skipped') {
     const reason = finding?.status === 'skip' ? finding.summary : (result.skipNote ?? 'Skipped.');
@@ -266,6 +287,16 @@ export function buildReport(input: BuildReportInput): AuditReport {
     problems,
     notRun: run.notRun,
     ignoredKinds: run.state?.ignoredKinds ?? {},
+    ...(run.state?.evidence
+      ? {
+          evidence: {
+            mode: run.state.evidence.mode,
+            read: run.state.evidence.recognised.map((entry) => `${entry.reader} at ${entry.source}:${entry.line}${entry.count ? ` (${entry.count})` : ''}`),
+            unread: run.state.evidence.unread,
+            notShown: items.filter((item) => item.status === 'skip' && item.reason.startsWith('Not shown in this evidence')).map((item) => item.id),
+          },
+        }
+      : {}),
     items,
   };
 }

@@ -26,6 +26,10 @@ export function renderJunit(report: AuditReport): string {
       out.push(`    <testcase classname="${xml(`velero-verify.${report.target.kind}.${section}`)}" name="${xml(item.title)}">`);
       if (item.status === 'fail') {
         const body = [
+          item.code && `code: ${item.code}`,
+          item.cause && `cause: ${item.cause}`,
+          item.fix && `fix: ${item.fix}`,
+          ...(item.quotes ?? []).map((quote) => `shown: ${quote.source}:${quote.line}: ${quote.text}`),
           item.expected && `expected: ${item.expected}`,
           ...item.evidence.map((line) => `observed: ${line}`),
           item.remediation && `remediation: ${item.remediation}`,

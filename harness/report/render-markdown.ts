@@ -10,6 +10,12 @@ const SKIP_KIND: Record<NonNullable<ReportItem['skipKind']>, string> = {
   'not-verified': 'NOT VERIFIED — blocks APPROVE when required',
   'not-shown': 'not shown in this evidence',
 };
+/** A line of pasted input, as inline code: it is the user's text, never markup. */
+function quoteLine(quote: { text: string; source: string; line: number }): string {
+  // eslint-disable-next-line no-control-regex
+  const safe = quote.text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').replace(/`/g, "'");
+  return `- ${quote.source.replace(/[`<>]/g, '')}:${quote.line}: \`${safe.length > 400 ? `${safe.slice(0, 400)}…` : safe}\``;
+}
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -43,6 +49,8 @@ export function renderMarkdown(report: AuditReport): string {
     for (const item of failures) {
       out.push('', `### ${item.id} — ${item.planLine}${item.critical ? ' (CRITICAL)' : ''}`, '');
       out.push(`**Observed:** ${item.reason}`, '');
+      if (item.code) out.push(`**Code:** \`${item.code}\``, '', `**Cause:** ${item.cause ?? ''}`, '', `**Fix:** ${item.fix ?? ''}`, '');
+      if (item.quotes?.length) out.push('**Shown in the input:**', '', ...item.quotes.map(quoteLine), '');
       if (item.expected) out.push(`**Expected:** ${item.expected}`, '');
       if (item.evidence.length) out.push('**Evidence:**', '', ...item.evidence.map((line) => `- ${line}`), '');
       if (item.warnings.length) out.push('**Warnings:**', '', ...item.warnings.map((line) => `- ${line}`), '');
@@ -60,6 +68,12 @@ export function renderMarkdown(report: AuditReport): string {
     }
   }
 
+  if (report.evidence) {
+    out.push('', '## Evidence read', '', `Mode: ${report.evidence.mode === 'paste' ? 'pasted evidence — only what it shows is judged' : 'capture — a missing object is a finding'}.`, '');
+    out.push(...report.evidence.read.map((line) => `- ${escapeCell(line)}`));
+    if (report.evidence.unread.length) out.push('', 'Not read:', '', ...report.evidence.unread.map((line) => `- ${escapeCell(line)}`));
+    if (report.evidence.notShown.length) out.push('', `Not shown in this evidence: ${report.evidence.notShown.map((id) => `\`${id}\``).join(', ')}.`);
+  }
   const notVerified = report.items.filter((item) => item.status === 'skip');
   if (notVerified.length && !report.notRun) {
     out.push('', '## Not verified on this target', '');

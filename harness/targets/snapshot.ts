@@ -1,39 +1,47 @@
 /**
- * The snapshot target: state captured from a cluster (`kubectl get … -o yaml` files, or a
- * directory written by scripts/capture.mjs with a bucket capture in `bucket/`). Opens no
- * network connection.
+ * The snapshot target: evidence captured from a cluster or pasted by a user — `kubectl get … -o
+ * yaml|json` files, a directory written by scripts/capture.mjs (with a bucket capture in
+ * `bucket/`), Velero CLI tables, describe text, logs, mixed transcripts, `velero debug` bundles,
+ * or standard input (`-`). Read by sniffing content (harness/evidence/). Opens no network
+ * connection.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditInputError } from '../errors.ts';
 import type { BackupPlan } from '../plan.ts';
 import type { State } from '../state.ts';
-import { buildState, flattenLists, isKubeObject } from '../collect/objects.ts';
-import { listObjectFiles, readObjectsFromFile } from '../collect/read-objects.ts';
+import { readEvidence } from '../evidence/read.ts';
+import { evidenceState } from '../evidence/state.ts';
 
 export const BUCKET_CAPTURE_DIR = 'bucket';
 
-export async function collectSnapshot(path: string, plan: BackupPlan): Promise<State> {
-  const isDir = existsSync(path) && statSync(path).isDirectory();
-  const files = listObjectFiles(path, { flag: '--snapshot', skipDirs: [BUCKET_CAPTURE_DIR] });
-  const values: unknown[] = [];
-  for (const file of files) values.push(...readObjectsFromFile(file));
-  if (!flattenLists(values).some(isKubeObject)) {
-    throw new AuditInputError(
-      `--snapshot ${path}: no Kubernetes objects found in ${files.length} file(s). Capture them with \`kubectl get deploy,ds,pods,pvc,pv,secrets -n ${plan.namespace} -o yaml\` and \`kubectl get backups,schedules,backupstoragelocations,podvolumebackups,restores,backuprepositories -n ${plan.namespace} -o yaml\`, or with scripts/capture.mjs.`,
-    );
+export const EXPECTED_EVIDENCE =
+  '`kubectl get … -o yaml|json` output, Velero CLI tables (`velero backup get`, `backup-location get`, `schedule get`, `restore get`, `kubectl get pods|deploy|ds|podvolumebackups -n velero`), `velero backup|restore|schedule describe` text, Velero server / node-agent / backup logs, or a `velero debug` bundle (.tar.gz)';
+
+export async function collectSnapshot(path: string, plan: BackupPlan, options: { stdinText?: string; label?: string } = {}): Promise<State> {
+  const label = options.label ?? path;
+  const isStdin = path === '-';
+  if (!isStdin && !existsSync(path)) throw new AuditInputError(`--snapshot ${label}: no such file or directory.`);
+  const isDir = !isStdin && statSync(path).isDirectory();
+  const read = await readEvidence(path, { namespace: plan.namespace }, { stdinText: options.stdinText, skipDirs: [BUCKET_CAPTURE_DIR] });
+  const bucketDir = isDir ? join(path, BUCKET_CAPTURE_DIR) : undefined;
+  const hasBucket = !!bucketDir && existsSync(bucketDir);
+  if (read.recognised.length === 0 && !hasBucket) {
+    if (isDir && read.files.length === 0) {
+      throw new AuditInputError(`--snapshot ${label}: the directory holds no .yaml, .yml or .json files and no other text to read. Expected ${EXPECTED_EVIDENCE}.`);
+    }
+    const why = read.unread.length ? ` (${read.unread.slice(0, 3).join('; ')}${read.unread.length > 3 ? `; and ${read.unread.length - 3} more` : ''})` : '';
+    throw new AuditInputError(`--snapshot ${label}: no Kubernetes objects found and nothing else recognised as Velero evidence in ${read.files.length} file(s)${why}. Expected ${EXPECTED_EVIDENCE}; capture a cluster with scripts/capture.mjs.`);
   }
-  const state = buildState(values, {
-    source: { target: 'snapshot', description: `snapshot ${path}`, files },
+  const state = evidenceState(read, {
     namespace: plan.namespace,
     credentialKeys: [plan.credentials.key],
+    description: `snapshot ${label}`,
+    hasBucketCapture: hasBucket,
   });
-  if (isDir) {
-    const bucketDir = join(path, BUCKET_CAPTURE_DIR);
-    if (existsSync(bucketDir)) {
-      const { readBucketCapture } = await import('../bucket/capture.ts');
-      state.bucket = readBucketCapture(bucketDir);
-    }
+  if (hasBucket) {
+    const { readBucketCapture } = await import('../bucket/capture.ts');
+    state.bucket = readBucketCapture(bucketDir!);
   }
   return state;
 }
