@@ -109,7 +109,7 @@ interface Described {
   object: KubeObject;
   line: number;
   text: string;
-  volumes: KubeObject[];
+  volumes: ShownVolume[];
   signal: CleanLine[];
 }
 
@@ -130,8 +130,13 @@ function issueCount(block: Block, key: 'Errors' | 'Warnings', signal: CleanLine[
 }
 
 /** `Pod Volume Backups - kopia:` / `Restic Backups:` → one PodVolumeBackup per listed volume. */
-function volumeList(block: Block, backupName: string, namespace: string): KubeObject[] {
-  const out: KubeObject[] = [];
+interface ShownVolume {
+  object: KubeObject;
+  line: CleanLine;
+}
+
+function volumeList(block: Block, backupName: string, namespace: string): ShownVolume[] {
+  const out: ShownVolume[] = [];
   for (const header of block.fields.filter((f) => /^(Pod Volume Backups(?: - (kopia|restic))?|Restic Backups)$/.test(f.key))) {
     const uploaderType = header.key.endsWith('restic') || header.key === 'Restic Backups' ? 'restic' : header.key.endsWith('kopia') ? 'kopia' : undefined;
     let phase = '';
@@ -146,13 +151,14 @@ function volumeList(block: Block, backupName: string, namespace: string): KubeOb
       if (!entry || !phase) continue;
       for (const volume of entry[3].split(',').map((v) => v.trim()).filter(Boolean)) {
         out.push({
-          apiVersion: 'velero.io/v1',
-          kind: 'PodVolumeBackup',
-          metadata: { name: `${backupName}-${entry[2]}-${volume}`, namespace, labels: { 'velero.io/backup-name': backupName } },
-          spec: { pod: { kind: 'Pod', namespace: entry[1], name: entry[2] }, volume, ...(uploaderType ? { uploaderType } : {}) },
-          status: { phase },
-          shownAt: line.line,
-          shownText: line.text.trim(),
+          object: {
+            apiVersion: 'velero.io/v1',
+            kind: 'PodVolumeBackup',
+            metadata: { name: `${backupName}-${entry[2]}-${volume}`, namespace, labels: { 'velero.io/backup-name': backupName } },
+            spec: { pod: { kind: 'Pod', namespace: entry[1], name: entry[2] }, volume, ...(uploaderType ? { uploaderType } : {}) },
+            status: { phase },
+          },
+          line,
         });
       }
     }
@@ -190,7 +196,7 @@ function buildObject(kind: DescribedKind, block: Block, fallbackNamespace: strin
   }
   const failure = topValue(block, 'Failure Reason');
   if (failure?.value) status.failureReason = failure.value;
-  let volumes: KubeObject[] = [];
+  let volumes: ShownVolume[] = [];
   if (kind === 'Backup') {
     const location = topValue(block, 'Storage Location')?.value;
     if (location) spec.storageLocation = location;
@@ -300,7 +306,7 @@ export function readDescribe(segment: Segment, context: DescribeContext, startIn
       if (lists.length > 0) {
         index += 1;
         const volumes = volumeList(block, `unnamed-backup-${index}`, context.namespace);
-        for (const volume of volumes) output.objects.push({ object: volume, at: { source: context.source, line: Number(volume.shownAt), reader: 'Backup describe (volume list)', text: String(volume.shownText ?? '') } });
+        for (const volume of volumes) output.objects.push({ object: volume.object, at: { source: context.source, line: volume.line.line, reader: 'Backup describe (volume list)', text: volume.line.text.trim() } });
         output.recognised.push({ reader: 'Backup describe (volume list)', source: context.source, line: lists[0].line.line, count: volumes.length });
         continue;
       }
@@ -315,7 +321,7 @@ export function readDescribe(segment: Segment, context: DescribeContext, startIn
     const described = buildObject(kind, block, context.namespace, index);
     const reader = `${kind} describe`;
     output.objects.push({ object: described.object, at: { source: context.source, line: described.line, reader, text: described.text } });
-    for (const volume of described.volumes) output.objects.push({ object: volume, at: { source: context.source, line: Number(volume.shownAt) || described.line, reader, text: String(volume.shownText ?? '') } });
+    for (const volume of described.volumes) output.objects.push({ object: volume.object, at: { source: context.source, line: volume.line.line, reader, text: volume.line.text.trim() } });
     output.signalLines.push(...described.signal.map((line) => ({ text: line.text.trim(), source: context.source, line: line.line })));
     output.recognised.push({ reader, source: context.source, line: described.line, count: 1 + described.volumes.length });
   }

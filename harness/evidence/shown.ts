@@ -39,6 +39,8 @@ export const ITEM_EVIDENCE: Record<ItemId, EvidenceNeed> = {
   'beyond.freshness': { kinds: ['schedules', 'backups'], reads: 'Schedules and their Backups, and the time of the capture (`--now` for a paste)', isShown: (s, has) => has('schedules') && has('backups') && !!s.capturedAt },
   'beyond.image-pinning': { kinds: ['deployments', 'daemonSets', 'pods'], reads: 'the velero Deployment / node-agent DaemonSet spec (images)', isShown: (s) => [...s.objects.deployments, ...s.objects.daemonSets].some((w) => Array.isArray(w.spec?.template?.spec?.containers)) },
   'beyond.repository': { kinds: ['backupRepositories', 'secrets'], reads: 'BackupRepositories (`kubectl get backuprepositories -o yaml`) or the repository Secret', isShown: (_s, has) => has('backupRepositories') || has('secrets') },
+  'guard.minio-root-credentials': { kinds: ['secrets'], reads: 'the credentials Secret (captured without values by scripts/capture.mjs)', isShown: (_s, has) => has('secrets') },
+  'guard.repository-password': { kinds: ['secrets'], reads: 'the repository Secret velero-repo-credentials (captured without values by scripts/capture.mjs)', isShown: (_s, has) => has('secrets') },
   'beyond.credentials-valid': { kinds: ['backupStorageLocations'], reads: 'a BackupStorageLocation with its phase, or the server log', isShown: (s, has) => has('backupStorageLocations') && s.objects.backupStorageLocations.some((bsl) => bsl.status?.phase === 'Available') },
   'beyond.restores-completed': { kinds: ['restores'], reads: 'a Restore (`velero restore get` / `velero restore describe`)', isShown: (_s, has) => has('restores') },
 };

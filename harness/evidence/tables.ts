@@ -174,10 +174,10 @@ function objectFromRow(kind: TableKind, values: Record<string, string>, context:
       if (n(values.WARNINGS) !== undefined) status.warnings = n(values.WARNINGS);
       const created = parseCliTime(values.CREATED);
       if (created) status.startTimestamp = created;
-      const metadata = meta(values, context, values.STATUS === 'Deleting' ? { annotations: { 'velero-verify/shown-status': 'Deleting' } } : {});
+      const metadata = meta(values, context);
       const spec: Record<string, unknown> = {};
       if (present(values['STORAGE LOCATION'])) spec.storageLocation = values['STORAGE LOCATION'];
-      return { apiVersion: 'velero.io/v1', kind: 'Backup', metadata, spec, status, ...(present(values.EXPIRES) ? { shownExpires: values.EXPIRES } : {}) };
+      return { apiVersion: 'velero.io/v1', kind: 'Backup', metadata, spec, status };
     }
     case 'restores': {
       const status: Record<string, unknown> = {};
@@ -212,7 +212,7 @@ function objectFromRow(kind: TableKind, values: Record<string, string>, context:
       }
       if (values.DEFAULT !== undefined) spec.default = values.DEFAULT === 'true';
       if (values['ACCESS MODE'] && present(values['ACCESS MODE'])) spec.accessMode = values['ACCESS MODE'];
-      return { apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: meta(values, context), spec, status, shownLastValidated: values['LAST VALIDATED'] };
+      return { apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: meta(values, context), spec, status };
     }
     case 'podVolumeBackups':
     case 'podVolumeRestores': {

@@ -83,7 +83,18 @@ export function segments(lines: CleanLine[]): Segment[] {
 /** The resource a `kubectl|oc get|describe <resource>` command names, lower-cased and singular-ish. */
 export function commandResource(command: string | undefined): { verb: string; resource: string } | undefined {
   if (!command) return undefined;
-  const words = command.split(/\s+/).filter((word) => !word.startsWith('-'));
+  // Drop flags, and the value of the flags that take one (`-n velero`, `--context prod`).
+  const tokens = command.split(/\s+/);
+  const words: string[] = [];
+  for (let index = 0; index < tokens.length; index += 1) {
+    const token = tokens[index];
+    if (token.startsWith('-')) {
+      if (/^(-[nolc]|--(namespace|context|kubeconfig|selector|output|cluster|user))$/.test(token)) index += 1;
+      continue;
+    }
+    if (token === '|') break;
+    words.push(token);
+  }
   const tool = words.findIndex((word) => /(^|\/)(kubectl|oc|velero|ark)$/.test(word));
   if (tool < 0) return undefined;
   const rest = words.slice(tool + 1).filter((word) => word !== 'oadp');
