@@ -10,6 +10,8 @@ import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { readDescribe } from './describe.ts';
 import { parseLogLine } from './logs.ts';
+import { flattenLists, isKubeObject } from '../collect/objects.ts';
+import { parseObjectText } from '../collect/read-objects.ts';
 import { looksLikeObjects, parseObjects } from './objects.ts';
 import { readTables } from './tables.ts';
 import { cleanText, segments } from './text.ts';
@@ -180,8 +182,24 @@ export function readTextContent(text: string, source: string, read: EvidenceRead
   }
   matchText(read, text, source);
   if (looksLikeObjects(text)) {
+    const problemsBefore = read.unread.length;
+    // Whole files of objects go through the fast reader the captures use (JSON.parse, js-yaml).
+    try {
+      const objects = flattenLists(parseObjectText(text)).filter(isKubeObject);
+      if (objects.length > 0) {
+        for (const object of objects) read.objects.push({ object, at: { source, line: 1, reader: 'kubectl YAML/JSON' } });
+        read.recognised.push({ reader: 'kubectl YAML/JSON', source, line: 1, count: objects.length });
+        read.objectFiles.push(source);
+        return;
+      }
+    } catch (error) {
+      const problem = error as { line?: number; column?: number; reason?: string; message?: string };
+      const at = problem.line !== undefined ? `, line ${problem.line}${problem.column !== undefined ? `, column ${problem.column}` : ''}` : '';
+      read.unread.push(`${source}${at}: invalid YAML/JSON (${problem.reason ?? problem.message ?? String(error)})`);
+    }
+    // Not readable as a whole (a paste cut short, two outputs glued together): salvage the documents that parse.
     const parsed = parseObjects(text, source);
-    read.unread.push(...parsed.problems);
+    if (read.unread.length === problemsBefore) read.unread.push(...parsed.problems);
     if (parsed.objects.length > 0 && parsed.problems.length === 0) {
       for (const { object, line } of parsed.objects) read.objects.push({ object, at: { source, line, reader: 'kubectl YAML/JSON' } });
       read.recognised.push({ reader: 'kubectl YAML/JSON', source, line: 1, count: parsed.objects.length });

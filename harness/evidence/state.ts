@@ -63,11 +63,6 @@ export function evidenceState(read: EvidenceRead, options: EvidenceStateOptions)
     objects.map(({ object }) => object),
     { source: { target: 'snapshot', description: options.description, files: read.files }, namespace: options.namespace, credentialKeys: options.credentialKeys },
   );
-  const provenance: Record<string, Provenance> = {};
-  for (const { object, at } of objects) {
-    const collection = (KIND_COLLECTIONS[kindKey(object)] ?? 'secrets') as ObjectCollection | 'secrets';
-    provenance[provenanceKey(collection, object)] = at;
-  }
   const shown = new Set<EvidenceKind>();
   for (const [collection, list] of Object.entries(state.objects)) if ((list as unknown[]).length > 0) shown.add(collection as EvidenceKind);
   for (const kind of read.logs) shown.add(kind);
@@ -88,7 +83,14 @@ export function evidenceState(read: EvidenceRead, options: EvidenceStateOptions)
       for (const kind of ALL_KINDS) lookedFor.add(kind);
     }
   }
-  if (mode === 'paste' && !state.capturedAt) delete state.capturedAt;
+  // Where each object was read, for quoting: pastes only (a capture's objects are named by their fields, and may be many).
+  const provenance: Record<string, Provenance> = {};
+  if (mode === 'paste') {
+    for (const { object, at } of objects) {
+      const collection = (KIND_COLLECTIONS[kindKey(object)] ?? 'secrets') as ObjectCollection | 'secrets';
+      provenance[provenanceKey(collection, object)] = at;
+    }
+  }
   if (mode === 'paste') {
     // A pasted time is the time of the paste's own objects, not "now": freshness needs --now.
     delete state.capturedAt;
