@@ -42,11 +42,39 @@ export const EXPECTATION_KEYS = [
   'region',
   'pathStyle',
   'schedule',
+  'scope',
   'ttl',
   'credentialsSecret',
   'secretSource',
 ] as const;
 export type ExpectationKey = (typeof EXPECTATION_KEYS)[number];
+
+const labelSelectorSchema = z
+  .object({
+    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchExpressions: z
+      .array(z.object({ key: z.string(), operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: z.array(z.string()).optional() }).strict())
+      .optional(),
+  })
+  .strict();
+
+const scheduleScope = z
+  .object({
+    /** Namespaces the backups include; `["*"]` (the default) is every namespace. */
+    includedNamespaces: z.array(z.string().min(1)).min(1).default(['*']),
+    /** Namespaces the backups may leave out on purpose. */
+    excludedNamespaces: z.array(z.string().min(1)).default([]),
+    /** The template's labelSelector, if the plan restricts backups to labelled objects (default: none). */
+    labelSelector: labelSelectorSchema.optional(),
+    /**
+     * `true`: cluster-scoped resources must be included; `false`: must not be; unset (the default):
+     * Velero's automatic behaviour (included when every namespace is backed up), but never `false`.
+     */
+    includeClusterResources: z.boolean().optional(),
+  })
+  .strict();
+
+const DEFAULT_SCOPE = { includedNamespaces: ['*'], excludedNamespaces: [] as string[] };
 
 const expectationsSchema = z.union([
   z.boolean(),
@@ -119,9 +147,15 @@ export const BackupPlanSchema = z
         name: k8sName.default('velero-daily'),
         cron: cronExpression.default('0 3 * * *'),
         ttl: goDuration('backup TTL').default('336h'),
+        /**
+         * What the schedule's backups must cover (the Backup template's scope fields). The plan
+         * backs up "K8s resources and marked PVCs" of every namespace: all namespaces, no label
+         * selector, cluster-scoped resources not switched off.
+         */
+        scope: scheduleScope.default(DEFAULT_SCOPE),
       })
       .strict()
-      .default({ name: 'velero-daily', cron: '0 3 * * *', ttl: '336h' }),
+      .default({ name: 'velero-daily', cron: '0 3 * * *', ttl: '336h', scope: DEFAULT_SCOPE }),
     uploaderType: z.literal('kopia').default('kopia'),
     deployNodeAgent: z.boolean().default(true),
     snapshotsEnabled: z.boolean().default(false),

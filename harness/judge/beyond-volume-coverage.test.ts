@@ -2,15 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
 import { APP_NS, MANUAL_BACKUP, PAPERLESS_POD, pvName, SCHEDULED_BACKUPS } from '../../fixtures/snapshots/model.ts';
+import type { TargetKind } from '../catalog.ts';
 import { judgeVolumeCoverage } from './beyond-volume-coverage.ts';
 
 const NEWEST_SCHEDULED = SCHEDULED_BACKUPS[1];
 const PAPERLESS = { podPrefix: 'paperless-ngx-' };
 
-function judge(edit: (capture: Capture) => void) {
+function judge(edit: (capture: Capture) => void, target: TargetKind = 'snapshot') {
   const capture = Capture.healthy();
   edit(capture);
-  return judgeVolumeCoverage(contextOf(capture));
+  return judgeVolumeCoverage({ ...contextOf(capture), target });
 }
 
 function hostPathData(capture: Capture): void {
@@ -24,7 +25,10 @@ describe('beyond.volume-coverage', () => {
   it('passes when every in-scope volume of the manual and the newest scheduled backup has one Completed PVB', () => {
     const finding = judge(() => {});
     expect(finding.status).toBe('pass');
-    expect(finding.summary).toBe('Every in-scope pod volume has a Completed PodVolumeBackup (12 checked across 2 backup(s))');
+    // 2 app volumes × 2 backups: Velero's own pods' emptyDir volumes (plugins, scratch) are not
+    // judged since they hold no user data (the count was 12 with them); the rule is in the evidence.
+    expect(finding.summary).toBe('Every in-scope pod volume has a Completed PodVolumeBackup (4 checked across 2 backup(s))');
+    expect(finding.evidence).toContain("Velero's own pods (the velero Deployment and the node-agent DaemonSet) are not judged: their volumes are emptyDir scratch space and node hostPath mounts that hold no user data.");
   });
 
   it('calls out a PVC on a hostPath PV as silently skipped, naming PVC, PV and the fix', () => {
@@ -93,9 +97,10 @@ describe('beyond.volume-coverage', () => {
   });
 
   it('counts Completed PodVolumeBackups of pods deleted since the backup as evidence, not as warnings', () => {
+    // On a live cluster every pod is listed: a pod that is gone is gone (offline, see "not shown" below).
     const finding = judge((c) => {
       c.remove((object) => object.kind === 'Pod' && object.metadata.name === PAPERLESS_POD);
-    });
+    }, 'cluster');
     expect(finding.status).toBe('pass');
     expect(finding.evidence.join('\n')).toMatch(new RegExp(`paperless/${PAPERLESS_POD} volume data, Completed\\) belongs to a pod that no longer runs`));
     expect(finding.warnings ?? []).toEqual([]);
@@ -155,5 +160,40 @@ describe('beyond.volume-coverage without pods in the input', () => {
     });
     expect(onlyRunning.status).toBe('skip');
     expect(onlyRunning.summary).toBe(`Volume coverage is not verified: Backup ${MANUAL_BACKUP} (manual) is InProgress: its volume coverage is judged once it has finished.`);
+  });
+
+  it('fails a namespace with PVC volumes that no Schedule selects, though every backup covers its own scope', () => {
+    // Before, a Schedule of only `velero` passed: each scheduled backup covered its own narrow scope.
+    const finding = judge((c) => {
+      c.find('Schedule', 'velero-daily').spec.template.includedNamespaces = ['velero'];
+      c.backup(NEWEST_SCHEDULED).spec.includedNamespaces = ['velero'];
+      c.remove((object) => object.kind === 'PodVolumeBackup' && object.metadata.labels?.['velero.io/backup-name'] === NEWEST_SCHEDULED && object.spec.pod.namespace === APP_NS);
+    });
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toBe(
+      `Volume data is missing from backups: namespace paperless is in no scheduled backup: ${PAPERLESS_POD} volume data (PVC paperless-data); ${PAPERLESS_POD} volume media (PVC paperless-media) (backup schedules velero-daily)`,
+    );
+    expect(finding.remediation).toMatch(/includedNamespaces/);
+  });
+
+  it("a Schedule's label selector leaves out unlabelled pods; the exclude-from-backup label is a choice", () => {
+    const selected = (c: Capture) => (c.find('Schedule', 'velero-daily').spec.template.labelSelector = { matchLabels: { backup: 'yes' } });
+    expect(judge(selected).summary).toMatch(/namespace paperless is in no scheduled backup/);
+    const excluded = judge((c) => {
+      selected(c);
+      c.find('Pod', PAPERLESS_POD).metadata.labels['velero.io/exclude-from-backup'] = 'true';
+    });
+    expect(excluded.summary).not.toMatch(/in no scheduled backup/);
+  });
+
+  it('says "not shown" for namespaces whose pods were not captured (kubectl get pods -n velero), never "nothing to cover"', () => {
+    // The README's old recipe captured pods of the velero namespace only: a hostPath PV that
+    // Velero skipped in the app namespace was approved.
+    const finding = judge((c) => {
+      hostPathData(c);
+      c.remove((object) => object.kind === 'Pod' && object.metadata.namespace === APP_NS);
+    });
+    expect(finding.status).toBe('skip');
+    expect(finding.summary).toBe('Volume coverage is not shown for namespace(s) paperless: the input holds their PVCs, PVs or PodVolumeBackups but not their pods.');
   });
 });

@@ -10,6 +10,7 @@
  * skipped by Velero — the backup still says Completed — and fail here with the fix.
  */
 import type { BackupPlan } from '../plan.ts';
+import type { TargetKind } from '../catalog.ts';
 import type { KubeObject, State } from '../state.ts';
 import { fail, pass, skip, type Judge } from './types.ts';
 import {
@@ -18,14 +19,22 @@ import {
   backupsToCover,
   details,
   failIfVeleroAbsent,
+  backupScope,
+  inNamespace,
   isTerminalBackup,
+  isVeleroOwnPod,
+  LABELS,
+  namespaceInScope,
   oneLine,
   podVolumeBackupsOf,
   pvbPhase,
   pvbTarget,
   readGapFor,
   scopeOfBackup,
+  scopeSelectsLabels,
   scopeVolumes,
+  serverDefaultVolumesToFsBackup,
+  transientPodReason,
   volumeText,
   type PodVolume,
 } from './velero-objects.ts';
@@ -62,10 +71,17 @@ function pvbKey(namespace: string, pod: string, volume: string): string {
   return `${namespace}/${pod}/${volume}`;
 }
 
-function coverBackup(state: State, plan: BackupPlan, role: string, backup: KubeObject, result: BackupCoverage): void {
+const OWN_PODS_NOTE =
+  "Velero's own pods (the velero Deployment and the node-agent DaemonSet) are not judged: their volumes are emptyDir scratch space and node hostPath mounts that hold no user data.";
+
+function podKey(pod: KubeObject): string {
+  return `${pod.metadata.namespace ?? ''}/${pod.metadata.name}`;
+}
+
+function coverBackup(state: State, plan: BackupPlan, role: string, backup: KubeObject, result: BackupCoverage, ownPods: Set<string>): void {
   const name = backup.metadata.name;
   const scope = scopeOfBackup(state, plan, backup);
-  const volumes = scopeVolumes(state, scope);
+  const volumes = scopeVolumes(state, scope).filter((volume) => !ownPods.has(`${volume.namespace}/${volume.podName}`));
   const toBackUp = volumes.filter((volume) => volume.decision.kind === 'back-up');
   const skipped = volumes.filter((volume) => volume.decision.kind === 'silently-skipped');
   const pvbs = podVolumeBackupsOf(state, plan, backup);
@@ -112,6 +128,46 @@ function coverBackup(state: State, plan: BackupPlan, role: string, backup: KubeO
   }
 }
 
+/**
+ * Namespaces with running pods that mount PVCs which no Schedule's template selects
+ * (namespaces and label selectors): their data is never backed up on schedule, although every
+ * scheduled backup is Completed and covers its own scope.
+ */
+function unscheduledVolumes(state: State, plan: BackupPlan, ownPods: Set<string>): { byNamespace: Map<string, string[]>; schedules: string } {
+  // A paused Schedule still says what it would back up; that it is paused is must.schedule's finding.
+  const schedules = inNamespace(state.objects.schedules, plan.namespace);
+  const serverDefault = serverDefaultVolumesToFsBackup(state, plan);
+  const scopes = schedules.map((schedule) => backupScope(`schedule ${schedule.metadata.name}`, schedule.spec?.template, serverDefault));
+  const byNamespace = new Map<string, string[]>();
+  for (const pod of state.objects.pods) {
+    if (pod.status?.phase !== 'Running' || transientPodReason(pod) || ownPods.has(podKey(pod))) continue;
+    if (pod.metadata.labels?.[LABELS.excludeFromBackup] === 'true') continue; // excluded on purpose
+    const claims = ((pod.spec?.volumes ?? []) as Array<{ name: string; persistentVolumeClaim?: { claimName?: string } }>).filter((volume) => volume.persistentVolumeClaim?.claimName);
+    if (claims.length === 0) continue;
+    const namespace = pod.metadata.namespace ?? '';
+    if (scopes.some((scope) => namespaceInScope(namespace, scope) && scopeSelectsLabels(scope, pod.metadata.labels))) continue;
+    byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), ...claims.map((volume) => `${pod.metadata.name} volume ${volume.name} (PVC ${volume.persistentVolumeClaim!.claimName})`)]);
+  }
+  return { byNamespace, schedules: schedules.map((schedule) => schedule.metadata.name).join(', ') || '(no Schedule)' };
+}
+
+/**
+ * Offline evidence may hold PVCs, PVs and PodVolumeBackups of namespaces whose pods were not
+ * captured (`kubectl get pods -n velero`): which volumes those namespaces mount is not shown, so
+ * "nothing to cover" there would be a false pass. A live cluster lists every pod: there a
+ * namespace without pods has nothing mounted.
+ */
+function namespacesWithoutCapturedPods(state: State, target: TargetKind): string[] {
+  if (target === 'cluster' || target === 'kind') return [];
+  const withPods = new Set(state.objects.pods.map((pod) => pod.metadata.namespace ?? ''));
+  const referenced = new Set<string>([
+    ...state.objects.persistentVolumeClaims.map((pvc) => pvc.metadata.namespace ?? ''),
+    ...state.objects.persistentVolumes.map((pv) => String(pv.spec?.claimRef?.namespace ?? '')),
+    ...state.objects.podVolumeBackups.map((pvb) => String(pvb.spec?.pod?.namespace ?? '')),
+  ]);
+  return [...referenced].filter((namespace) => namespace && !withPods.has(namespace)).sort();
+}
+
 function checkVolume(backupName: string, volume: PodVolume, matches: KubeObject[], result: BackupCoverage): void {
   const target = volumeText(volume);
   const completed = matches.filter((pvb) => pvbPhase(pvb) === 'Completed');
@@ -147,7 +203,7 @@ function checkVolume(backupName: string, volume: PodVolume, matches: KubeObject[
   result.fixes.add('A volume without a PodVolumeBackup has no data in the backup: check that node-agent runs on the pod\'s node, that defaultVolumesToFsBackup is on (or the pod is annotated), and read velero backup logs <backup> | grep -i "pod volume".');
 }
 
-export const judgeVolumeCoverage: Judge = ({ state, plan, backupName }) => {
+export const judgeVolumeCoverage: Judge = ({ state, plan, backupName, target }) => {
   const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
   if (absent) return absent;
   const backups = backupsToCover(state, plan, backupName);
@@ -176,7 +232,23 @@ export const judgeVolumeCoverage: Judge = ({ state, plan, backupName }) => {
     return skip(ID, `Volume coverage is not verified: ${runningNotes.join(' ')}`, runningNotes);
   }
   const result: BackupCoverage = { namespace: plan.namespace, evidence: [], problems: new Map(), fixes: new Set(), notes: [...runningNotes] };
-  for (const { role, backup } of finished) coverBackup(state, plan, role, backup, result);
+  result.evidence.push(OWN_PODS_NOTE);
+  const ownPods = new Set(state.objects.pods.filter((pod) => isVeleroOwnPod(state, plan, pod)).map(podKey));
+  for (const { role, backup } of finished) coverBackup(state, plan, role, backup, result, ownPods);
+
+  // The schedule's scope: a namespace no scheduled backup selects is never backed up.
+  const unscheduled = unscheduledVolumes(state, plan, ownPods);
+  result.evidence.push(`Namespaces with PVC volumes outside every Schedule's scope (${unscheduled.schedules}): ${[...unscheduled.byNamespace.keys()].sort().join(', ') || '(none)'}`);
+  for (const [namespace, volumes] of [...unscheduled.byNamespace].sort(([a], [b]) => a.localeCompare(b))) {
+    result.problems.set(`namespace ${namespace} is in no scheduled backup: ${volumes.slice(0, 3).join('; ')}${volumes.length > 3 ? ` and ${volumes.length - 3} more` : ''}`, [`schedules ${unscheduled.schedules}`]);
+    result.fixes.add(`Include the namespace(s) in the schedule template (schedules.daily.template.includedNamespaces: ["*"] or the list), or label the pods velero.io/exclude-from-backup=true if leaving them out is intended.`);
+  }
+
+  const notShown = namespacesWithoutCapturedPods(state, target);
+  if (notShown.length) result.notes.push(`Pods of namespace(s) ${notShown.join(', ')} are not in the input (it holds their PVCs, PVs or PodVolumeBackups): their volumes are not shown. Capture with node scripts/capture.mjs, or kubectl get pods,pvc -A.`);
+  if (result.problems.size === 0 && notShown.length) {
+    return skip(ID, `Volume coverage is not shown for namespace(s) ${notShown.join(', ')}: the input holds their PVCs, PVs or PodVolumeBackups but not their pods.`, [...result.evidence, ...result.notes]);
+  }
 
   if (result.problems.size === 0) {
     const covered = result.evidence.filter((line) => line.startsWith('ok ')).length;

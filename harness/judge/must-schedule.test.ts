@@ -92,4 +92,34 @@ describe('must.schedule', () => {
   it('fails when its backups go to a location that does not exist', () => {
     expect(withSchedule((schedule) => (schedule.spec.template.storageLocation = 'gone')).summary).toMatch(/storageLocation "gone" does not exist/);
   });
+
+  describe("the template's scope against the plan's schedule.scope", () => {
+    it('fails a Schedule that backs up only the velero namespace (before, it passed every item)', () => {
+      const finding = withSchedule((schedule) => (schedule.spec.template.includedNamespaces = ['velero']));
+      expect(finding.status).toBe('fail');
+      expect(finding.summary).toBe('Schedule velero-daily is not as planned: its template includes namespaces velero, the plan says * (all) (not backed up: every namespace)');
+      expect(finding.evidence.join('\n')).toContain('Scope: template namespaces velero, labelSelector (none), includeClusterResources (unset: automatic)');
+    });
+
+    it('fails unplanned exclusions, label selectors and includeClusterResources: false', () => {
+      expect(withSchedule((schedule) => (schedule.spec.template.excludedNamespaces = ['paperless'])).summary).toBe(
+        'Schedule velero-daily is not as planned: its template excludes namespace(s) paperless, which the plan does not exclude',
+      );
+      expect(withSchedule((schedule) => (schedule.spec.template.labelSelector = { matchLabels: { backup: 'yes' } })).summary).toMatch(
+        /its template's labelSelector is backup=yes, the plan's is \(none\) \(objects without the labels are not backed up\)/,
+      );
+      expect(withSchedule((schedule) => (schedule.spec.template.includeClusterResources = false)).summary).toMatch(/includeClusterResources: false: cluster-scoped resources .* are never backed up/);
+    });
+
+    it("accepts the plan's own scope, an empty list as every namespace, and planned exclusions", () => {
+      expect(withSchedule((schedule) => (schedule.spec.template.includedNamespaces = [])).status).toBe('pass');
+      const plan = { schedule: { scope: { includedNamespaces: ['paperless', 'velero'], excludedNamespaces: ['scratch'] } } };
+      expect(withSchedule((schedule) => Object.assign(schedule.spec.template, { includedNamespaces: ['velero', 'paperless'], excludedNamespaces: ['scratch'] }), plan).status).toBe('pass');
+      expect(withSchedule((schedule) => (schedule.spec.template.includedNamespaces = ['velero']), plan).summary).toMatch(/not backed up: paperless/);
+    });
+
+    it('is switchable: expect.scope false leaves the scope to the coverage item', () => {
+      expect(withSchedule((schedule) => (schedule.spec.template.includedNamespaces = ['velero']), { expect: { scope: false } }).status).toBe('pass');
+    });
+  });
 });

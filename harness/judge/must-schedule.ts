@@ -7,16 +7,19 @@
  * server's zone — UTC in the upstream image — which is noted on every result. template.ttl is a
  * metav1.Duration: the chart stores `336h`, Velero may write `336h0m0s`; compare as durations.
  * A missing ttl means the server's --default-backup-ttl, 720h unless set (FACTS.md §3, §5).
+ * The template's scope (namespaces, label selectors, includeClusterResources) must be the plan's
+ * `schedule.scope` (schedule-scope.ts): a Schedule of only `velero` backs up no application.
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import { expects } from '../plan.ts';
+import { compareScope, templateScope } from './schedule-scope.ts';
 import { fail, pass, type Judge } from './types.ts';
 import { details, failIfVeleroAbsent, inNamespace, normalizeCron, parseVeleroCron, relativeTime, selectPlanBsl, selectPlanSchedule, serverDefaultBackupTtl } from './velero-objects.ts';
 
 const ID = 'must.schedule' as const;
 
 export const judgeSchedule: Judge = ({ state, plan, now }) => {
-  const expected = `Plan: "Schedule enabled" (Schedule: Daily at 03:00 AM) — Schedule ${plan.schedule.name} with cron "${plan.schedule.cron}", TTL ${plan.schedule.ttl}, not paused, status.phase Enabled.`;
+  const expected = `Plan: "Schedule enabled" (Schedule: Daily at 03:00 AM) — Schedule ${plan.schedule.name} with cron "${plan.schedule.cron}", TTL ${plan.schedule.ttl}, the plan's scope (namespaces ${plan.schedule.scope.includedNamespaces.join(',')}${plan.schedule.scope.excludedNamespaces.length ? ` minus ${plan.schedule.scope.excludedNamespaces.join(',')}` : ''}), not paused, status.phase Enabled.`;
   const absent = failIfVeleroAbsent(ID, state, plan, expected);
   if (absent) return absent;
   const selected = selectPlanSchedule(state, plan);
@@ -91,6 +94,19 @@ export const judgeSchedule: Judge = ({ state, plan, now }) => {
     if (ttlMs !== plannedMs) {
       problems.push(`its backups live ${formatDuration(ttlMs!)}${rawTtl === undefined ? ' (ttl unset: server default)' : ''}, the plan says ${plan.schedule.ttl}`);
       fixes.push(`set schedules.daily.template.ttl: ${plan.schedule.ttl}`);
+    }
+  }
+
+  // What its backups cover: a Completed backup of the wrong scope still leaves the apps out.
+  if (expects(plan, 'scope')) {
+    const scope = compareScope(templateScope(spec.template), plan.schedule.scope);
+    evidence.push(scope.evidence);
+    warnings.push(...scope.warnings);
+    if (scope.problems.length) {
+      problems.push(...scope.problems);
+      fixes.push(
+        `set the schedule template's scope to the plan's (schedules.daily.template: includedNamespaces ${JSON.stringify(plan.schedule.scope.includedNamespaces)}${plan.schedule.scope.excludedNamespaces.length ? `, excludedNamespaces ${JSON.stringify(plan.schedule.scope.excludedNamespaces)}` : ''}, no labelSelector unless the plan names one; or change schedule.scope in velero-verify.yaml if the plan changed)`,
+      );
     }
   }
 

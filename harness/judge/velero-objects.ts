@@ -123,7 +123,7 @@ export function failIfVeleroAbsent(id: ItemId, state: State, plan: BackupPlan, e
   return fail(id, 'Velero is not installed', [`No ${VELERO_DEPLOYMENT} Deployment and no Velero objects in namespace ${plan.namespace}`], VELERO_NOT_INSTALLED_REMEDIATION, { expected });
 }
 
-interface LabelSelector {
+export interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
 }
@@ -560,6 +560,9 @@ export interface BackupScope {
   defaultVolumesToFsBackup: boolean;
   /** Only pods created at or before this time existed when the backup ran. */
   podsCreatedBefore?: number;
+  /** spec.labelSelector / spec.orLabelSelectors: only objects they match are backed up. */
+  labelSelector?: LabelSelector;
+  orLabelSelectors?: LabelSelector[];
 }
 
 /** The scope of a Backup (or a Schedule's template): namespaces and the FSB default. */
@@ -571,7 +574,32 @@ export function backupScope(label: string, spec: any, serverDefault: boolean, st
     // The server fills spec.defaultVolumesToFsBackup from its flag when a backup starts (FACTS.md §3).
     defaultVolumesToFsBackup: typeof spec?.defaultVolumesToFsBackup === 'boolean' ? spec.defaultVolumesToFsBackup : serverDefault,
     podsCreatedBefore: startedAt,
+    ...(spec?.labelSelector ? { labelSelector: spec.labelSelector as LabelSelector } : {}),
+    ...(Array.isArray(spec?.orLabelSelectors) && spec.orLabelSelectors.length ? { orLabelSelectors: spec.orLabelSelectors as LabelSelector[] } : {}),
   };
+}
+
+/**
+ * Whether the scope's label selectors let an object with `labels` in (Velero's backup item
+ * filter: spec.labelSelector, or any of spec.orLabelSelectors; none set = everything). An empty
+ * selector `{}` matches everything, as in Kubernetes.
+ */
+export function scopeSelectsLabels(scope: Pick<BackupScope, 'labelSelector' | 'orLabelSelectors'>, labels: Record<string, string> = {}): boolean {
+  const matches = (selector: LabelSelector) => (!selector.matchLabels && !selector.matchExpressions) || selectorMatches(selector, labels);
+  if (scope.labelSelector && !matches(scope.labelSelector)) return false;
+  if (scope.orLabelSelectors?.length && !scope.orLabelSelectors.some(matches)) return false;
+  return true;
+}
+
+/**
+ * Velero's own long-running pods — the velero Deployment's and the node-agent DaemonSet's. Their
+ * volumes are emptyDir scratch space (plugins, scratch) and hostPath mounts of the node: they hold
+ * no user data, so volume coverage does not judge them (docs/velero-facts.md "What volume
+ * coverage judges").
+ */
+export function isVeleroOwnPod(state: State, plan: BackupPlan, pod: KubeObject): boolean {
+  if ((pod.metadata.namespace ?? plan.namespace) !== plan.namespace) return false;
+  return [veleroDeployment(state, plan), nodeAgentDaemonSet(state, plan)].some((workload) => workload && workloadPods(state, workload).some((candidate) => candidate.metadata.name === pod.metadata.name));
 }
 
 export function scopeOfBackup(state: State, plan: BackupPlan, backup: KubeObject): BackupScope {
@@ -620,6 +648,7 @@ export function podsInScope(state: State, scope: BackupScope): KubeObject[] {
     if (pod.metadata.labels?.[LABELS.excludeFromBackup] === 'true') return false; // FACTS.md §4: exactly "true"
     if (transientPodReason(pod)) return false;
     if (pod.status?.phase !== 'Running') return false;
+    if (!scopeSelectsLabels(scope, pod.metadata.labels)) return false;
     const created = timeOf(pod.metadata.creationTimestamp);
     return scope.podsCreatedBefore === undefined || created === undefined || created <= scope.podsCreatedBefore;
   });
