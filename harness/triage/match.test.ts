@@ -56,6 +56,14 @@ describe('createMatcher', () => {
     expect(match.cause).toContain('10.0.0.5:9000 (i/o timeout)');
   });
 
+  it('reads the SDK v1 continuation escaped inside one logfmt value (velero#3282)', () => {
+    const line = 'time="2021-05-04T15:45:40Z" level=error msg="Error listing backups in backup store" backupLocation=default controller=backup-sync error="rpc error: code = Unknown desc = RequestError: send request failed\\ncaused by: Get http://IPdetailscurrentlymasked:9000/kubedemo?delimiter=%2F&list-type=2&prefix=backups%2F: dial tcp IPdetailscurrentlymasked:9000: i/o timeout"';
+    const [match, ...rest] = matchSignatures(lines(line));
+    expect(rest).toEqual([]);
+    expect(match).toMatchObject({ code: 'VV-BSL-005' });
+    expect(match.cause).toContain('IPdetailscurrentlymasked:9000 (i/o timeout)');
+  });
+
   it('drops a catch-all when a precise signature of the same item matched', () => {
     const text = [
       'time="2021-03-12T18:53:41Z" level=warning msg="Unavailable backup storage locations detected: available/unavailable/unknown: 2/2/0, )"',

@@ -38,6 +38,8 @@ const CASES: Record<string, Case> = {
     positive: [
       'time="2024-05-09T08:27:44Z" level=error msg="Current BackupStorageLocations available/unavailable/unknown: 0/1/0, BackupStorageLocation \\"default\\" is unavailable: rpc error: code = Unknown desc = unexpected EOF)" controller=backup-storage-location',
       'Status:\n  Last Validation Time:  2024-05-09T08:27:44Z\n  Phase:                 Unavailable',
+      // velero#3865 (older, lower-case wording)
+      'time="2021-06-10T21:09:24Z" level=error msg="Current backup storage locations available/unavailable/unknown: 0/1/0)" controller=backup-storage-location logSource="pkg/controller/backup_storage_location_controller.go:166"',
       `${BSL_GET}\ndefault   aws        velero-backups    Unavailable   2024-05-09 08:27:44 +0000 UTC   ReadWrite     true`,
     ],
     cause: 'Unavailable',
@@ -60,6 +62,8 @@ const CASES: Record<string, Case> = {
     positive: [
       'An error occurred: some backup storage locations are invalid: backup store for location "repo-large1" is invalid: rpc error: code = Unknown desc = AccessDenied: Access Denied\n    status code: 403, request id: k73di8h0, host id: k73di8h0',
       'BackupStorageLocation "default" is unavailable: rpc error: code = Unknown desc = operation error S3: ListObjectsV2, https response error StatusCode: 403, RequestID: 1, HostID: 2, api error AccessDenied: Access Denied',
+      // helm-charts#578: another 403 code
+      'time="2024-05-18T07:35:24Z" level=error msg="Current BackupStorageLocations available/unavailable/unknown: 0/1/0, BackupStorageLocation \\"minio\\" is unavailable: rpc error: code = Unknown desc = operation error S3: ListObjectsV2, https response error StatusCode: 403, RequestID: 17D0850741E9E650, HostID: dd9025bab4ad, api error AllAccessDisabled: All access to this resource has been disabled.)" controller=backup-storage-location',
     ],
     cause: '403',
     negative: [
@@ -94,6 +98,7 @@ const CASES: Record<string, Case> = {
       'BackupStorageLocation "default" is unavailable: rpc error: code = Unknown desc = operation error S3: ListObjectsV2, https response error StatusCode: 0, RequestID: , HostID: , request send failed, Get "http://minio.minio.svc:9000/velero?list-type=2&prefix=": dial tcp: lookup minio.minio.svc on 10.96.0.10:53: no such host',
     ],
     cause: '172.21.0.9:9000',
+    // velero#3282 shape (the SDK's newline escaped inside the logfmt value) is covered in match.test.ts.
     negative: [
       // The Kubernetes API timing out is not the object store.
       'time="2024-01-01T00:00:00Z" level=error msg="failed to list BackupStorageLocations" error="Get \\"https://10.96.0.1:443/apis/velero.io/v1/namespaces/velero/backupstoragelocations\\": dial tcp 10.96.0.1:443: i/o timeout"',
@@ -157,7 +162,8 @@ const CASES: Record<string, Case> = {
   'VV-BSL-014': {
     positive: [
       `${BSL_GET}\ndefault   aws        velero-backups    Unknown       Unknown                         ReadWrite     true`,
-      'time="2024-01-01T00:00:00Z" level=info msg="Current BackupStorageLocations available/unavailable/unknown: 0/0/1)"',
+      // velero#4985
+      'time="2022-06-10T17:05:31+03:00" level=error msg="Current BackupStorageLocations available/unavailable/unknown: 0/0/1)" controller=backup-storage-location logSource="pkg/controller/backup_storage_location_controller.go:172"',
     ],
     cause: 'never validated',
     negative: [`${BSL_GET}\ndefault   aws        velero-backups    Available     2024-05-09 08:27:44 +0000 UTC   ReadWrite     true`],
@@ -298,6 +304,8 @@ const CASES: Record<string, Case> = {
   'VV-REPO-003': {
     positive: [
       'time="2024-07-02T08:27:54Z" level=error msg="An error occurred when running repo prune" error="failed to prune repo: unexpected EOF"',
+      // velero#8110, behind a log collector's timestamp
+      '2024-08-13T06:08:56.920458025Z time="2024-08-13T06:08:56Z" level=error msg="An error occurred when running repo prune" error="failed to prune repo: error to prune backup repo: error to maintain repo: error to run maintenance under mode auto: maintenance must be run by designated user: " logSource="pkg/cmd/cli/repomantenance/maintenance.go:72"',
       'NAME                                            READY   STATUS   RESTARTS   AGE\napp-default-kopia-x2k4p-maintain-job-1719907200-k8s9x   0/1     Error    0          2h',
     ],
     negative: ['time="2024-07-02T08:27:54Z" level=info msg="Running maintenance on backup repository" repo=app-default-kopia', 'app-default-kopia-x2k4p-maintain-job-1719907200-k8s9x   0/1     Completed    0          2h'],
