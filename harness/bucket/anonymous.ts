@@ -5,6 +5,7 @@
  * exist (`mc anonymous set download ALIAS/BUCKET/backups`), so the root alone is not enough.
  */
 import type { AnonymousProbe } from './types.ts';
+import { formatSeconds } from './client.ts';
 
 export interface AnonymousTarget {
   endpoint: string;
@@ -50,15 +51,26 @@ export function anonymousProbeRequests(root: string, knownKeys: { backupMetadata
 export async function runAnonymousProbes(
   target: AnonymousTarget,
   requests: readonly AnonymousProbeRequest[],
-  options: { timeoutMs: number; signal?: AbortSignal; /** Epoch ms after which no probe starts and none waits longer. */ deadlineAt?: number },
+  options: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    /** Epoch ms after which no probe starts and none waits longer. */
+    deadlineAt?: number;
+    /** The deadline's budget as configured, for messages. */
+    deadlineMs?: number;
+  },
 ): Promise<AnonymousProbe[]> {
+  const deadline = options.deadlineMs === undefined ? 'the deadline' : `the ${formatSeconds(options.deadlineMs)} deadline`;
   const results: AnonymousProbe[] = [];
   for (const request of requests) {
     const { url, path } = objectUrl(target, request.key, request.query);
     const probe: AnonymousProbe = { name: request.name, method: 'GET', path };
-    const timeoutMs = Math.min(options.timeoutMs, options.deadlineAt === undefined ? Infinity : options.deadlineAt - Date.now());
+    const remaining = options.deadlineAt === undefined ? Infinity : options.deadlineAt - Date.now();
+    const timeoutMs = Math.min(options.timeoutMs, remaining);
+    // Name the budget as configured, never the milliseconds that happened to be left.
+    const endedBy = options.timeoutMs < remaining ? `the ${formatSeconds(options.timeoutMs)} probe timeout` : deadline;
     if (timeoutMs <= 0) {
-      probe.error = 'not attempted: the deadline for reading the bucket ran out';
+      probe.error = `not attempted: ${deadline} for reading the bucket ran out`;
       results.push(probe);
       continue;
     }
@@ -73,7 +85,7 @@ export async function runAnonymousProbes(
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       const name = (error as Error).name;
-      probe.error = name === 'TimeoutError' ? `no answer within ${timeoutMs}ms` : cause ?? (error as Error).message;
+      probe.error = name === 'TimeoutError' ? `no answer within ${endedBy}` : cause ?? (error as Error).message;
     }
     results.push(probe);
   }

@@ -81,7 +81,7 @@ describe('s3LocationFromBsl', () => {
 
 describe('S3Requester', () => {
   it('retries retryable failures with backoff until success', async () => {
-    const requester = new S3Requester({ deadlineAt: Date.now() + 5_000, backoffMs: 10 });
+    const requester = new S3Requester({ deadlineMs: 5_000, backoffMs: 10 });
     let calls = 0;
     const value = await requester.run('x', async () => {
       calls += 1;
@@ -93,16 +93,31 @@ describe('S3Requester', () => {
   });
 
   it('does not retry a definite answer', async () => {
-    const requester = new S3Requester({ deadlineAt: Date.now() + 5_000, backoffMs: 10 });
+    const requester = new S3Requester({ deadlineMs: 5_000, backoffMs: 10 });
     await expect(requester.run('x', async () => Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })))).rejects.toThrow(/x: denied/);
     expect(requester.count).toBe(1);
   });
 
-  it('gives up at the deadline with the last error', async () => {
-    const requester = new S3Requester({ deadlineAt: Date.now() + 300, backoffMs: 50 });
-    const started = Date.now();
-    await expect(requester.run('x', async () => Promise.reject(Object.assign(new Error('slow down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } })))).rejects.toThrow(/still failing when the deadline ran out/);
-    expect(Date.now() - started).toBeLessThan(1_000);
+  it('gives up at the deadline with the last error, after the backoffs that fit in it', async () => {
+    // A clock the test owns: sleeping advances it, so the count is exact on any machine.
+    let now = 1_000_000;
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const requester = new S3Requester({ deadlineMs: 300, backoffMs: 50, clock });
+    const slowDown = () => Promise.reject(Object.assign(new Error('slow down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }));
+    await expect(requester.run('x', slowDown)).rejects.toThrow(/^x: slow down \(still failing when the deadline ran out\)$/);
+    // Attempts at 0, 50 and 150 ms; the next backoff (200 ms) is cut to the 150 ms left.
+    expect(requester.count).toBe(3);
+    expect(now).toBe(1_000_300);
+    await expect(requester.run('y', slowDown)).rejects.toThrow(/^y: not attempted: the 300 ms deadline for reading the bucket ran out$/);
+  });
+
+  it('names the budget that ended an unanswered request as configured, not the milliseconds left', async () => {
+    const never = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    const perRequest = new S3Requester({ deadlineMs: 60_000, requestTimeoutMs: 40 });
+    await expect(perRequest.run('list', never, { retryTimeouts: false })).rejects.toThrow(/^list: no answer within the 40 ms request timeout$/);
+    const whole = new S3Requester({ deadlineMs: 40, requestTimeoutMs: 15_000 });
+    await expect(whole.run('list', never)).rejects.toThrow(/^list: no answer within the 40 ms deadline$/);
+    expect(whole.count).toBe(1);
   });
 
   it('classifies errors', () => {

@@ -186,26 +186,45 @@ export function isRetryable(probe: ProbeError): boolean {
   return probe.code !== undefined && RETRYABLE_CODES.has(probe.code);
 }
 
+/** Time as the requester sees it; tests inject a clock so that no assertion depends on machine speed. */
+export interface RequesterClock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after `ms`, or early when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: RequesterClock = { now: () => Date.now(), sleep };
+
 export interface RequesterOptions {
-  /** Absolute time (epoch ms) after which no request is started and running ones are aborted. */
-  deadlineAt: number;
-  /** Per attempt (default 15s), never beyond deadlineAt. */
+  /** The whole budget in ms, as configured: no request starts after it and running ones are aborted at it. */
+  deadlineMs: number;
+  /** Per attempt (default 15s), never beyond the deadline. */
   requestTimeoutMs?: number;
   signal?: AbortSignal;
   /** First backoff (default 100ms), doubled per retry, capped at 2s. */
   backoffMs?: number;
+  clock?: RequesterClock;
 }
 
 /**
  * Runs S3 calls with a per-attempt timeout and retries with backoff for 5xx/SlowDown/reset,
  * all within one deadline. Counts attempts, so callers can prove a bounded number of requests.
+ * Messages name the budgets as configured ("the 800 ms deadline"), never the milliseconds that
+ * happened to be left when a request started.
  */
 export class S3Requester {
   count = 0;
-  constructor(readonly options: RequesterOptions) {}
+  /** Epoch ms at which the deadline ends. */
+  readonly deadlineAt: number;
+  private readonly clock: RequesterClock;
+  constructor(readonly options: RequesterOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.deadlineAt = this.clock.now() + options.deadlineMs;
+  }
 
   remainingMs(): number {
-    return this.options.deadlineAt - Date.now();
+    return this.deadlineAt - this.clock.now();
   }
 
   /**
@@ -222,17 +241,19 @@ export class S3Requester {
         throw new S3RequestError(
           lastProbe
             ? { ...lastProbe, message: `${lastProbe.message} (still failing when the deadline ran out)` }
-            : { code: 'Deadline', message: 'not attempted: the deadline for reading the bucket ran out' },
+            : { code: 'Deadline', message: `not attempted: the ${formatSeconds(this.options.deadlineMs)} deadline for reading the bucket ran out` },
           label,
         );
       }
-      const timeoutMs = Math.min(options.timeoutMs ?? this.options.requestTimeoutMs ?? 15_000, remaining);
+      const attemptBudget = options.timeoutMs ?? this.options.requestTimeoutMs ?? 15_000;
+      // Which budget can end this attempt: its own timeout, or the whole deadline (named as configured).
+      const endedBy = attemptBudget < remaining ? `the ${formatSeconds(attemptBudget)} request timeout` : `the ${formatSeconds(this.options.deadlineMs)} deadline`;
       const controller = new AbortController();
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
         controller.abort(new Error('timeout'));
-      }, timeoutMs);
+      }, Math.min(attemptBudget, remaining));
       const onOuterAbort = () => controller.abort(new Error('cancelled'));
       this.options.signal?.addEventListener('abort', onOuterAbort, { once: true });
       this.count += 1;
@@ -240,14 +261,14 @@ export class S3Requester {
         return await attempt(controller.signal);
       } catch (error) {
         lastProbe = timedOut
-          ? { code: 'Timeout', message: `no answer within ${formatSeconds(timeoutMs)}` }
+          ? { code: 'Timeout', message: `no answer within ${endedBy}` }
           : this.options.signal?.aborted
             ? { code: 'Aborted', message: 'the collection was cancelled' }
             : toProbeError(error);
         if (!isRetryable(lastProbe) || this.options.signal?.aborted) throw new S3RequestError(lastProbe, label);
-        if (timedOut && this.remainingMs() <= 0) throw new S3RequestError({ ...lastProbe, message: `${lastProbe.message} (deadline reached)` }, label);
+        if (timedOut && this.remainingMs() <= 0) throw new S3RequestError(lastProbe, label);
         if (timedOut && options.retryTimeouts === false) throw new S3RequestError(lastProbe, label);
-        await sleep(Math.min(backoff, Math.max(0, this.remainingMs())), this.options.signal);
+        await this.clock.sleep(Math.min(backoff, Math.max(0, this.remainingMs())), this.options.signal);
         backoff = Math.min(backoff * 2, 2_000);
       } finally {
         clearTimeout(timer);
@@ -263,8 +284,9 @@ export class S3Requester {
   }
 }
 
+/** A budget as a person reads it: `800 ms`, `1.5 s`. */
 export function formatSeconds(ms: number): string {
-  return ms >= 1000 ? `${Math.round(ms / 100) / 10}s` : `${Math.round(ms)}ms`;
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -236,14 +236,15 @@ describe('collectBucket records problems per probe', () => {
   });
 
   it('records a slow tarball beyond the deadline as a timeout, and the reads after it as not attempted', async () => {
-    const s3 = await healthyFake((fake) => fake.withFault({ operation: 'GetObject', keyPrefix: 'backups/verification-test/verification-test.tar.gz', fault: { delayMs: 5_000 } }));
+    // The deadline is generous for the reads before the tarball on a busy machine; the tarball never comes in time.
+    const s3 = await healthyFake((fake) => fake.withFault({ operation: 'GetObject', keyPrefix: 'backups/verification-test/verification-test.tar.gz', fault: { delayMs: 60_000 } }));
     const started = Date.now();
-    const state = await collectBucket(options(s3, { deadlineMs: 1_500 }));
-    expect(Date.now() - started).toBeLessThan(4_000);
-    expect(state.backups[0].tarballError).toMatchObject({ code: 'Timeout' });
-    expect(state.backups[0].tarballError?.message).toMatch(/no answer within/);
-    expect(state.backups[1].listError).toMatchObject({ code: 'Deadline' });
-    expect(state.notes.some((note) => /deadline of 1\.5s ran out/.test(note))).toBe(true);
+    const state = await collectBucket(options(s3, { deadlineMs: 4_000 }));
+    // The deadline ended the read, not the server's 60 s delay.
+    expect(Date.now() - started).toBeLessThan(25_000);
+    expect(state.backups[0].tarballError).toEqual({ code: 'Timeout', message: 'no answer within the 4 s deadline' });
+    expect(state.backups[1].listError).toMatchObject({ code: 'Deadline', message: 'not attempted: the 4 s deadline for reading the bucket ran out' });
+    expect(state.notes).toContain('The 4 s deadline ran out: some reads were not attempted (see the errors recorded with them).');
   });
 });
 
@@ -289,7 +290,7 @@ describe('collectBucket refuses clearly when the bucket cannot be read', () => {
     const error = await failure(collectBucket(options(running, { deadlineMs: 800 })));
     // Far below the server's 20 s delay: the deadline ended the read, with room for a busy machine.
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(error.message).toMatch(/no answer within 800ms.*unreachable or too slow/);
+    expect(error.message).toMatch(/: no answer within the 800 ms deadline\. The endpoint is unreachable or too slow from here/);
   });
 });
 
@@ -317,7 +318,7 @@ describe('collectBucket start probe', () => {
     );
     // Neither the 60 s deadline nor the server's 20 s delay: the first unanswered request ended it.
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(error?.message).toMatch(/no answer within 500ms/);
+    expect(error?.message).toMatch(/: no answer within the 500 ms request timeout\. The endpoint is unreachable or too slow from here/);
     expect(running.counts().ListObjectsV2).toBe(1);
   });
 });

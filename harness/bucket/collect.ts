@@ -418,8 +418,7 @@ export async function collectBucket(options: CollectBucketOptions): Promise<Buck
   const root = veleroRoot(prefix);
   const forcePathStyle = options.forcePathStyle ?? true;
   const client = options.client ?? createS3Client({ endpoint: options.endpoint, region: options.region, forcePathStyle, credentials: options.credentials });
-  const deadlineAt = Date.now() + options.deadlineMs;
-  const requester = new S3Requester({ deadlineAt, requestTimeoutMs: options.requestTimeoutMs ?? Math.min(15_000, options.deadlineMs), signal: options.signal });
+  const requester = new S3Requester({ deadlineMs: options.deadlineMs, requestTimeoutMs: options.requestTimeoutMs ?? Math.min(15_000, options.deadlineMs), signal: options.signal });
   const reader = new BucketReader(client, options.bucket, requester);
   const state: BucketState = {
     version: 1,
@@ -476,13 +475,13 @@ export async function collectBucket(options: CollectBucketOptions): Promise<Buck
       backupMetadata: firstBackup ? `${firstBackup.folder}velero-backup.json` : undefined,
       kopiaRepository: firstRepository ? `${firstRepository.prefix}kopia.repository` : undefined,
     }),
-    { timeoutMs: Math.min(options.requestTimeoutMs ?? 5_000, 5_000), deadlineAt, signal: options.signal },
+    { timeoutMs: Math.min(options.requestTimeoutMs ?? 5_000, 5_000), deadlineAt: requester.deadlineAt, deadlineMs: options.deadlineMs, signal: options.signal },
   );
 
   for (const backup of state.backups) {
     if (backup.files.length > 0 && !backup.logsPresent) state.notes.push(`${backup.folder}${logsFile(backup.name)} is missing (best-effort file; \`velero backup logs\` will have nothing to show).`);
   }
-  if (requester.remainingMs() <= 0) state.notes.push(`The deadline of ${formatSeconds(options.deadlineMs)} ran out: some reads were not attempted (see the errors recorded with them).`);
+  if (requester.remainingMs() <= 0) state.notes.push(`The ${formatSeconds(options.deadlineMs)} deadline ran out: some reads were not attempted (see the errors recorded with them).`);
   state.requestCount = requester.count;
   if (!options.client) client.destroy();
   return state;
@@ -505,7 +504,7 @@ export async function listBackupFiles(
   backupName: string,
   options: { deadlineMs?: number; signal?: AbortSignal } = {},
 ): Promise<S3ObjectInfo[]> {
-  const requester = new S3Requester({ deadlineAt: Date.now() + (options.deadlineMs ?? 30_000), requestTimeoutMs: Math.min(15_000, options.deadlineMs ?? 30_000), signal: options.signal });
+  const requester = new S3Requester({ deadlineMs: options.deadlineMs ?? 30_000, requestTimeoutMs: Math.min(15_000, options.deadlineMs ?? 30_000), signal: options.signal });
   const reader = new BucketReader(handle.client, handle.bucket, requester);
   return (await reader.list(backupFolder(prefix, backupName), { maxPages: 10 })).objects;
 }

@@ -3,6 +3,7 @@
  * deadline, Status errors, pagination, merge patch, logs, discovery.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -64,10 +65,29 @@ describe('KubeClient / KubeApi', () => {
 
   it('gives up at the deadline with the last error', async () => {
     kube.fault({ verb: 'list', resource: 'services', status: 503, times: 1000 });
-    const started = Date.now();
     const slow = apiFor(kube.kubeconfig(), { deadlineMs: 300, retry: { baseDelayMs: 50, maxDelayMs: 100, maxAttempts: 100 } });
     await expect(slow.list(R.services)).rejects.toMatchObject({ status: 503 });
-    expect(Date.now() - started).toBeLessThan(1_500);
+    // Each retry waits at least 50 ms, so at most 1 + 300 / 50 attempts fit in the deadline — however slow the machine.
+    const attempts = kube.requests.filter((r) => r.path.startsWith('/api/v1/services')).length;
+    expect(attempts).toBeGreaterThanOrEqual(1);
+    expect(attempts).toBeLessThanOrEqual(7);
+  });
+
+  it('a server that never answers: the error names the configured deadline, not the milliseconds left', async () => {
+    const sockets = new Set<Socket>();
+    // Accepts, never speaks (not even TLS); the client's abort resets the socket, which is expected here.
+    const silent = createServer((socket) => void sockets.add(socket.on('error', () => undefined)));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const mute = apiFor(kube.kubeconfig().replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${port}`), { deadlineMs: 400, retry: { maxAttempts: 1 } });
+      const error = (await mute.serverVersion().catch((e) => e)) as KubeTransportError;
+      expect(error).toBeInstanceOf(KubeTransportError);
+      expect(error.message).toMatch(/: no answer within the 0\.4s deadline$/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('does not retry 403: the error names verb, resource and namespace', async () => {

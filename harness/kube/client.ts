@@ -19,6 +19,7 @@ import {
   type KubeStatusBody,
   type RequestDescription,
 } from './errors.ts';
+import { formatDuration } from '../duration.ts';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -106,7 +107,8 @@ export class KubeClient {
 
   /** One request with retries; resolves to the parsed JSON (or text) body, rejects with KubeApiError/KubeTransportError/AbortedError. */
   async request<T = unknown>(request: KubeRequest): Promise<T> {
-    const deadline = Date.now() + (request.deadlineMs ?? this.deadlineMs);
+    const deadlineMs = request.deadlineMs ?? this.deadlineMs;
+    const deadline = Date.now() + deadlineMs;
     let attempt = 0;
     // When the deadline cuts the last attempt short, the server's last real answer is the better error.
     let lastApiError: KubeApiError | undefined;
@@ -118,7 +120,7 @@ export class KubeClient {
       let retryable: { why: string; afterMs?: number } | undefined;
       let failure: Error;
       try {
-        const response = await this.once(request, Math.max(remaining, 1));
+        const response = await this.once(request, Math.max(remaining, 1), deadlineMs);
         if (response.status >= 200 && response.status < 300) {
           if (request.accept === 'text') return response.body as T;
           return (response.body ? JSON.parse(response.body) : undefined) as T;
@@ -143,7 +145,8 @@ export class KubeClient {
     }
   }
 
-  private async once(request: KubeRequest, timeoutMs: number): Promise<RawResponse> {
+  /** One attempt, aborted after `timeoutMs` (what is left of the call's `deadlineMs`, which the message names). */
+  private async once(request: KubeRequest, timeoutMs: number, deadlineMs: number): Promise<RawResponse> {
     const url = this.url(request.path, request.query);
     const options: https.RequestOptions = { headers: {} };
     // client-node fills in the agent (CA, client cert, skip-verify) and the Authorization header.
@@ -182,7 +185,7 @@ export class KubeClient {
       });
       const timer = setTimeout(() => {
         req.destroy();
-        finish(() => reject(new KubeTransportError(request.describe, 'ETIMEDOUT', `${describeRequest(request.describe)}: no answer within ${Math.round(timeoutMs)} ms`)));
+        finish(() => reject(new KubeTransportError(request.describe, 'ETIMEDOUT', `${describeRequest(request.describe)}: no answer within the ${formatDuration(deadlineMs)} deadline`)));
       }, timeoutMs);
       const onAbort = () => {
         req.destroy();
