@@ -39,10 +39,11 @@ export class WaitTimeoutError extends Error {
   constructor(
     readonly ref: ObjectRef,
     readonly last: KubeObject | undefined,
-    readonly waitedMs: number,
+    /** The deadline as configured (the message names it, not the time that happened to pass). */
+    readonly deadlineMs: number,
     observed: string,
   ) {
-    super(`${describeRef(ref.type, ref.name, ref.namespace)} did not reach the expected state within ${formatDuration(waitedMs)} (last seen: ${observed})`);
+    super(`${describeRef(ref.type, ref.name, ref.namespace)} did not reach the expected state within the ${formatDuration(deadlineMs)} deadline (last seen: ${observed})`);
   }
 }
 
@@ -198,7 +199,7 @@ export function waitFor(api: KubeApi, ref: ObjectRef, until: (object: KubeObject
     const onAbort = () => failWith(new AbortedError(abortReason(options.signal!)));
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    later(options.deadlineMs, () => failWith(new WaitTimeoutError(ref, last, Date.now() - started, seen ? describe(last) : 'never read')));
+    later(options.deadlineMs, () => failWith(new WaitTimeoutError(ref, last, options.deadlineMs, seen ? describe(last) : 'never read')));
     const heartbeat = () => {
       progress(false);
       later(Math.min(progressEveryMs, 5_000), heartbeat);
