@@ -23,8 +23,8 @@ import type { ReactorScenario } from '../fixtures/doubles/velero-reactor.ts';
 
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const CLI = join(REPO_ROOT, 'harness', 'cli.ts');
-const RUN_DEADLINE_MS = 90_000;
-const TEST_TIMEOUT_MS = 150_000;
+const RUN_DEADLINE_MS = 240_000;
+const TEST_TIMEOUT_MS = 300_000;
 
 /** A server log that prints the credentials: diagnostics that tail it must redact them. */
 const LEAKY_LOG = `time="2026-11-25T03:00:01Z" level=error msg="config" aws_access_key_id=${CANARY_ACCESS_KEY} aws_secret_access_key=${CANARY_SECRET}\n`;
@@ -56,7 +56,7 @@ function workspace(cluster?: FakeCluster): Workspace {
   // compares every other storage field with the plan's defaults as it would on the homelab).
   const plan = {
     ...(cluster?.s3 ? { storage: { s3Url: cluster.s3.endpoint } } : {}),
-    drill: { dataSizeBytes: 65_536, timeouts: { podReady: '15s', backup: '15s', restore: '15s', deletion: '15s' } },
+    drill: { dataSizeBytes: 65_536, timeouts: { podReady: '60s', backup: '60s', restore: '60s', deletion: '60s' } },
   };
   writeFileSync(config, toYaml(plan));
   return { dir, home, config, reportDir: join(dir, 'reports') };

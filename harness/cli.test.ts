@@ -8,6 +8,13 @@ import { REPO_ROOT } from './schema/reference.ts';
 
 const execFileAsync = promisify(execFile);
 
+/**
+ * Each case runs the CLI (tsx, then vitest inside it) as a child process, which takes seconds and
+ * far longer on a busy machine: the deadlines are generous, they only matter when something hangs.
+ */
+const CLI_DEADLINE_MS = 120_000;
+const CASE_TIMEOUT = { timeout: 2 * CLI_DEADLINE_MS };
+
 export interface CliRun {
   code: number;
   stdout: string;
@@ -23,7 +30,7 @@ export async function audit(args: string[], options: { cwd?: string; env?: NodeJ
     const { stdout, stderr } = await execFileAsync(tsx, [join(REPO_ROOT, 'harness/cli.ts'), '--report-dir', reportDir, ...args], {
       cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'vv-cli-cwd-')),
       env: { ...process.env, ...options.env, VELERO_VERIFY_RUN_FILE: '' },
-      timeout: 60_000,
+      timeout: CLI_DEADLINE_MS,
     });
     return { code: 0, stdout, stderr, reportDir };
   } catch (error) {
@@ -47,7 +54,7 @@ function expectCleanInputError(run: CliRun, pattern: RegExp) {
   expect(existsSync(join(run.reportDir, 'audit.json'))).toBe(false);
 }
 
-describe('npm run audit: input errors exit 2 with one clear paragraph', () => {
+describe('npm run audit: input errors exit 2 with one clear paragraph', CASE_TIMEOUT, () => {
   it.each([
     ['invalid YAML', 'state.yaml', 'apiVersion: v1\nkind: List\nitems:\n  - {metadata: [\n', /state\.yaml, line \d+, column \d+: invalid YAML/],
     ['a truncated file', 'state.json', '{"apiVersion": "v1", "kind": "List", "items": [{"metadata": {"na', /state\.json, line \d+/],
@@ -83,7 +90,7 @@ describe('npm run audit: input errors exit 2 with one clear paragraph', () => {
   });
 });
 
-describe('npm run audit -- --help', () => {
+describe('npm run audit -- --help', CASE_TIMEOUT, () => {
   it('documents every flag', async () => {
     const run = await audit(['--help']);
     expect(run.code).toBe(0);
@@ -94,7 +101,7 @@ describe('npm run audit -- --help', () => {
   });
 });
 
-describe('npm run audit on a snapshot that decides little', () => {
+describe('npm run audit on a snapshot that decides little', CASE_TIMEOUT, () => {
   it('writes all three reports and rejects, with the plan line last', async () => {
     const path = inputFile('state.yaml', 'apiVersion: velero.io/v1\nkind: BackupStorageLocation\nmetadata: {name: default, namespace: velero}\nspec: {provider: aws, objectStorage: {bucket: homelab-backup-velero}}\nstatus: {phase: Unavailable, message: "BackupStorageLocation is unavailable"}\n');
     const run = await audit(['--snapshot', path, '--json']);
@@ -109,7 +116,7 @@ describe('npm run audit on a snapshot that decides little', () => {
   });
 });
 
-describe('npm run audit -- --snapshot on the fixture snapshots', () => {
+describe('npm run audit -- --snapshot on the fixture snapshots', CASE_TIMEOUT, () => {
   it('approves the healthy capture of the plan, exit 0, with the plan line', async () => {
     const run = await audit(['--snapshot', join(REPO_ROOT, 'fixtures/snapshots/healthy')]);
     expect(run.stderr).toBe('');

@@ -90,7 +90,10 @@ function allText(dir: string): string {
     .join('\n');
 }
 
-describe('scripts/capture', () => {
+
+/** Cases that run child processes take seconds, far longer on a busy machine; only a hang reaches this. */
+const CHILD_PROCESS_CASES = { timeout: 240_000 };
+describe('scripts/capture', CHILD_PROCESS_CASES, () => {
   it('captures cluster objects with get/list only, reduces Secrets, and captures the bucket', async () => {
     const { objects, endpoint } = await startBucket();
     const result = await captureInProcess(['--out', out, '--context', 'homelab', '--s3-endpoint', endpoint], { rules: kubectlRules(objects) });
@@ -192,7 +195,7 @@ describe('scripts/capture', () => {
       rules: kubectlRules(objects),
       extra: { AWS_ACCESS_KEY_ID: 'FAKE-FIXTURE-ACCESS-KEY', AWS_SECRET_ACCESS_KEY: 'fake-fixture-secret-key-not-real', VELERO_VERIFY_S3_ENDPOINT: endpoint },
     });
-    const { stdout, stderr } = await run(process.execPath, [ENTRY, '--out', out, '--namespace', 'velero'], { env, cwd: resolve(out, '..'), timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [ENTRY, '--out', out, '--namespace', 'velero'], { env, cwd: resolve(out, '..'), timeout: 120_000 });
     // stderr may carry Node/SDK deprecation notices; it must carry no capture warning and no secret
     expect(stderr).not.toMatch(/capture:/);
     expect(stderr + stdout).not.toContain('fake-fixture-secret-key-not-real');

@@ -41,7 +41,10 @@ function report(name: string, body: object): string {
   return file;
 }
 
-describe('scripts/check-verdict.mjs', () => {
+
+/** Cases that run child processes take seconds, far longer on a busy machine; only a hang reaches this. */
+const CHILD_PROCESS_CASES = { timeout: 120_000 };
+describe('scripts/check-verdict.mjs', CHILD_PROCESS_CASES, () => {
   it('passes APPROVE only', async () => {
     expect(await check(report('a.json', { verdict: 'APPROVE' }))).toEqual({ code: 0, out: expect.stringMatching(/a\.json: APPROVE/) });
   });
@@ -65,7 +68,7 @@ describe('scripts/check-verdict.mjs', () => {
   });
 });
 
-describe('.github/workflows/verify.yml', () => {
+describe('.github/workflows/verify.yml', CHILD_PROCESS_CASES, () => {
   const workflow = parseYaml(readFileSync(resolve(REPO_ROOT, '.github', 'workflows', 'verify.yml'), 'utf8'));
   const steps: Array<Record<string, any>> = workflow.jobs.verify.steps;
   const text = (step: Record<string, any>) => [step.name, step.run, step.uses].filter(Boolean).join('\n');

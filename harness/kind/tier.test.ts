@@ -300,9 +300,9 @@ describe('setup and teardown with every prerequisite present (stub tools)', () =
 
   it('Ctrl-C during kind create kills it, hands the cluster deletion to a detached process and fails as interrupted', async () => {
     const signals = new EventEmitter();
-    const started = Date.now();
-    const attempt = setupKindTier(project, deps({ signals, rules: [{ tool: 'kind', match: 'create cluster', sleepMs: 10_000 }] }));
-    // Interrupt once kind create is running (its stub sleeps 10s).
+    // kind create would outlast the test's own timeout: the test can only pass when the SIGINT ends it.
+    const attempt = setupKindTier(project, deps({ signals, rules: [{ tool: 'kind', match: 'create cluster', sleepMs: 120_000 }] }));
+    // Interrupt once kind create is running.
     const poll = setInterval(() => {
       if (stubs.commandLines().some((line) => line.startsWith('kind create'))) {
         clearInterval(poll);
@@ -310,7 +310,6 @@ describe('setup and teardown with every prerequisite present (stub tools)', () =
       }
     }, 50);
     await expect(attempt).rejects.toThrow(/failed while creating kind cluster \S+: interrupted by SIGINT/);
-    expect(Date.now() - started).toBeLessThan(5_000);
     // vitest exits right after a signal: the deletion must not depend on this process surviving.
     expect(detached).toEqual([['kind', 'delete', 'cluster', '--name', expect.stringMatching(/^velero-verify-/), '--kubeconfig', expect.stringMatching(/\/kubeconfig$/)]]);
     expect(lines().some((line) => line.startsWith('kind delete'))).toBe(false);

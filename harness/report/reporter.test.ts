@@ -27,6 +27,9 @@ function runContext(): RunContext {
   };
 }
 
+/** A real vitest run in a child process: seconds, far longer on a busy machine (the deadline only matters on a hang). */
+const CHILD_DEADLINE_MS = 120_000;
+
 /** Run one case folder of fixtures/reporter-cases through real vitest and the real reporter. */
 async function reportOf(caseName: string): Promise<AuditReport> {
   const dir = mkdtempSync(join(tmpdir(), 'vv-reporter-'));
@@ -35,12 +38,12 @@ async function reportOf(caseName: string): Promise<AuditReport> {
   await run(join(REPO_ROOT, 'node_modules/.bin/vitest'), ['run', '--config', 'fixtures/reporter-cases/vitest.config.ts'], {
     cwd: REPO_ROOT,
     env: { ...process.env, VELERO_VERIFY_CASE: caseName, VELERO_VERIFY_RUN_FILE: runFile, VELERO_VERIFY_REPORT_DIR: dir },
-    timeout: 60_000,
+    timeout: CHILD_DEADLINE_MS,
   }).catch((error: unknown) => error); // vitest exits 1 on the broken cases; the report is what we judge
   return JSON.parse(readFileSync(join(dir, 'audit.json'), 'utf8')) as AuditReport;
 }
 
-describe('audit reporter against real vitest runs', () => {
+describe('audit reporter against real vitest runs', { timeout: 2 * CHILD_DEADLINE_MS }, () => {
   it('approves when every item passed', async () => {
     const report = await reportOf('all-pass');
     expect(report.verdict).toBe('APPROVE');
