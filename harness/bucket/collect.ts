@@ -511,7 +511,7 @@ export async function listBackupFiles(
 
 /** The objects under `<prefix>restores/<restoreName>/` (cleanup confirms the Restore's files are gone). */
 export async function listRestoreFiles(handle: BucketHandle, prefix: string, restoreName: string, options: { deadlineMs?: number; signal?: AbortSignal } = {}): Promise<S3ObjectInfo[]> {
-  const requester = new S3Requester({ deadlineAt: Date.now() + (options.deadlineMs ?? 30_000), requestTimeoutMs: Math.min(15_000, options.deadlineMs ?? 30_000), signal: options.signal });
+  const requester = new S3Requester({ deadlineMs: options.deadlineMs ?? 30_000, requestTimeoutMs: Math.min(15_000, options.deadlineMs ?? 30_000), signal: options.signal });
   const reader = new BucketReader(handle.client, handle.bucket, requester);
   return (await reader.list(restoreFolder(prefix, restoreName), { maxPages: 10 })).objects;
 }
