@@ -483,7 +483,7 @@ describe('runDrill — as Velero 1.14, 1.16 and 1.18 run it', () => {
       const full = { '1.14': 'v1.14.1', '1.16': 'v1.16.2', '1.18': 'v1.18.1' }[version];
       expect(result.velero?.version).toBe(full);
       expect(result.velero?.rules.join('\n')).toContain(version === '1.18' ? 'backups are queued' : 'one backup at a time');
-      expect(seen.backup?.metadata.annotations).toEqual({ 'velero.io/pod-volume-timeout': '4500ms' });
+      expect(seen.backup?.metadata.annotations).toEqual({ 'velero.io/pod-volume-timeout': '15s' /* 3/4 of the test plan's 20s */ });
       // The restore helper: 1.14/1.15 pull velero-restore-helper, 1.16+ reuse the server image.
       const helper = (seen.restoredPod?.spec as { initContainers: Array<{ name: string; image: string }> }).initContainers[0];
       expect(helper).toMatchObject({ name: 'restore-wait', image: version === '1.14' ? 'velero/velero-restore-helper:v1.14.1' : `docker.io/velero/velero:${full}` });
