@@ -22,6 +22,8 @@ import { BUCKET, CANARY_ACCESS_KEY, CANARY_REPO_PASSWORD, CANARY_SECRET } from '
 import { seedHealthyInstall } from '../../fixtures/doubles/healthy-install.ts';
 import { createKindHost, KIND_NODE_ADDRESS, MINIO_CONTAINER_ID, type KindHost } from '../../fixtures/doubles/kind-host.ts';
 import { VeleroReactor } from '../../fixtures/doubles/velero-reactor.ts';
+import { DeployError, deployVelero } from '../deploy/deploy.ts';
+import { parsePlan } from '../plan.ts';
 import type { AuditReport } from '../report/model.ts';
 import { REPO_ROOT } from '../schema/reference.ts';
 import { DEFAULT_MINIO_IMAGE } from './object-store.ts';
@@ -294,6 +296,24 @@ describe('the kind tier, rehearsed with stand-ins for docker, kind, helm and kub
     },
     TEST_TIMEOUT_MS,
   );
+});
+
+describe('the same stand-ins, in process', () => {
+  it('a helm --wait that hangs past its deadline is killed with the process it started, and the deploy says so', async () => {
+    const attempt = deployVelero({
+      plan: parsePlan({}),
+      context: 'kind-rehearsal',
+      credentials: { accessKeyId: 'AKIAREHEARSAL', secretAccessKey: 'rehearsal-secret-not-real' },
+      timeout: '1s',
+      killGraceMs: 200,
+      env: host.env({ HOME: join(work, 'home'), STANDIN_HANG: 'helm upgrade' }),
+    });
+    await expect(attempt).rejects.toThrow(DeployError);
+    await expect(attempt).rejects.toThrow(/^helm upgrade --install did not finish within 1s \(--timeout\): the Velero pods did not become ready in time/);
+    const [helmPid, helmChildPid] = host.hung()!;
+    expect(alive(helmPid!)).toBe(false);
+    await vi.waitFor(() => expect(alive(helmChildPid!)).toBe(false), { timeout: 5_000, interval: 50 });
+  });
 });
 
 /** The lifecycle document the S3 double holds for the bucket (as MinIO would serve it). */
