@@ -156,6 +156,18 @@ describe('scripts/deploy.mjs against stub kubectl and helm', CHILD_PROCESS_CASES
     expect(Buffer.from(secret.data.cloud, 'base64').toString() === `[default]\naws_access_key_id=${ACCESS_KEY}\naws_secret_access_key=${SECRET_KEY}\n`).toBe(true);
   });
 
+  it('writes a secret containing ; and # whole into the cluster (an INI parser truncated it)', async () => {
+    const file = join(work, 'credentials');
+    const secretWithComments = `${SECRET_KEY};part#two`;
+    writeFileSync(file, `[default]\naws_access_key_id=${ACCESS_KEY}\naws_secret_access_key=${secretWithComments}\n`);
+    const outcome = await deployInProcess(['--context', 'kind-test', '--credentials-file', file], { saveStdin: true, env: {} });
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const apply = stubs.calls().find((call) => call.args.includes('apply'))!;
+    const secret = parseAllDocuments(readFileSync(apply.stdinFile!, 'utf8'))[1].toJS();
+    rmSync(apply.stdinFile!);
+    expect(Buffer.from(secret.data.cloud, 'base64').toString().endsWith(`aws_secret_access_key=${secretWithComments}\n`)).toBe(true);
+  });
+
   it('refuses a credentials file without the secret key, naming the key and not the value', async () => {
     const file = join(work, 'credentials');
     writeFileSync(file, `[default]\naws_access_key_id=${ACCESS_KEY}\n`);

@@ -15,6 +15,10 @@ function thrown(run: () => unknown): Error {
 }
 
 describe('credentialsFromCloudFile', () => {
+  it('keeps ; and # inside the secret, as the AWS SDK reads the file', () => {
+    expect(credentialsFromCloudFile('[default]\naws_access_key_id=velero\naws_secret_access_key=a;b#c\n')).toEqual({ accessKeyId: 'velero', secretAccessKey: 'a;b#c' });
+  });
+
   it('reads the [default] profile of the Secret key "cloud" (FACTS.md §6)', () => {
     expect(credentialsFromCloudFile(`[default]\naws_access_key_id=velero\naws_secret_access_key=${SECRET}\n`)).toEqual({ accessKeyId: 'velero', secretAccessKey: SECRET });
   });

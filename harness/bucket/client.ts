@@ -9,7 +9,7 @@
  *   or the loopback fake in tests).
  */
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { parse as parseIni } from 'ini';
+import { CredentialsFileError, parseAwsCredentialsFile, profileKeys, type AwsProfiles } from '../aws-credentials-file.ts';
 import { AuditInputError } from '../errors.ts';
 import type { KubeObject } from '../state.ts';
 import type { ProbeError } from './types.ts';
@@ -60,26 +60,25 @@ export function createS3Client(options: { endpoint: string; region?: string; for
  * parsed in memory. Throws AuditInputError naming what is missing — never the values.
  */
 export function credentialsFromCloudFile(text: string, profile = 'default'): S3Credentials {
-  let parsed: Record<string, unknown>;
+  let parsed: AwsProfiles;
   try {
-    parsed = parseIni(text) as Record<string, unknown>;
-  } catch {
-    throw new AuditInputError('The S3 credentials file is not an INI file; expected "[default]" with aws_access_key_id= and aws_secret_access_key= lines (FACTS.md §6).');
+    parsed = parseAwsCredentialsFile(text);
+  } catch (error) {
+    throw new AuditInputError(`The S3 credentials file is not an AWS credentials file (${error instanceof CredentialsFileError ? error.message : 'unreadable'}); expected "[default]" with aws_access_key_id= and aws_secret_access_key= lines (FACTS.md §6).`);
   }
-  const section = parsed[profile];
-  if (typeof section !== 'object' || section === null) {
-    const profiles = Object.keys(parsed).filter((name) => typeof parsed[name] === 'object');
+  const section = profileKeys(parsed, profile);
+  if (!section) {
+    const profiles = Object.keys(parsed);
     throw new AuditInputError(
       `The S3 credentials file has no [${profile}] profile${profiles.length ? ` (found: ${profiles.join(', ')})` : ''}; expected "[${profile}]" with aws_access_key_id= and aws_secret_access_key=.`,
     );
   }
-  const values = section as Record<string, unknown>;
-  const accessKeyId = typeof values.aws_access_key_id === 'string' ? values.aws_access_key_id.trim() : '';
-  const secretAccessKey = typeof values.aws_secret_access_key === 'string' ? values.aws_secret_access_key.trim() : '';
+  const accessKeyId = section.accessKeyId ?? '';
+  const secretAccessKey = section.secretAccessKey ?? '';
   const missing = [accessKeyId ? '' : 'aws_access_key_id', secretAccessKey ? '' : 'aws_secret_access_key'].filter(Boolean);
   if (missing.length) throw new AuditInputError(`The [${profile}] profile of the S3 credentials file lacks ${missing.join(' and ')}.`);
   const credentials: S3Credentials = { accessKeyId, secretAccessKey };
-  if (typeof values.aws_session_token === 'string' && values.aws_session_token.trim()) credentials.sessionToken = values.aws_session_token.trim();
+  if (section.sessionToken) credentials.sessionToken = section.sessionToken;
   return credentials;
 }
 

@@ -30,6 +30,13 @@ describe('summarizeSecret never keeps a value', () => {
     expect(summarizeCredentialsFile('just text').parsed).toBe(false);
   });
 
+  it('reads ; and # inside a value as the AWS SDK does: part of the secret, not a comment', () => {
+    // An INI parser truncated "minioadmin;x" to "minioadmin" and reported MinIO's root keys.
+    expect(summarizeCredentialsFile('[default]\naws_access_key_id=minioadmin\naws_secret_access_key=minioadmin;x\n').usesWellKnownDefaults).toBe(false);
+    expect(summarizeCredentialsFile('[default]\naws_access_key_id=minioadmin\naws_secret_access_key=minioadmin ; a comment\n').usesWellKnownDefaults).toBe(true);
+    expect(summarizeCredentialsFile('[default]\naws_access_key_id=AKID\naws_secret_access_key= #x\n')).toMatchObject({ hasSecretAccessKey: false });
+  });
+
   it('flags MinIO default root credentials without keeping them', () => {
     const summary = summarizeCredentialsFile('[default]\naws_access_key_id=minioadmin\naws_secret_access_key=minioadmin\n');
     expect(summary.usesWellKnownDefaults).toBe(true);

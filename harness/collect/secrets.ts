@@ -3,7 +3,7 @@
  * never enter the State, a report or a snapshot (DESIGN.md §5). Values are decoded in memory,
  * inspected, and dropped here.
  */
-import { parse as parseIni } from 'ini';
+import { CredentialsFileError, parseAwsCredentialsFile, type AwsProfiles } from '../aws-credentials-file.ts';
 import type { CredentialsFileSummary, KubeObject, SecretSummary } from '../state.ts';
 
 /**
@@ -41,16 +41,16 @@ function decodeValues(secret: KubeObject): Map<string, string> {
  * keys. `profile` is the BSL's `config.profile` (default `default`).
  */
 export function summarizeCredentialsFile(text: string, profile = 'default'): CredentialsFileSummary {
-  let parsed: Record<string, unknown>;
+  let parsed: AwsProfiles;
   try {
-    parsed = parseIni(text) as Record<string, unknown>;
-  } catch {
-    return { parsed: false, profiles: [], hasAccessKeyId: false, hasSecretAccessKey: false, problem: 'not an INI file' };
+    parsed = parseAwsCredentialsFile(text);
+  } catch (error) {
+    return { parsed: false, profiles: [], hasAccessKeyId: false, hasSecretAccessKey: false, problem: error instanceof CredentialsFileError ? error.message : 'not an AWS credentials file' };
   }
-  const profiles = Object.keys(parsed).filter((name) => typeof parsed[name] === 'object' && parsed[name] !== null);
-  const section = (parsed[profile] ?? {}) as Record<string, unknown>;
-  const accessKeyId = typeof section.aws_access_key_id === 'string' ? section.aws_access_key_id.trim() : '';
-  const secretAccessKey = typeof section.aws_secret_access_key === 'string' ? section.aws_secret_access_key.trim() : '';
+  const profiles = Object.keys(parsed);
+  const section = parsed[profile] ?? {};
+  const accessKeyId = section.aws_access_key_id ?? '';
+  const secretAccessKey = section.aws_secret_access_key ?? '';
   const summary: CredentialsFileSummary = {
     parsed: profiles.length > 0,
     profiles,

@@ -10,7 +10,7 @@
  * Everything printable goes through `redactSecretManifest` / `redact`.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseIni } from 'ini';
+import { CredentialsFileError, parseAwsCredentialsFile, profileKeys, type AwsProfiles } from '../aws-credentials-file.ts';
 import { stringify as toYaml } from 'yaml';
 import { AuditInputError, describeError } from '../errors.ts';
 
@@ -34,15 +34,15 @@ export function awsCredentialsFile(credentials: S3Credentials): string {
  * is missing, never a value.
  */
 export function parseCredentialsFile(text: string, source: string): S3Credentials {
-  let parsed: Record<string, any>;
+  let parsed: AwsProfiles;
   try {
-    parsed = parseIni(text);
+    parsed = parseAwsCredentialsFile(text);
   } catch (error) {
-    throw new AuditInputError(`${source} is not an AWS credentials file: ${describeError(error)}.`);
+    throw new AuditInputError(`${source} is not an AWS credentials file: ${error instanceof CredentialsFileError ? error.message : describeError(error)}.`);
   }
-  const section = parsed.default;
-  const accessKeyId = typeof section?.aws_access_key_id === 'string' ? section.aws_access_key_id.trim() : '';
-  const secretAccessKey = typeof section?.aws_secret_access_key === 'string' ? section.aws_secret_access_key.trim() : '';
+  const section = profileKeys(parsed);
+  const accessKeyId = section?.accessKeyId ?? '';
+  const secretAccessKey = section?.secretAccessKey ?? '';
   const missing = [!section && '[default] section', section && !accessKeyId && 'aws_access_key_id', section && !secretAccessKey && 'aws_secret_access_key'].filter(Boolean);
   if (missing.length) {
     throw new AuditInputError(

@@ -4,7 +4,7 @@
  * verb and resource — the items that need it are then not verified, the run does not crash.
  * Secret values are read into memory for the summary (and the bucket check), never kept.
  */
-import { parse as parseIni } from 'ini';
+import { parseAwsCredentialsFile, profileKeys } from '../aws-credentials-file.ts';
 import type { BackupPlan } from '../plan.ts';
 import type { KubeObject, ReadGap, State } from '../state.ts';
 import { buildState } from '../collect/objects.ts';
@@ -83,10 +83,9 @@ function credentialsFromSecret(secret: KubeObject | undefined, key: string, prof
   const data = (secret?.data ?? {}) as Record<string, string>;
   if (typeof data[key] !== 'string') return undefined;
   try {
-    const parsed = parseIni(Buffer.from(data[key], 'base64').toString('utf8')) as Record<string, Record<string, string>>;
-    const section = parsed[profile];
-    const accessKeyId = section?.aws_access_key_id?.trim();
-    const secretAccessKey = section?.aws_secret_access_key?.trim();
+    const section = profileKeys(parseAwsCredentialsFile(Buffer.from(data[key], 'base64').toString('utf8')), profile);
+    const accessKeyId = section?.accessKeyId;
+    const secretAccessKey = section?.secretAccessKey;
     if (!accessKeyId || !secretAccessKey) return undefined;
     return { accessKeyId, secretAccessKey, source: `Secret ${secret!.metadata.namespace}/${secret!.metadata.name} key ${key} [${profile}]` };
   } catch {

@@ -204,3 +204,21 @@ describe('--keep then --cleanup', () => {
     expect(unlabelledMutations(cluster!.kube.mutations)).toEqual([]);
   });
 });
+
+describe('S3 credentials from the environment', () => {
+  it('are added to the redactor, so no progress line or report can show them', async () => {
+    const { bucketHookFromPlan } = await import('./cluster.ts');
+    const { Redactor, REDACTED } = await import('../kube/redact.ts');
+    const { emptyObjects } = await import('../state.ts');
+    const redactor = new Redactor();
+    const secretKey = 'env-secret-key-planted-7c1e';
+    const state = { source: { target: 'cluster' as const, description: 'test' }, namespace: 'velero', objects: emptyObjects(), ignoredKinds: {}, readGaps: [] };
+    const hook = bucketHookFromPlan(state, testPlan(), undefined, {
+      env: { AWS_ACCESS_KEY_ID: 'ENVKEYID1234', AWS_SECRET_ACCESS_KEY: secretKey, VELERO_VERIFY_S3_ENDPOINT: 'http://127.0.0.1:9' },
+      redactor,
+    });
+    hook?.close?.();
+    expect(hook).toBeDefined();
+    expect(redactor.text(`request failed with key ${secretKey} (id ENVKEYID1234)`)).toBe(`request failed with key ${REDACTED} (id ${REDACTED})`);
+  });
+});

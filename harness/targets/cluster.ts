@@ -105,7 +105,7 @@ export async function runClusterAudit(options: ClusterAuditOptions): Promise<Clu
     progress('cluster: collecting state');
     const collected = await collectLiveState(api, { plan: options.plan, target, redactor, signal: options.signal, extraNamespaces });
     if (options.bucket === undefined && !bucketHook) {
-      bucketHook = bucketHookFromPlan(collected.state, options.plan, collected.credentials, { env: options.env, endpoint: options.s3Endpoint, onNote: progress });
+      bucketHook = bucketHookFromPlan(collected.state, options.plan, collected.credentials, { env: options.env, endpoint: options.s3Endpoint, onNote: progress, redactor });
     }
     if (bucketHook) {
       try {
@@ -187,7 +187,7 @@ export async function cleanupLeftovers(options: CleanupLeftoversOptions): Promis
   if (options.bucket === undefined) {
     try {
       const collected = await collectLiveState(api, { plan: options.plan, target, redactor, signal: options.signal });
-      bucket = bucketHookFromPlan(collected.state, options.plan, collected.credentials, { env: options.env, endpoint: options.s3Endpoint, onNote: progress });
+      bucket = bucketHookFromPlan(collected.state, options.plan, collected.credentials, { env: options.env, endpoint: options.s3Endpoint, onNote: progress, redactor });
     } catch (error) {
       progress(`cleanup: bucket access not available (${describeError(error)}); deletions are not confirmed in the bucket`);
     }
@@ -236,7 +236,7 @@ export function bucketHookFromPlan(
   state: State,
   plan: BackupPlan,
   credentials: S3Credentials | undefined,
-  options: { env?: Record<string, string | undefined>; endpoint?: string; onNote?: (line: string) => void; deadlineMs?: number } = {},
+  options: { env?: Record<string, string | undefined>; endpoint?: string; onNote?: (line: string) => void; deadlineMs?: number; redactor?: Redactor } = {},
 ): BucketHook | undefined {
   const note = options.onNote ?? (() => undefined);
   let location: S3Location;
@@ -247,7 +247,10 @@ export function bucketHookFromPlan(
     location = bsl
       ? s3LocationFromBsl(bsl, { endpoint })
       : { endpoint: endpoint ?? plan.storage.s3Url, bucket: plan.storage.bucket, prefix: plan.storage.prefix, region: plan.storage.region, forcePathStyle: plan.storage.s3ForcePathStyle };
-    chosen = credentialsFromEnv(options.env ?? process.env) ?? (credentials ? { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey } : undefined);
+    const fromEnv = credentialsFromEnv(options.env ?? process.env);
+    // Values from the environment are as secret as the Secret's: nothing may print them.
+    if (fromEnv) for (const value of [fromEnv.accessKeyId, fromEnv.secretAccessKey, fromEnv.sessionToken]) options.redactor?.add(value);
+    chosen = fromEnv ?? (credentials ? { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey } : undefined);
   } catch (error) {
     note(`bucket: not read: ${describeError(error)}`);
     return undefined;
