@@ -35,6 +35,40 @@ describe('createMatcher', () => {
     expect(reversed[0].evidence).toEqual([{ source: 'first.txt', line: 3, text: 'Phase:  InProgress' }]);
   });
 
+  it('a failed Job pod after a Backup in one List is not the backup', () => {
+    const list = [
+      'apiVersion: v1',
+      'items:',
+      '- apiVersion: velero.io/v1',
+      '  kind: Backup',
+      '  metadata:',
+      '    name: b1',
+      '  status:',
+      '    phase: Completed',
+      '- apiVersion: v1',
+      '  kind: Pod',
+      '  metadata:',
+      '    name: app-default-kopia-maintain-job-17',
+      '  status:',
+      '    phase: Failed',
+      'kind: List',
+    ].join('\n');
+    expect(matchSignatures(lines(list, 'state.yaml'))).toEqual([]);
+    expect(matchSignatures(lines(list.replace('phase: Completed', 'phase: Failed'), 'state.yaml')).map((match) => [match.code, match.cause.includes('b1')])).toEqual([['VV-BKP-001', true]]);
+  });
+
+  it('one finding for a code shown both by a message and by a phase; results() can be read again', () => {
+    const matcher = createMatcher();
+    const yaml = 'kind: Schedule\nmetadata:\n  name: daily\nstatus:\n  phase: FailedValidation\n  validationErrors:\n  - "invalid schedule: bad cron"';
+    for (const line of lines(yaml, 'schedule.yaml')) matcher.push(line);
+    const first = matcher.results();
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({ code: 'VV-SCH-001', count: 2 });
+    expect(first[0].cause).toContain('daily');
+    expect(first[0].cause).toContain('bad cron');
+    expect(matcher.results()).toEqual(first);
+  });
+
   it('keeps objects apart by name and counts them', () => {
     const text = [
       'NAME      STATUS            ERRORS   WARNINGS   CREATED                         EXPIRES   STORAGE LOCATION   SELECTOR',

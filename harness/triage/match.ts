@@ -110,7 +110,9 @@ const RESOURCE_KINDS: ReadonlyArray<[RegExp, ObjectKind]> = [
 ];
 const VELERO_COMMAND = /\b(?:velero|ark|oadp)\s+(?:(?:-{1,2}[\w-]+(?:=\S+)?\s+)*)(?:get\s+(?<plural>backups|restores|schedules|backup-locations)\b|(?<noun>backup|restore|schedule|backup-location|repo)\s+(?<verb>describe|get|logs)\b(?:\s+(?<arg>[a-z0-9][\w.-]{0,252}))?)/;
 const KUBECTL_COMMAND = /\b(?:kubectl|oc)\s+(?:(?:-{1,2}[\w-]+(?:[= ]\S+)?\s+)*)(?:get|describe)\s+(?<resource>[\w.-]+)(?:[ /](?<arg>[a-z0-9][\w.-]{0,252}))?/;
-const KIND_LINE = /^(?:\s{0,4}|\s{0,2}- )[Kk]ind:\s+(?<kind>Backup|Restore|Schedule|BackupStorageLocation|BackupRepository|PodVolumeBackup|PodVolumeRestore)\s*$/;
+// A resource's kind (YAML `kind:`, kubectl describe `Kind:`); ownerReferences are deeper. Kinds the registry has no phases for (Pod, Job, List) end the previous object.
+const KIND_LINE = /^(?:\s{0,2}|\s{0,2}- )[Kk]ind:\s+["']?(?<kind>[A-Z][A-Za-z]{0,62})["']?\s*$/;
+const PHASED_KINDS: ReadonlySet<string> = new Set(['Backup', 'Restore', 'Schedule', 'BackupStorageLocation', 'BackupRepository', 'PodVolumeBackup', 'PodVolumeRestore']);
 const DESCRIBE_NAME = /^Name:\s+(?<name>\S{1,253})\s*$/;
 const POD_STATE = /^\s+State:\s+(?<state>Waiting|Running|Terminated)\b/;
 const POD_REASON = /^\s+Reason:\s+(?<reason>CrashLoopBackOff|ImagePullBackOff|ErrImagePull|OOMKilled|CreateContainerConfigError|Error)\s*$/;
@@ -297,7 +299,7 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
 
     const kindLine = KIND_LINE.exec(text);
     if (kindLine?.groups?.kind) {
-      state.kind = kindLine.groups.kind as ObjectKind;
+      state.kind = PHASED_KINDS.has(kindLine.groups.kind) ? (kindLine.groups.kind as ObjectKind) : undefined;
       // `kubectl describe` prints `Kind:` after the object's `Name:`; YAML prints `kind:` before its name.
       if (text.trimStart().startsWith('kind')) {
         state.name = undefined;
@@ -447,9 +449,13 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
     },
 
     results(): SignatureMatch[] {
-      const found: Accumulator[] = [...accumulators.values()];
+      // Copies: results() may be called again after more lines.
+      const found: Accumulator[] = [...accumulators.values()].map((entry) => ({ ...entry, values: { ...entry.values }, evidence: [...entry.evidence] }));
       // Phases: the latest observation of each object, grouped by the signature it shows.
-      const byCode = new Map<string, Accumulator>();
+      // A code seen both as a message and as a phase (`invalid schedule: …` and FailedValidation) is one finding.
+      const byCode = new Map<string, Accumulator>(found.filter((entry) => !entry.signature.distinctBy?.length).map((entry) => [entry.signature.code, entry]));
+      const objects = new Map<string, string[]>();
+      const objectCounts = new Map<string, number>();
       for (const observation of observations.values()) {
         const signature = SIGNATURES.find((entry) => entry.phases?.kind === observation.kind && entry.phases.phases.includes(observation.phase));
         if (!signature) continue;
@@ -461,12 +467,13 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
         }
         accumulator.count += 1;
         if (accumulator.evidence.length < maxEvidence) accumulator.evidence.push(observation.evidence);
-        const names = accumulator.values.names ? accumulator.values.names.split(', ') : [];
+        const names = objects.get(signature.code) ?? [];
+        const seen = (objectCounts.get(signature.code) ?? 0) + 1;
+        objects.set(signature.code, names);
+        objectCounts.set(signature.code, seen);
         if (observation.name && names.length < 3) names.push(observation.name);
-        accumulator.values = cleanValues(
-          { phase: accumulator.values.phase ?? observation.phase, names: names.join(', '), name: names.length ? names.join(', ') + (accumulator.count > names.length ? ` and ${accumulator.count - names.length} more` : '') : undefined },
-          redactor,
-        );
+        const name = names.length ? names.join(', ') + (seen > names.length ? ` and ${seen - names.length} more` : '') : undefined;
+        accumulator.values = { ...accumulator.values, ...cleanValues({ phase: accumulator.values.phase ?? observation.phase, name }, redactor) };
       }
       const precise = new Set(found.filter((entry) => !entry.signature.fallback).map((entry) => entry.signature.item));
       return found
@@ -480,7 +487,7 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
           fix: fill(entry.signature.fix, entry.values),
           count: entry.count,
           evidence: entry.evidence.map((line) => ({ ...line })),
-          values: Object.fromEntries(Object.entries(entry.values).filter(([key]) => key !== 'names')),
+          values: entry.values,
         }))
         .sort((a, b) => (a.severity === b.severity ? a.code.localeCompare(b.code) : a.severity === 'error' ? -1 : 1));
     },

@@ -364,7 +364,7 @@ export const SIGNATURES: readonly Signature[] = [
     title: 'pod volume backup failed',
     needles: ['pod volume backup failed', 'Failed to run data path service for PVB', 'timed out waiting for all PodVolumeBackups'],
     patterns: [
-      /pod volume backup failed: (?<reason>.{1,300})/,
+      /pod volume backup failed: (?<reason>(?:[^"\\]|\\.){1,300})/,
       /Failed to run data path service for PVB (?<pvb>\S{1,253})/,
       /timed out waiting for all PodVolumeBackups to complete/,
     ],
@@ -658,7 +658,7 @@ export const SIGNATURES: readonly Signature[] = [
     title: 'pod volume restore failed',
     needles: ['pod volume restore failed', 'timed out waiting for all PodVolumeRestores', 'Failed to run data path service for PVR', 'service for DataDownload', 'found a datadownload'],
     patterns: [
-      /pod volume restore failed: (?<reason>.{1,300})/,
+      /pod volume restore failed: (?<reason>(?:[^"\\]|\\.){1,300})/,
       /timed out waiting for all PodVolumeRestores to complete/,
       /Failed to run data path service for PVR (?<pvr>\S{1,253})/,
       /Failed to run data path service for DataDownload (?<dd>\S{1,253})/,
@@ -685,7 +685,7 @@ export const SIGNATURES: readonly Signature[] = [
     severity: 'error',
     title: 'schedule FailedValidation',
     needles: ['invalid schedule: '],
-    patterns: [/invalid schedule: (?<reason>.{1,200})/],
+    patterns: [/invalid schedule: (?<reason>[^"']{1,200})/],
     phases: { kind: 'Schedule', phases: ['FailedValidation'] },
     fallback: true,
     cause: 'The schedule {name|} is FailedValidation, so it never creates backups (reason: {reason|not shown}).',
