@@ -127,12 +127,18 @@ describe('createMatcher', () => {
     expect(match.evidence[0].text).toBe('Phase:  Failed ');
   });
 
-  it('survives a huge line and binary junk without matching inside them', () => {
+  it('survives huge lines, binary junk and lines shaped to make a backtracking pattern explode', () => {
     const matcher = createMatcher();
     matcher.push({ text: 'x'.repeat(5_000_000), source: 'big.log', line: 1 });
     matcher.push({ text: '\u0000\u0001\u00ff\ufffd'.repeat(1000), source: 'big.log', line: 2 });
     matcher.push({ text: `${'a '.repeat(100_000)}is a hostPath volume`, source: 'big.log', line: 3 });
-    expect(matcher.results()).toEqual([]);
+    // Lines shaped to make a backtracking pattern explode (many flags, many quotes, many separators).
+    matcher.push({ text: `kubectl ${'-a -b '.repeat(2000)}!`, source: 'big.log', line: 4 });
+    matcher.push({ text: `velero ${'--x=1 -y '.repeat(2000)}!`, source: 'big.log', line: 5 });
+    matcher.push({ text: `pod volume backup failed: ${'\\"'.repeat(20_000)}`, source: 'big.log', line: 6 });
+    matcher.push({ text: `  ${'ns/pod-'.repeat(5000)}: ${'v, '.repeat(5000)}`, source: 'big.log', line: 7 });
+    matcher.push({ text: `NAME  STATUS  EXPIRES\n${'x  '.repeat(20_000)}`, source: 'big.log', line: 8 });
+    expect(matcher.results().map((match) => match.code)).toEqual(['VV-PVB-001']);
   });
 
   it('quotes at most 1000 characters of a long line', () => {

@@ -108,8 +108,10 @@ const RESOURCE_KINDS: ReadonlyArray<[RegExp, ObjectKind]> = [
   [/^(?:podvolumebackups?(?:\.velero\.io)?|pvb)$/i, 'PodVolumeBackup'],
   [/^(?:podvolumerestores?(?:\.velero\.io)?|pvr)$/i, 'PodVolumeRestore'],
 ];
-const VELERO_COMMAND = /\b(?:velero|ark|oadp)\s+(?:(?:-{1,2}[\w-]+(?:=\S+)?\s+)*)(?:get\s+(?<plural>backups|restores|schedules|backup-locations)\b|(?<noun>backup|restore|schedule|backup-location|repo)\s+(?<verb>describe|get|logs)\b(?:\s+(?<arg>[a-z0-9][\w.-]{0,252}))?)/;
-const KUBECTL_COMMAND = /\b(?:kubectl|oc)\s+(?:(?:-{1,2}[\w-]+(?:[= ]\S+)?\s+)*)(?:get|describe)\s+(?<resource>[\w.-]+)(?:[ /](?<arg>[a-z0-9][\w.-]{0,252}))?/;
+// Flags are `-x`/`--name[=value]`/`--name value`: a flag starts with a word character after its dashes and a value never
+// starts with a dash, so each word parses one way only (no backtracking blow-up on a line of many flags).
+const VELERO_COMMAND = /\b(?:velero|ark|oadp)\s+(?:(?:--?\w[\w-]*(?:=\S+)?\s+)*)(?:get\s+(?<plural>backups|restores|schedules|backup-locations)\b|(?<noun>backup|restore|schedule|backup-location|repo)\s+(?<verb>describe|get|logs)\b(?:\s+(?<arg>[a-z0-9][\w.-]{0,252}))?)/;
+const KUBECTL_COMMAND = /\b(?:kubectl|oc)\s+(?:(?:--?\w[\w-]*(?:[= ](?![-\s])\S+)?\s+)*)(?:get|describe)\s+(?<resource>[\w.-]+)(?:[ /](?<arg>[a-z0-9][\w.-]{0,252}))?/;
 // A resource's kind (YAML `kind:`, kubectl describe `Kind:`); ownerReferences are deeper. Kinds the registry has no phases for (Pod, Job, List) end the previous object.
 const KIND_LINE = /^(?:\s{0,2}|\s{0,2}- )[Kk]ind:\s+["']?(?<kind>[A-Z][A-Za-z]{0,62})["']?\s*$/;
 const PHASED_KINDS: ReadonlySet<string> = new Set(['Backup', 'Restore', 'Schedule', 'BackupStorageLocation', 'BackupRepository', 'PodVolumeBackup', 'PodVolumeRestore']);
