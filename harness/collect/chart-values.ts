@@ -27,11 +27,11 @@
  * - `extraObjects` that are plain objects.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { AuditInputError, describeError } from '../errors.ts';
-import { referenceDir } from '../schema/reference.ts';
+import semver from 'semver';
+import { chartIndex, newestRelease, releaseDefaults, releaseSchema, releaseTemplateWords } from './chart-releases.ts';
 import type { KubeObject } from '../state.ts';
 import { REDACTED, type ValuesProblem } from './manifests-types.ts';
 
@@ -39,31 +39,42 @@ type Values = Record<string, unknown>;
 
 export interface ChartReference {
   defaults: Values;
-  validate: ValidateFunction;
+  /** values.schema.json compiled; undefined for charts before 10.x, which have none. */
+  validate?: ValidateFunction;
   chartName: string;
   chartVersion: string;
+  /** The Velero version the chart ships (Chart.yaml appVersion). */
   appVersion: string;
+  /** vmware-tanzu/helm-charts commit the vendored files come from. */
+  commit: string;
+  /** Every `.name` the chart's templates read. */
+  templateWords: Set<string>;
 }
 
-let chartCache: ChartReference | undefined;
+const chartCache = new Map<string, ChartReference>();
 
-/** The chart's defaults, schema and version from velero-reference/chart (read once). */
-export function chartReference(): ChartReference {
-  if (chartCache) return chartCache;
-  const dir = join(referenceDir(), 'chart');
-  const defaults = parseDocument(readFileSync(join(dir, 'values.yaml'), 'utf8')).toJS() as Values;
-  const chart = parseDocument(readFileSync(join(dir, 'Chart.yaml'), 'utf8')).toJS() as Values;
-  const schema = JSON.parse(readFileSync(join(dir, 'values.schema.json'), 'utf8'));
+/**
+ * The defaults, schema and versions of one vendored chart release (reference/velero/charts,
+ * chart-releases.ts); without a version, the newest vendored release.
+ */
+export function chartReference(version?: string): ChartReference {
+  const release = version ? chartIndex().releases.find((entry) => entry.chartVersion === version) : newestRelease();
+  if (!release) throw new Error(`velero chart ${version} is not vendored under reference/velero/charts.`);
+  const cached = chartCache.get(release.chartVersion);
+  if (cached) return cached;
+  const schema = releaseSchema(release);
   // draft-07 schema as Helm enforces it; the chart's schema uses no formats.
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  chartCache = {
-    defaults,
-    validate: ajv.compile(schema),
-    chartName: String(chart.name),
-    chartVersion: String(chart.version),
-    appVersion: String(chart.appVersion),
+  const reference: ChartReference = {
+    defaults: releaseDefaults(release),
+    validate: schema ? new Ajv({ strict: false, allErrors: true }).compile(schema) : undefined,
+    chartName: 'velero',
+    chartVersion: release.chartVersion,
+    appVersion: release.appVersion,
+    commit: release.commit,
+    templateWords: releaseTemplateWords(release),
   };
-  return chartCache;
+  chartCache.set(release.chartVersion, reference);
+  return reference;
 }
 
 function isPlainObject(value: unknown): value is Values {
@@ -154,9 +165,9 @@ function describeAjvError(error: ErrorObject): string {
 }
 
 /** Problems of merged values against the chart's values.schema.json (Helm refuses to render them). */
-export function valuesSchemaProblems(merged: Values, valuesFile?: ValuesFile): ValuesProblem[] {
-  const { validate } = chartReference();
-  if (validate(merged)) return [];
+export function valuesSchemaProblems(merged: Values, valuesFile?: ValuesFile, chart: ChartReference = chartReference()): ValuesProblem[] {
+  const { validate } = chart;
+  if (!validate || validate(merged)) return [];
   const problems: ValuesProblem[] = [];
   const seen = new Set<string>();
   for (const error of validate.errors ?? []) {
@@ -172,12 +183,53 @@ export function valuesSchemaProblems(merged: Values, valuesFile?: ValuesFile): V
   return problems;
 }
 
+/** Maps whose keys the chart reads one by one (free-form maps such as `podAnnotations` are not). */
+const CLOSED_MAPS = ['', 'configuration', 'credentials', 'nodeAgent', 'restic', 'image', 'serviceAccount', 'serviceAccount.server', 'metrics', 'kubectl', 'rbac'];
+
+export interface UnknownKey {
+  /** Dotted path, e.g. `configuration.backupRetentionPeriod` or `schedules.daily.ttl`. */
+  path: string;
+}
+
+/**
+ * Keys in the given values that this chart release does not have: not among its defaults and
+ * named by none of its templates, so Helm accepts them (the schema, where there is one, allows
+ * extra properties) and they change nothing. Checked in the maps the chart reads key by key,
+ * each schedule, and each storage/snapshot location.
+ */
+export function unknownValuesKeys(given: Values, chart: ChartReference): UnknownKey[] {
+  const found: UnknownKey[] = [];
+  const known = (key: string, defaults: unknown) => (isPlainObject(defaults) && key in defaults) || chart.templateWords.has(key);
+  const check = (node: unknown, defaults: unknown, path: string) => {
+    if (!isPlainObject(node)) return;
+    for (const key of Object.keys(node)) if (!known(key, defaults)) found.push({ path: path ? `${path}.${key}` : key });
+  };
+  for (const path of CLOSED_MAPS) {
+    const node = path ? getPath(given, path) : given;
+    const defaults = path ? getPath(chart.defaults, path) : chart.defaults;
+    if (path !== '' && !isPlainObject(defaults)) continue;
+    check(node, defaults, path);
+  }
+  const schedules = getPath(given, 'schedules');
+  if (isPlainObject(schedules)) for (const [name, schedule] of Object.entries(schedules)) check(schedule, {}, `schedules.${name}`);
+  for (const key of ['backupStorageLocation', 'volumeSnapshotLocation']) {
+    const defaultsRaw = getPath(chart.defaults, `configuration.${key}`);
+    const defaultItem = Array.isArray(defaultsRaw) ? defaultsRaw[0] : defaultsRaw;
+    const raw = getPath(given, `configuration.${key}`);
+    if (Array.isArray(raw)) raw.forEach((item, index) => check(item, defaultItem, `configuration.${key}[${index}]`));
+    else check(raw, defaultItem, `configuration.${key}`);
+  }
+  return found;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Derivation: what the chart renders from values.
 
 export interface RenderOptions {
   release: string;
   namespace: string;
+  /** The chart release whose templates are followed (default: the newest vendored). */
+  chart?: ChartReference;
 }
 
 export interface Rendered {
@@ -186,6 +238,10 @@ export interface Rendered {
 }
 
 function get(values: Values, path: string): unknown {
+  return getPath(values, path);
+}
+
+function getPath(values: Values, path: string): unknown {
   let current: unknown = values;
   for (const part of path.split('.')) {
     if (!isPlainObject(current)) return undefined;
@@ -279,10 +335,23 @@ const SERVER_FLAGS: Array<[key: string, flag: string]> = [
   ['namespace', '--namespace'],
 ];
 
-function serverArgs(values: Values): string[] {
+/**
+ * The uploader flag the chart renders: none before 3.0.0 (Velero 1.9 and older have only restic),
+ * `default "restic"` from 3.0.0 and `default "kopia"` from 5.4.1 (templates/deployment.yaml at
+ * those tags; docs/manifests-gate.md "Chart versions").
+ */
+function uploaderDefault(chart: ChartReference): string | undefined {
+  if (semver.lt(chart.chartVersion, '3.0.0')) return undefined;
+  return semver.lt(chart.chartVersion, '5.4.1') ? 'restic' : 'kopia';
+}
+
+function serverArgs(values: Values, chart: ChartReference): string[] {
   const configuration = (get(values, 'configuration') ?? {}) as Values;
-  const args = ['server', `--uploader-type=${truthy(configuration.uploaderType) ? quoted(configuration.uploaderType) : 'kopia'}`];
+  const args = ['server'];
+  const uploader = uploaderDefault(chart);
+  if (uploader) args.push(`--uploader-type=${truthy(configuration.uploaderType) ? quoted(configuration.uploaderType) : uploader}`);
   if (truthy(configuration.defaultVolumesToFsBackup)) args.push('--default-volumes-to-fs-backup');
+  if (truthy(configuration.defaultVolumesToRestic)) args.push('--default-volumes-to-restic');
   for (const [key, flag] of SERVER_FLAGS) if (truthy(configuration[key])) args.push(`${flag}=${quoted(configuration[key])}`);
   const maintenance = get(values, 'configuration.repositoryMaintenanceJob.repositoryConfigData.name');
   if (truthy(maintenance)) args.push(`--repo-maintenance-job-configmap=${quoted(maintenance)}`);
@@ -333,7 +402,7 @@ function renderDeployment(values: Values, options: RenderOptions, chart: ChartRe
     image: image(values),
     imagePullPolicy: get(values, 'image.pullPolicy'),
     command: ['/velero'],
-    args: serverArgs(values),
+    args: serverArgs(values, chart),
     volumeMounts,
     env,
   };
@@ -363,7 +432,13 @@ function renderDeployment(values: Values, options: RenderOptions, chart: ChartRe
   };
 }
 
-function renderNodeAgent(values: Values, options: RenderOptions, chart: ChartReference, fullname: string): KubeObject {
+/**
+ * The file-system-backup DaemonSet: `node-agent` (chart 3.0.0 and later, values `nodeAgent.*`),
+ * or `restic` (charts before 3.0.0, values `restic.*`, enabled by `deployRestic`).
+ */
+function renderNodeAgent(values: Values, options: RenderOptions, chart: ChartReference, fullname: string, name: 'node-agent' | 'restic' = 'node-agent'): KubeObject {
+  const key = name === 'restic' ? 'restic' : 'nodeAgent';
+  const get = (source: Values, path: string) => getPath(source, path.replace(/^nodeAgent\./, `${key}.`));
   const useSecret = truthy(get(values, 'credentials.useSecret'));
   const hostPaths = !truthy(get(values, 'nodeAgent.disableHostPath'));
   const volumes: unknown[] = [];
@@ -386,7 +461,7 @@ function renderNodeAgent(values: Values, options: RenderOptions, chart: ChartRef
   if (Array.isArray(extraVolumes)) volumes.push(...structuredClone(extraVolumes));
   const extraMounts = get(values, 'nodeAgent.extraVolumeMounts');
   if (Array.isArray(extraMounts)) volumeMounts.push(...structuredClone(extraMounts));
-  const args = ['node-agent', 'server'];
+  const args = [name === 'restic' ? 'restic' : 'node-agent', 'server'];
   for (const [key, flag] of [['features', '--features'], ['logLevel', '--log-level'], ['logFormat', '--log-format']] as const) {
     const value = get(values, `configuration.${key}`);
     if (truthy(value)) args.push(`${flag}=${quoted(value)}`);
@@ -398,7 +473,7 @@ function renderNodeAgent(values: Values, options: RenderOptions, chart: ChartRef
     volumes,
     containers: [
       {
-        name: 'node-agent',
+        name,
         image: image(values),
         imagePullPolicy: get(values, 'image.pullPolicy'),
         command: ['/velero'],
@@ -421,10 +496,10 @@ function renderNodeAgent(values: Values, options: RenderOptions, chart: ChartRef
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
-    metadata: { name: 'node-agent', namespace: options.namespace, labels: labels(values, options.release, chart, get(values, 'nodeAgent.labels')) },
+    metadata: { name, namespace: options.namespace, labels: labels(values, options.release, chart, get(values, 'nodeAgent.labels')) },
     spec: {
-      selector: { matchLabels: { name: 'node-agent' } },
-      template: { metadata: { labels: { name: 'node-agent', role: 'node-agent', ...labels(values, options.release, chart, get(values, 'nodeAgent.podLabels')) } }, spec: podSpec },
+      selector: { matchLabels: { name } },
+      template: { metadata: { labels: { name, role: name, ...labels(values, options.release, chart, get(values, 'nodeAgent.podLabels')) } }, spec: podSpec },
     },
   };
 }
@@ -504,22 +579,34 @@ function renderSecret(values: Values, options: RenderOptions, chart: ChartRefere
 }
 
 /**
+ * The location items of `configuration.<key>`: a list (chart 4.0.0 and later), or the single map
+ * of older charts, whose provider may sit at `configuration.provider`.
+ */
+function locationItems(values: Values, key: 'backupStorageLocation' | 'volumeSnapshotLocation'): Values[] {
+  const raw = get(values, `configuration.${key}`);
+  if (Array.isArray(raw)) return raw.filter(isPlainObject);
+  if (!isPlainObject(raw)) return [];
+  const item = structuredClone(raw);
+  if (!truthy(item.provider) && truthy(get(values, 'configuration.provider'))) item.provider = get(values, 'configuration.provider');
+  return [item];
+}
+
+/**
  * The objects the chart would render from (merged) values. Objects the judges do not read
  * (RBAC, ServiceAccount, ConfigMaps, CRD jobs) are left out.
  */
 export function renderFromValues(values: Values, options: RenderOptions): Rendered {
-  const chart = chartReference();
+  const chart = options.chart ?? chartReference();
   const notes: string[] = [];
   const fullname = chartFullname(values, options.release, chart.chartName);
   const objects: KubeObject[] = [renderDeployment(values, options, chart, fullname, notes)];
   if (truthy(get(values, 'deployNodeAgent'))) objects.push(renderNodeAgent(values, options, chart, fullname));
+  if ('deployRestic' in chart.defaults && truthy(get(values, 'deployRestic'))) objects.push(renderNodeAgent(values, options, chart, fullname, 'restic'));
   if (truthy(get(values, 'backupsEnabled'))) {
-    const bsls = get(values, 'configuration.backupStorageLocation');
-    if (Array.isArray(bsls)) for (const item of bsls) if (isPlainObject(item)) objects.push(renderBsl(item, values, options, chart));
+    for (const item of locationItems(values, 'backupStorageLocation')) objects.push(renderBsl(item, values, options, chart));
   }
   if (truthy(get(values, 'snapshotsEnabled'))) {
-    const vsls = get(values, 'configuration.volumeSnapshotLocation');
-    if (Array.isArray(vsls)) for (const item of vsls) if (isPlainObject(item)) objects.push(renderVsl(item, values, options, chart));
+    for (const item of locationItems(values, 'volumeSnapshotLocation')) objects.push(renderVsl(item, values, options, chart));
   }
   const schedules = get(values, 'schedules');
   if (isPlainObject(schedules)) {

@@ -25,9 +25,32 @@ export interface ValuesProblem {
   line?: number;
 }
 
+export interface UnknownValuesKey {
+  /** Dotted path, e.g. `configuration.backupRetentionPeriod`. */
+  path: string;
+  /** Where it is written: `<file>, line N`, or the layer's origin. */
+  where: string;
+}
+
 export interface ValuesInfo {
-  /** The values file (as given), or `HelmRelease <ns>/<name>` when taken from a Flux HelmRelease. */
+  /** Where the values came from, e.g. `Flux HelmRelease velero/velero (…) in helmrelease.yaml`, or the values file. */
   source: string;
+  /** None of the values could be read (every reference unresolved): the items they decide are not shown. */
+  valuesNotShown?: boolean;
+  /** The form the repository keeps them in (`values`, `Flux HelmRelease`, `Argo CD Application`, …). */
+  form?: string;
+  /** The chart version or range the source pins (undefined = unpinned). */
+  chartPin?: string;
+  /** The Velero version the chart release ships (Chart.yaml appVersion) of the release judged. */
+  appVersion?: string;
+  /** The Velero version of the exact release pinned, when it is known but not vendored. */
+  pinnedAppVersion?: string;
+  /** Why the release judged is not exactly the pinned one (unpinned, a range, not vendored). */
+  chartNote?: string;
+  /** The chart's values.schema.json was checked (charts 10.x and later have one). */
+  schemaChecked?: boolean;
+  /** Keys the chart release does not have: Helm accepts and ignores them. */
+  unknownKeys?: UnknownValuesKey[];
   /** The values as given, secrets redacted. */
   given: Record<string, unknown>;
   /** Deep-merged over the chart's defaults (chart/values.yaml), as Helm does; secrets redacted. */

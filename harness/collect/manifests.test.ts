@@ -145,7 +145,9 @@ describe('collectManifests: values', () => {
       spec: { chart: { spec: { chart: 'velero', version: '12.1.0' } }, values: { deployNodeAgent: true, schedules: { daily: { schedule: '0 3 * * *', template: { ttl: '336h' } } } } },
     };
     const state = collectManifests({ paths: [tempDir({ 'release.yaml': stringify(release) })], plan });
-    expect(state.manifests?.values?.source).toBe('HelmRelease velero/velero');
+    expect(state.manifests?.values?.source).toMatch(/^Flux HelmRelease velero\/velero \(helm.toolkit.fluxcd.io\/v2\) in /);
+    expect(state.manifests?.values?.chartVersion).toBe('12.1.0');
+    expect(state.ignoredKinds.HelmRelease).toBeUndefined();
     expect(state.objects.daemonSets.map((d) => d.metadata.name)).toEqual(['node-agent']);
     expect(state.objects.schedules.map((s) => s.metadata.name)).toEqual(['velero-daily']);
   });
@@ -160,10 +162,21 @@ describe('collectManifests: values', () => {
     expect(state.objects.secrets[0].credentialFiles?.cloud).toMatchObject({ hasAccessKeyId: true, hasSecretAccessKey: true });
   });
 
-  it('records schema problems with their line instead of throwing', () => {
+  it('refuses values the pinned chart\'s schema rejects as bad input, naming the key and the line', () => {
+    const release =
+      'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: velero\nspec:\n  chart:\n    spec:\n      chart: velero\n      version: 12.1.0\n  values:\n    configuration:\n      backupStorageLocation:\n        provider: aws\n';
+    const file = join(tempDir({ 'release.yaml': release }), 'release.yaml');
+    expectInputError(
+      () => collectManifests({ paths: [], valuesFile: file, plan }),
+      /do not validate against values\.schema\.json of chart 12\.1\.0.*configuration\.backupStorageLocation must be array \(.*release\.yaml, line 13\)/,
+    );
+  });
+
+  it('only notes schema problems against a chart it had to assume (nothing pinned)', () => {
     const file = join(tempDir({ 'v.yaml': 'configuration:\n  backupStorageLocation:\n    provider: aws\n' }), 'v.yaml');
     const state = collectManifests({ paths: [], valuesFile: file, plan });
-    expect(state.manifests?.values?.schemaProblems).toContainEqual({ path: '/configuration/backupStorageLocation', message: 'must be array', line: 3 });
+    expect(state.manifests?.values?.chartPin).toBeUndefined();
+    expect(state.manifests?.values?.notes.join('\n')).toMatch(/assumed chart 12\.1\.0 \(configuration\.backupStorageLocation must be array, .*v\.yaml, line 3\)/);
   });
 });
 

@@ -21,7 +21,9 @@ import { AuditInputError, describeError } from '../errors.ts';
 import type { BackupPlan } from '../plan.ts';
 import { crdProblems } from '../schema/crds.ts';
 import type { KubeObject, State } from '../state.ts';
-import { chartReference, mergeValues, readValuesFile, redactValues, renderFromValues, valuesSchemaProblems, type ValuesFile } from './chart-values.ts';
+import { chartReference, mergeValues, redactValues, renderFromValues, unknownValuesKeys, valuesSchemaProblems } from './chart-values.ts';
+import { selectByVeleroImage, selectChartRelease } from './chart-releases.ts';
+import { findVeleroSources, readSourceDocuments, type ValuesLayer, type VeleroSource } from './gitops-sources.ts';
 import type { ManifestsExtras, ManifestsMode, ObjectProblems, ValuesInfo } from './manifests-types.ts';
 import { buildState, flattenLists, isKubeObject } from './objects.ts';
 import { collectRepoFacts } from './repo-facts.ts';
@@ -60,39 +62,67 @@ function isChartObject(object: KubeObject): boolean {
   return typeof object.apiVersion === 'string' && object.apiVersion.startsWith('velero.io/') && ['BackupStorageLocation', 'Schedule'].includes(object.kind);
 }
 
-/** A Flux HelmRelease of the velero chart, if the rendered input holds one. */
-function findVeleroHelmRelease(objects: KubeObject[]): KubeObject | undefined {
-  return objects.find((object) => {
-    if (object.kind !== 'HelmRelease' || !String(object.apiVersion).startsWith('helm.toolkit.fluxcd.io/')) return false;
-    const spec = (object.spec ?? {}) as { chart?: { spec?: { chart?: string } }; chartRef?: { name?: string } };
-    return spec.chart?.spec?.chart === 'velero' || /velero/.test(spec.chartRef?.name ?? '');
-  });
-}
-
 function describeObject(object: KubeObject): string {
   return `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
 }
 
-interface ValuesSource {
-  source: string;
-  given: Record<string, unknown>;
-  file?: ValuesFile;
-  release: string;
-  namespace: string;
-  notes: string[];
+/** kind/apiVersion/namespace/name of an object; JSON of anything else. */
+function objectKey(value: unknown): string {
+  if (isKubeObject(value)) return `${value.apiVersion}|${value.kind}|${value.metadata.namespace ?? ''}|${value.metadata.name}`;
+  return JSON.stringify(value);
 }
 
-function valuesFromHelmRelease(release: KubeObject, plan: BackupPlan): ValuesSource {
-  const spec = (release.spec ?? {}) as { values?: unknown; valuesFrom?: unknown[]; releaseName?: string; targetNamespace?: string };
-  const notes: string[] = [];
-  if (Array.isArray(spec.valuesFrom) && spec.valuesFrom.length > 0) {
-    notes.push(`HelmRelease ${release.metadata.name} also takes values from ${spec.valuesFrom.length} ConfigMap/Secret reference(s) (valuesFrom), which a static check cannot read.`);
+/** `<file>, line N` of a values path in the layer that wrote it last, else the layer's origin. */
+function whereWritten(layers: ValuesLayer[], path: Array<string | number>): { where: string; line?: number; file?: string } {
+  for (const layer of [...layers].reverse()) {
+    for (let length = path.length; length > 0; length--) {
+      let node: unknown = layer.values;
+      for (const part of path.slice(0, length)) node = typeof node === 'object' && node !== null ? (node as Record<string | number, unknown>)[part] : undefined;
+      if (node === undefined) continue;
+      if (layer.document && layer.lineCounter) {
+        const yamlNode = layer.document.getIn([...(layer.basePath ?? []), ...path.slice(0, length)], true) as { range?: [number, number, number] } | undefined;
+        if (yamlNode?.range) {
+          const line = layer.lineCounter.linePos(yamlNode.range[0]).line;
+          return { where: `${layer.file}, line ${line}`, line, file: layer.file };
+        }
+      }
+      return { where: layer.origin, file: layer.file };
+    }
   }
-  const given = typeof spec.values === 'object' && spec.values !== null && !Array.isArray(spec.values) ? (spec.values as Record<string, unknown>) : {};
-  const namespace = spec.targetNamespace ?? release.metadata.namespace ?? plan.namespace;
-  // Flux's default release name is `[<targetNamespace>-]<name>`.
-  const name = spec.releaseName ?? (spec.targetNamespace ? `${spec.targetNamespace}-${release.metadata.name}` : release.metadata.name);
-  return { source: `HelmRelease ${release.metadata.namespace ? `${release.metadata.namespace}/` : ''}${release.metadata.name}`, given, release: name, namespace, notes };
+  return { where: 'the chart defaults' };
+}
+
+function pointerParts(pointer: string): Array<string | number> {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+function dottedParts(path: string): Array<string | number> {
+  return path.split('.').flatMap((part) => {
+    const match = /^(.*)\[(\d+)\]$/.exec(part);
+    return match ? [match[1], Number(match[2])] : [part];
+  });
+}
+
+/** Read `--values` and the rendered input's documents, and pick the Velero chart values among them. */
+function findValuesSource(options: CollectManifestsOptions, manifestFiles: string[]): { source?: VeleroSource; others: VeleroSource[] } {
+  const fromValues: VeleroSource[] = [];
+  if (options.valuesFile) {
+    const documents = readSourceDocuments(options.valuesFile, '--values');
+    fromValues.push(...findVeleroSources(documents, { repoDir: options.repoDir, plainValues: true }));
+    if (fromValues.length === 0) {
+      throw new AuditInputError(
+        `--values ${options.valuesFile}: no Velero chart values found — expected chart values (configuration:, initContainers:, …), umbrella-chart values under velero:, a Flux HelmRelease, an Argo CD Application/ApplicationSet or a kustomize helmCharts entry of the velero chart.`,
+      );
+    }
+  }
+  const documents = manifestFiles.flatMap((file) => readSourceDocuments(file, '--manifests'));
+  const fromManifests = findVeleroSources(documents, { repoDir: options.repoDir, plainValues: false });
+  const all = [...fromValues, ...fromManifests];
+  return { source: all[0], others: all.slice(1) };
 }
 
 export function collectManifests(options: CollectManifestsOptions): State {
@@ -118,43 +148,75 @@ export function collectManifests(options: CollectManifestsOptions): State {
   }
   const renderedObjects = flattenLists(rendered).filter(isKubeObject);
 
-  // Values: --values, else a Flux HelmRelease of the chart in the rendered input.
-  let valuesSource: ValuesSource | undefined;
-  const helmRelease = findVeleroHelmRelease(renderedObjects);
-  if (options.valuesFile) {
-    const file = readValuesFile(options.valuesFile);
-    valuesSource = { source: options.valuesFile, given: file.values, file, release: options.release ?? 'velero', namespace: plan.namespace, notes: [] };
-    if (helmRelease) valuesSource.notes.push(`${describeObject(helmRelease)} in the rendered input was ignored: --values was given.`);
-    files.push(options.valuesFile);
-  } else if (helmRelease) {
-    valuesSource = valuesFromHelmRelease(helmRelease, plan);
-  }
-
-  const all: unknown[] = [...rendered];
+  // Values: --values (in any GitOps form), else a wrapper or values file in the rendered input.
+  const { source: valuesSource, others } = findValuesSource(options, files);
+  if (options.valuesFile) files.push(options.valuesFile);
+  // Wrappers the values came from (HelmRelease, Application, Kustomization, ConfigMap) are input
+  // that was read, not "ignored input"; the same file was parsed twice, so match by identity.
+  const consumedKeys = new Set((valuesSource?.consumed ?? []).map(objectKey));
+  const isConsumed = (object: unknown) => consumedKeys.has(objectKey(object));
+  const all: unknown[] = flattenLists(rendered).filter((document) => !isConsumed(document));
   let mode: ManifestsMode = 'rendered';
   let valuesInfo: ValuesInfo | undefined;
   if (valuesSource) {
-    const chart = chartReference();
-    const merged = mergeValues(chart.defaults, valuesSource.given);
-    const schemaProblems = valuesSchemaProblems(merged, valuesSource.file);
+    const given = valuesSource.layers.reduce<Record<string, unknown>>((acc, layer) => mergeValues(acc, layer.values), {});
+    const pinned = valuesSource.chartPin !== undefined && valuesSource.chartPin.trim() !== '';
+    const imageTag = (given.image as Record<string, unknown> | undefined)?.tag;
+    const selection = (!pinned && selectByVeleroImage(imageTag)) || selectChartRelease(valuesSource.chartPin);
+    const chart = chartReference(selection.release.chartVersion);
+    const merged = mergeValues(chart.defaults, given);
+    const schemaProblems = valuesSchemaProblems(merged, undefined, chart).map((problem) => {
+      const where = whereWritten(valuesSource.layers, pointerParts(problem.path));
+      return { ...problem, line: where.line, where: where.where };
+    });
     const authoritative = renderedObjects.some(isChartObject);
+    // Against a pinned chart, values the schema rejects are bad input; against an assumed one
+    // (nothing pinned) they may only mean the assumption is wrong: then they are warnings.
+    if (schemaProblems.length && !authoritative && pinned) {
+      const lines = schemaProblems.slice(0, 5).map((problem) => `${problem.path.slice(1).replace(/\//g, '.') || '(root)'} ${problem.message} (${problem.where})`);
+      throw new AuditInputError(
+        `The Velero chart values of ${valuesSource.description} do not validate against values.schema.json of chart ${chart.chartVersion}, so Helm would refuse to install them: ${lines.join('; ')}${schemaProblems.length > 5 ? `; and ${schemaProblems.length - 5} more` : ''}. Fix the values (or pin the chart version they were written for) and run the gate again.`,
+      );
+    }
+    const unknownKeys = unknownValuesKeys(given, chart).map((key) => ({ path: key.path, where: whereWritten(valuesSource.layers, dottedParts(key.path)).where }));
     const derived: string[] = [];
     const notes = [...valuesSource.notes];
+    if (selection.note) notes.push(`Chart version: ${selection.note}.`);
+    for (const other of others) notes.push(`${other.description} also configures the velero chart: only ${valuesSource.description} was judged.`);
+    if (valuesSource.namespace && valuesSource.namespace !== plan.namespace) {
+      notes.push(`The release installs into namespace ${valuesSource.namespace}; its objects are judged as if in the plan's namespace ${plan.namespace}.`);
+    }
     if (authoritative) {
       notes.push('The rendered input already holds the chart\'s objects: they are judged as rendered; the values were only validated.');
     } else {
-      const result = renderFromValues(merged, { release: valuesSource.release, namespace: valuesSource.namespace });
+      const result = renderFromValues(merged, { release: valuesSource.release, namespace: plan.namespace, chart });
       all.push(...result.objects);
       derived.push(...result.objects.map(describeObject));
       notes.push(...result.notes);
-      mode = options.paths.length > 0 ? 'rendered+values' : 'values';
+      mode = renderedObjects.some((object) => !isConsumed(object)) ? 'rendered+values' : 'values';
+    }
+    if (schemaProblems.length && !authoritative && !pinned) {
+      notes.push(
+        `The values do not validate against values.schema.json of the assumed chart ${chart.chartVersion} (${schemaProblems
+          .slice(0, 3)
+          .map((problem) => `${problem.path.slice(1).replace(/\//g, '.')} ${problem.message}, ${problem.where}`)
+          .join('; ')}): if that is the chart in use, Helm refuses them; pin the chart version the values were written for.`,
+      );
     }
     valuesInfo = {
-      source: valuesSource.source,
-      given: redactValues(valuesSource.given),
+      valuesNotShown: valuesSource.layers.length === 0 && valuesSource.notes.some((note) => /not shown/.test(note)),
+      source: valuesSource.description,
+      form: valuesSource.form,
+      given: redactValues(given),
       merged: redactValues(merged),
-      schemaProblems,
+      schemaProblems: schemaProblems.map(({ path, message, line }) => ({ path, message, line })),
+      schemaChecked: chart.validate !== undefined,
+      unknownKeys,
       chartVersion: chart.chartVersion,
+      chartPin: valuesSource.chartPin,
+      appVersion: chart.appVersion,
+      pinnedAppVersion: selection.requestedAppVersion,
+      chartNote: selection.note,
       release: valuesSource.release,
       derived,
       notes,
@@ -163,7 +225,7 @@ export function collectManifests(options: CollectManifestsOptions): State {
 
   const description = [
     options.paths.length ? `rendered manifests ${options.paths.join(', ')}` : '',
-    options.valuesFile ? `Helm values ${options.valuesFile}` : valuesInfo ? `values of ${valuesInfo.source}` : '',
+    valuesInfo ? `Velero chart values from ${valuesInfo.source}, judged against chart ${valuesInfo.chartVersion} (Velero ${valuesInfo.appVersion})${valuesInfo.chartNote ? ` — ${valuesInfo.chartNote}` : ''}` : '',
     options.repoDir ? `repository ${options.repoDir}` : '',
   ]
     .filter(Boolean)

@@ -12,6 +12,7 @@
  * durations (FACTS.md §3). Versioning and object lock are noted (research §6 items 14, rules V1/O1).
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
+import { declaredBucketLifecycle } from '../plan.ts';
 import type { BucketState } from '../bucket/types.ts';
 import { analyzeRetention, normalizeLifecycleRules, prefixesOverlap, type LifecycleRule } from './lifecycle.ts';
 import { bucketUnavailableReason } from './dod-data-in-bucket.ts';
@@ -108,7 +109,7 @@ export const judgeRetentionLive: Judge = (context): Finding => {
   if (shortBackupsRule && analysis.status === 'pass') {
     warnings.push(`Manual backups without --ttl get ${manualTtl.source}: rule "${shortBackupsRule.id}" removes their files under ${analysis.targets.backups} before they expire.`);
   }
-  const declared = plan.retention.bucketLifecycle;
+  const declared = declaredBucketLifecycle(plan);
   if (declared.length > 0 && !bucket.lifecycle?.configured && !bucket.lifecycle?.error) {
     warnings.push('The plan declares a bucket lifecycle (retention.bucketLifecycle) but the bucket has none — good; set retention.bucketLifecycle: [] so the manifests gate agrees.');
   }

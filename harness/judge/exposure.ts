@@ -274,3 +274,63 @@ export function findPublicExposure(objects: Pick<StateObjects, 'services' | 'ing
   }
   return exposures;
 }
+
+/** A value Flux postBuild, Terraform or an ApplicationSet fills in later: `${var}`, `{{ … }}`. */
+export function isPlaceholder(value: unknown): boolean {
+  return typeof value === 'string' && (/\$\{[^}]*\}/.test(value) || /\{\{.*\}\}/.test(value) || /^<[^>]+>$/.test(value.trim()));
+}
+
+/**
+ * Object stores run by a cloud provider (docs/manifests-gate.md "Exposure"): reachable from the
+ * internet by design and protected by their own access control, so "exposed" does not apply.
+ */
+const CLOUD_OBJECT_STORE_SUFFIXES = [
+  '.amazonaws.com', '.backblazeb2.com', '.r2.cloudflarestorage.com', '.oraclecloud.com', '.digitaloceanspaces.com', '.wasabisys.com',
+  '.storage.googleapis.com', 'storage.googleapis.com', '.linodeobjects.com', '.scw.cloud', '.your-objectstorage.com', '.cloud.ovh.net',
+  '.io.cloud.ovh.net', '.idrivee2.com', '.idrivee2-1.com', '.contabostorage.com', '.blob.core.windows.net', '.aliyuncs.com', '.myqcloud.com',
+  '.cloud-object-storage.appdomain.cloud', '.storjshare.io', '.gateway.storjshare.io', '.hetzner.cloud', '.exoscale.com', '.ionoscloud.com',
+];
+
+/** Common public top-level domains: a two-label name ending in one is a public name, not `service.namespace`. */
+const COMMON_PUBLIC_TLDS = new Set([
+  'com', 'net', 'org', 'io', 'dev', 'app', 'co', 'me', 'fm', 'tv', 'xyz', 'cloud', 'info', 'biz', 'eu', 'de', 'uk', 'fr', 'nl', 'be', 'ch', 'at',
+  'se', 'no', 'dk', 'fi', 'pl', 'cz', 'it', 'es', 'pt', 'ie', 'us', 'ca', 'au', 'nz', 'jp', 'cn', 'in', 'br', 'ru', 'sh', 'ai', 'gg', 'ly', 'to',
+  'tech', 'site', 'online', 'host', 'pro', 'space', 'zone', 'network', 'systems', 'email', 'page', 'link', 'one', 'top', 'icu', 'cc', 'ws',
+]);
+
+export type StorageEndpointKind = 'placeholder' | 'cloud' | 'in-cluster' | 'lan' | 'public' | 'unknown';
+
+export interface StorageEndpoint {
+  kind: StorageEndpointKind;
+  reason: string;
+}
+
+/**
+ * Where a BackupStorageLocation's object store is, for the exposure guardrail when no plan says
+ * where it should be: a cloud object store (AWS S3 without `s3Url`, a non-aws provider, or an
+ * `s3Url` of a known cloud store), an in-cluster Service name (`minio.storage:9000`, `*.svc`),
+ * a LAN address, a placeholder to be filled later, or a self-hosted store on a public address or
+ * public DNS name — only the last is exposure.
+ */
+export function classifyStorageEndpoint(provider: unknown, url: unknown): StorageEndpoint {
+  if (isPlaceholder(url)) return { kind: 'placeholder', reason: `${String(url)} is filled in at deploy time (not shown)` };
+  if (typeof url !== 'string' || url.trim() === '') {
+    if (isPlaceholder(provider)) return { kind: 'placeholder', reason: 'the provider is filled in at deploy time (not shown)' };
+    if (provider === 'aws') return { kind: 'cloud', reason: 'provider aws without s3Url is AWS S3, a cloud object store' };
+    return { kind: 'cloud', reason: `provider ${String(provider ?? '(unset)')} stores in its own cloud service` };
+  }
+  const host = hostOf(url);
+  const cloud = CLOUD_OBJECT_STORE_SUFFIXES.find((suffix) => host === suffix.replace(/^\./, '') || host.endsWith(suffix));
+  if (cloud) return { kind: 'cloud', reason: `${host} is a cloud object store (${cloud.replace(/^\./, '*.')})` };
+  const verdict = classifyHost(url);
+  if (verdict.scope === 'loopback' || verdict.scope === 'private') {
+    const inCluster = /\.(svc|cluster\.local)$/.test(host) || !host.includes('.');
+    return { kind: inCluster ? 'in-cluster' : 'lan', reason: verdict.reason };
+  }
+  const labels = host.split('.');
+  if (verdict.scope === 'public' && labels.length === 2 && !COMMON_PUBLIC_TLDS.has(labels[1])) {
+    return { kind: 'in-cluster', reason: `${host} has the shape of a Kubernetes Service name <service>.<namespace>, resolved inside the cluster` };
+  }
+  if (verdict.scope === 'public') return { kind: 'public', reason: `${verdict.reason}: a self-hosted object store there is reachable from outside` };
+  return { kind: 'unknown', reason: verdict.reason };
+}

@@ -73,7 +73,8 @@ export function judgeImagePinning(context: JudgeContext): Finding {
   if (server && !serverVersion) warnings.push(`The Velero image ${server.image.raw} has no version tag: the plugin pairing cannot be checked.`);
   if (serverVersion?.prerelease) warnings.push(`The Velero image is a pre-release (${server!.image.tag}).`);
   const planVersion = parseVersion(plan.velero.version);
-  if (serverVersion && planVersion && minorLine(serverVersion) !== minorLine(planVersion)) {
+  // The plan's Velero version is the homelab's; with every expectation off it says nothing.
+  if (plan.expect !== false && serverVersion && planVersion && minorLine(serverVersion) !== minorLine(planVersion)) {
     warnings.push(`The Velero image is v${minorLine(serverVersion)}.x; the plan's velero.version is ${plan.velero.version}.`);
   }
   if (plugin && serverVersion && plugin.image.name === 'velero-plugin-for-aws') {
@@ -93,6 +94,14 @@ export function judgeImagePinning(context: JudgeContext): Finding {
     warnings.push(`The plugin ${plugin.image.raw} is not velero-plugin-for-aws: only that plugin's pairing table is known.`);
   }
 
+  // Chart/app skew: the chart's templates and defaults are written for the Velero it ships.
+  const values = state.source.target === 'manifests' ? state.manifests?.values : undefined;
+  const chartApp = parseVersion(values?.appVersion);
+  if (values && chartApp && serverVersion && minorLine(chartApp) !== minorLine(serverVersion)) {
+    warnings.push(
+      `Chart ${values.chartVersion} ships Velero ${values.appVersion}, but the image is ${server!.image.tag}: the chart's templates, flags and defaults were written for v${minorLine(chartApp)}.x — use the chart release made for v${minorLine(serverVersion)}.x.`,
+    );
+  }
   const agent = images.find((entry) => entry.where.startsWith('DaemonSet') && entry.container === 'node-agent') ?? images.find((entry) => entry.where.startsWith('DaemonSet'));
   if (server && agent && agent.image.raw !== server.image.raw) {
     problems.push(`the node agent runs ${agent.image.raw} but the server runs ${server.image.raw}`);

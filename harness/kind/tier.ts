@@ -33,7 +33,7 @@ import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { parse as parseYaml } from 'yaml';
 import { describeError } from '../errors.ts';
-import { loadPlan, parsePlan, type BackupPlan } from '../plan.ts';
+import { declaredBucketLifecycle, loadPlan, parsePlan, type BackupPlan } from '../plan.ts';
 import { newRunId, type RunContext } from '../run-context.ts';
 import { REPO_ROOT } from '../schema/reference.ts';
 import type { ClusterAuditOptions, ClusterAuditResult } from '../targets/cluster.ts';
@@ -325,7 +325,7 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
 
     checkInterrupted();
     step = `creating bucket ${plan.storage.bucket}`;
-    const lifecycle = plan.retention.bucketLifecycle;
+    const lifecycle = declaredBucketLifecycle(plan);
     deps.log(`${step} at ${store.hostEndpoint}${lifecycle.length ? ` with the plan's lifecycle (${lifecycle.map((rule) => `${rule.prefix || '<whole bucket>'} after ${rule.expirationDays}d`).join(', ')})` : ''}`);
     await deps.createBucket({ endpoint: store.hostEndpoint, credentials: store.credentials, bucket: plan.storage.bucket, region: plan.storage.region, lifecycle });
 

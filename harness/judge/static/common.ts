@@ -4,7 +4,7 @@
  */
 import type { ItemId } from '../../catalog.ts';
 import type { KubeObject, State } from '../../state.ts';
-import { fail, type Finding, type Judge, type JudgeContext } from '../types.ts';
+import { skip, type Finding, type Judge, type JudgeContext } from '../types.ts';
 
 /** `Kind namespace/name`, the form the collector uses for CRD problems and derived objects. */
 export function describeObject(object: KubeObject): string {
@@ -31,34 +31,41 @@ function schemaProblemLines(state: State): string[] {
 }
 
 /**
- * When the objects were derived from Helm values that the chart's values.schema.json rejects,
- * Helm would render nothing: every static item fails with the schema problems as evidence.
- */
-export function valuesGate(id: ItemId, state: State): Finding | undefined {
-  const values = state.manifests?.values;
-  if (!values || values.schemaProblems.length === 0 || state.manifests?.mode === 'rendered') return undefined;
-  const lines = schemaProblemLines(state);
-  return fail(
-    id,
-    `Helm would refuse the values in ${values.source}: ${lines.length} problem${lines.length === 1 ? '' : 's'} against the velero chart ${values.chartVersion} values.schema.json.`,
-    lines.slice(0, 10),
-    `Fix the values so that \`helm template velero vmware-tanzu/velero --version ${values.chartVersion} -f ${values.source}\` renders (the chart enforces values.schema.json), then run the audit again.`,
-  );
-}
-
-/**
- * Wrap a static judge: the values gate first, then the judge; when the rendered input was judged
- * and values were given only for validation, schema problems are attached as warnings.
+ * Wrap a static judge: when the rendered input was judged and values were given only for
+ * validation, schema problems are attached as warnings (values that drive the derivation and fail
+ * the schema never get here: the collector refuses them as bad input). Keys the chart does not
+ * have are attached to the item they concern.
  */
 export function staticJudge(id: ItemId, judge: Judge): Judge {
   return (context: JudgeContext) => {
-    const gate = valuesGate(id, context.state);
-    if (gate) return gate;
+    const values = context.state.manifests?.values;
+    if (values?.valuesNotShown && context.state.manifests?.mode === 'values') {
+      return { ...skip(id, `Not shown: none of the chart values of ${values.source} could be read, so the configuration cannot be judged.`, values.notes), warnings: values.notes };
+    }
     const finding = judge(context);
+    const unknown = unknownKeyWarnings(id, context.state);
+    if (unknown.length) finding.warnings = [...(finding.warnings ?? []), ...unknown];
     const lines = context.state.manifests?.mode === 'rendered' ? schemaProblemLines(context.state) : [];
     if (lines.length === 0) return finding;
     return { ...finding, warnings: [...(finding.warnings ?? []), ...lines.map((line) => `Helm values do not validate: ${line}`)] };
   };
+}
+
+/** The item a values key concerns, for attaching "the chart has no such key" warnings. */
+function itemOfKey(path: string): ItemId {
+  if (/ttl|retention|expir/i.test(path)) return 'beyond.retention';
+  if (path.startsWith('schedules')) return 'must.schedule';
+  if (/^(configuration\.(backupStorageLocation|volumeSnapshotLocation|provider))|^(backupsEnabled|snapshotsEnabled)/.test(path)) return 'must.s3-target';
+  if (/^(nodeAgent|restic|deployNodeAgent|deployRestic)|uploader|FsBackup|Restic/.test(path)) return 'must.fsb-kopia';
+  if (path.startsWith('credentials')) return 'guard.k8s-secrets';
+  return 'beyond.image-pinning';
+}
+
+function unknownKeyWarnings(id: ItemId, state: State): string[] {
+  const values = state.manifests?.values;
+  return (values?.unknownKeys ?? [])
+    .filter((key) => itemOfKey(key.path) === id)
+    .map((key) => `\`${key.path}\` (${key.where}) is not a key of the velero chart ${values!.chartVersion}: Helm ignores it, so it changes nothing.`);
 }
 
 export interface Checks {

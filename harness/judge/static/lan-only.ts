@@ -12,12 +12,15 @@
  * Anonymous access and bucket policies need the bucket: the live judge checks those.
  */
 import type { KubeObject } from '../../state.ts';
-import { classifyHost, findPublicExposure, isLanScope } from '../exposure.ts';
+import { expects } from '../../plan.ts';
+import { classifyHost, classifyStorageEndpoint, findPublicExposure, isLanScope } from '../exposure.ts';
 import { fail, pass, type Finding, type JudgeContext } from '../types.ts';
 import { inNamespace } from '../velero-objects.ts';
 import { describeObject, newChecks, provenance, remedy, staticJudge, type Checks } from './common.ts';
 
 const ID = 'guard.lan-only' as const;
+const EXPECTED_ANY =
+  'No self-hosted object store is reachable from outside: no public address or public DNS name as the BSL s3Url/publicUrl of a store that is not a cloud service, and no LoadBalancer, NodePort, Ingress or HTTPRoute publishing MinIO.';
 const EXPECTED = 'Plan: "Do NOT expose MinIO publicly (keep LAN only)" — the BSL s3Url (and publicUrl) are LAN addresses, and no LoadBalancer, NodePort, Ingress or HTTPRoute exposes MinIO.';
 
 function checkEndpoint(checks: Checks, where: string, field: string, url: string): void {
@@ -27,6 +30,29 @@ function checkEndpoint(checks: Checks, where: string, field: string, url: string
     checks.problems.push(`${field} ${url} is not a LAN address (${verdict.reason})`);
     checks.critical = checks.critical || verdict.scope === 'public';
     remedy(checks, `Point ${field} at MinIO's LAN address (e.g. http://10.10.10.209:9000, or an internal name such as *.lan / *.home.arpa) and keep MinIO off the internet.`);
+  }
+}
+
+/**
+ * Without the plan's endpoint (`expect.s3Url: false`), only what holds for every install is
+ * judged: a self-hosted store on a public address or public DNS name is exposure; a cloud object
+ * store, an in-cluster Service name, a LAN address and a placeholder are not
+ * (exposure.ts `classifyStorageEndpoint`).
+ */
+function checkLocationAnyInstall(checks: Checks, bsl: KubeObject): void {
+  const where = describeObject(bsl);
+  const config = (bsl.spec?.config ?? {}) as Record<string, unknown>;
+  for (const field of ['s3Url', 'publicUrl'] as const) {
+    if (field === 'publicUrl' && (typeof config.publicUrl !== 'string' || config.publicUrl.trim() === '')) continue;
+    const endpoint = classifyStorageEndpoint(bsl.spec?.provider, config[field]);
+    checks.evidence.push(`${where}: ${field === 's3Url' ? `provider ${String(bsl.spec?.provider ?? '(unset)')}, s3Url ${String(config.s3Url ?? '(unset)')}` : `publicUrl ${String(config.publicUrl)}`} → ${endpoint.kind} (${endpoint.reason})`);
+    if (endpoint.kind === 'public') {
+      checks.problems.push(`spec.config.${field} ${String(config[field])} puts a self-hosted object store on the internet (${endpoint.reason})`);
+      checks.critical = true;
+      remedy(checks, `Reach the object store over the LAN, a VPN or an in-cluster Service (e.g. http://minio.<namespace>.svc:9000) rather than a public address, or put it behind access control you have verified.`);
+    } else if (endpoint.kind === 'unknown') {
+      checks.warnings.push(`${where}: ${field} ${String(config[field])} could not be classified (${endpoint.reason}).`);
+    }
   }
 }
 
@@ -50,11 +76,14 @@ function judge(context: JudgeContext): Finding {
   const { state, plan } = context;
   const checks = newChecks();
   const locations = inNamespace(state.objects.backupStorageLocations, plan.namespace);
-  if (locations.length === 0) {
+  if (locations.length === 0 && expects(plan, 's3Url')) {
     checks.problems.push('no BackupStorageLocation is rendered, so the endpoint cannot be checked');
     remedy(checks, 'Render the BackupStorageLocation (configuration.backupStorageLocation) with the LAN s3Url.');
+  } else if (locations.length === 0) {
+    checks.evidence.push('No BackupStorageLocation is configured: no endpoint to judge (not shown)');
   }
-  for (const bsl of locations) checkLocation(checks, bsl);
+  const endpointPlanned = expects(plan, 's3Url');
+  for (const bsl of locations) (endpointPlanned ? checkLocation : checkLocationAnyInstall)(checks, bsl);
   const exposures = findPublicExposure(state.objects);
   for (const exposure of exposures) {
     checks.evidence.push(`${exposure.object}: ${exposure.how}`);
@@ -67,10 +96,11 @@ function judge(context: JudgeContext): Finding {
     checks.evidence.push(`No LoadBalancer/NodePort Service, Ingress or HTTPRoute exposes MinIO (${state.objects.services.length} Services, ${state.objects.ingresses.length} Ingresses, ${state.objects.httpRoutes.length} HTTPRoutes rendered)`);
   }
   const from = provenance(state);
-  const extra = { expected: EXPECTED, critical: checks.critical || undefined };
+  const extra = { expected: endpointPlanned ? EXPECTED : EXPECTED_ANY, critical: checks.critical || undefined, warnings: checks.warnings.length ? checks.warnings : undefined };
   if (checks.problems.length) {
     return fail(ID, `MinIO is not kept LAN-only${from}: ${checks.problems.join('; ')}.`, checks.evidence, checks.remediation.join(' '), extra);
   }
+  if (!endpointPlanned) return pass(ID, `No self-hosted object store is exposed${from}: every storage location is a cloud store, an in-cluster or LAN address, or not shown, and nothing rendered publishes MinIO.`, checks.evidence, extra);
   return pass(ID, `The S3 endpoint is on the LAN and nothing rendered exposes MinIO${from}.`, checks.evidence, extra);
 }
 

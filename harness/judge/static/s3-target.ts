@@ -13,8 +13,8 @@
  */
 import { expects } from '../../plan.ts';
 import type { KubeObject } from '../../state.ts';
-import { fail, pass, type Finding, type JudgeContext } from '../types.ts';
-import { inNamespace, selectPlanBsl } from '../velero-objects.ts';
+import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
+import { inNamespace, selectPlanBsl, serverFlag, veleroDeployment } from '../velero-objects.ts';
 import { crdProblemsOf, describeObject, newChecks, provenance, remedy, staticJudge, type Checks } from './common.ts';
 
 const ID = 'must.s3-target' as const;
@@ -91,7 +91,14 @@ function checkBsl(checks: Checks, context: JudgeContext, bsl: KubeObject): void 
     }
   }
   checks.evidence.push(`${where}: spec.default = ${spec.default === undefined ? '(unset)' : String(spec.default)}`);
-  if (spec.default !== true) {
+  // Velero's backup controller puts a backup without a location on the BSL marked default, else on
+  // the one named by the server flag --default-backup-storage-location (default "default",
+  // chart configuration.defaultBackupStorageLocation) — docs/velero-facts.md "The default location".
+  const serverDefault = serverFlag(veleroDeployment(state, plan), 'default-backup-storage-location') ?? 'default';
+  const othersMarked = inNamespace(state.objects.backupStorageLocations, plan.namespace).some((other) => other !== bsl && other.spec?.default === true);
+  if (spec.default !== true && !othersMarked && bsl.metadata.name === serverDefault) {
+    checks.evidence.push(`${where}: not marked default, but named "${serverDefault}" like the server's --default-backup-storage-location and no other location is marked default, so backups without a location go here`);
+  } else if (spec.default !== true) {
     checks.problems.push(`${bsl.metadata.name} is not the default location (spec.default is ${spec.default ?? 'unset'})`);
     remedy(checks, `Set \`${values}.default: true\`: backups without an explicit location (manual ones) go to the default location.`);
   }
@@ -106,9 +113,40 @@ function checkBsl(checks: Checks, context: JudgeContext, bsl: KubeObject): void 
   }
 }
 
+/** "name (provider p, bucket b/prefix, endpoint e)" of every BSL: the report names each location it judged. */
+function describeLocations(context: JudgeContext): string[] {
+  const { plan, state } = context;
+  return inNamespace(state.objects.backupStorageLocations, plan.namespace).map((bsl) => {
+    const spec = (bsl.spec ?? {}) as { provider?: string; objectStorage?: { bucket?: string; prefix?: string }; config?: Record<string, unknown> };
+    const endpoint = typeof spec.config?.s3Url === 'string' ? spec.config.s3Url : spec.provider === 'aws' ? 'AWS S3' : `${spec.provider ?? '?'} service`;
+    const bucket = `${spec.objectStorage?.bucket ?? '(no bucket)'}${spec.objectStorage?.prefix ? `/${spec.objectStorage.prefix}` : ''}`;
+    return `Storage location ${bsl.metadata.name}: provider ${spec.provider || '(empty)'}, bucket ${bucket}, endpoint ${endpoint}`;
+  });
+}
+
+/** CSI snapshots or default file-system backup: PVs then rarely reach a VolumeSnapshotLocation. */
+function volumesBypassSnapshotter(context: JudgeContext): boolean {
+  const deployment = veleroDeployment(context.state, context.plan);
+  const features = serverFlag(deployment, 'features') ?? '';
+  const args = ((deployment?.spec?.template?.spec?.containers ?? [])[0]?.args ?? []).map(String);
+  return /EnableCSI/.test(features) || args.includes('--default-volumes-to-fs-backup') || args.includes('--default-volumes-to-restic');
+}
+
 function checkSnapshotLocations(checks: Checks, context: JudgeContext): void {
   const { plan, state } = context;
   const locations = inNamespace(state.objects.volumeSnapshotLocations, plan.namespace);
+  const selfHostedStore = inNamespace(state.objects.backupStorageLocations, plan.namespace).find(
+    (bsl) => bsl.spec?.provider === 'aws' && typeof bsl.spec?.config?.s3Url === 'string' && !/amazonaws\.com/.test(bsl.spec.config.s3Url),
+  );
+  for (const vsl of locations) {
+    if (vsl.spec?.provider !== 'aws' || !selfHostedStore) continue;
+    const text = `${describeObject(vsl)} has provider aws (EBS snapshots through the AWS API) while the objects go to ${String(selfHostedStore.spec?.config?.s3Url)}, which is not AWS: a backup that snapshots a volume this way fails for volumes that are not EBS`;
+    if (volumesBypassSnapshotter(context)) checks.warnings.push(`${text} (CSI snapshots or default file-system backup are on, so most volumes do not use it).`);
+    else {
+      checks.problems.push(text);
+      remedy(checks, 'Set `snapshotsEnabled: false` (and drop `configuration.volumeSnapshotLocation`) when the volumes are not on AWS EBS; back them up with the node agent (file-system backup) or CSI snapshots.');
+    }
+  }
   if (locations.length === 0) {
     checks.evidence.push('VolumeSnapshotLocations: none rendered');
     return;
@@ -128,12 +166,42 @@ function checkSnapshotLocations(checks: Checks, context: JudgeContext): void {
   }
 }
 
+/**
+ * The location backups use by default: marked `default: true`, else the one named like the
+ * server's --default-backup-storage-location; with the storage expectations on, the plan's.
+ */
+function selectLocation(context: JudgeContext): ReturnType<typeof selectPlanBsl> {
+  const { state, plan } = context;
+  if (expects(plan, 'bucket') || expects(plan, 's3Url')) return selectPlanBsl(state, plan);
+  const locations = inNamespace(state.objects.backupStorageLocations, plan.namespace);
+  const marked = locations.find((bsl) => bsl.spec?.default === true);
+  if (marked) return { object: marked, how: 'marked spec.default: true' };
+  const serverDefault = serverFlag(veleroDeployment(state, plan), 'default-backup-storage-location') ?? 'default';
+  const named = locations.find((bsl) => bsl.metadata.name === serverDefault);
+  if (named) return { object: named, how: `named like --default-backup-storage-location (${serverDefault})` };
+  if (locations.length) return { object: locations[0], how: 'the only location', note: `No location is marked default or named "${serverDefault}": judged ${locations[0].metadata.name}.` };
+  return { how: 'none' };
+}
+
+function sourceLines(context: JudgeContext): string[] {
+  const values = context.state.manifests?.values;
+  if (!values) return [];
+  return [
+    `Chart assumed: velero ${values.chartVersion} (Velero ${values.appVersion ?? '?'})${values.chartPin ? `, the source pins ${values.chartPin}` : ', the source pins no version'}`,
+  ];
+}
+
 function judge(context: JudgeContext): Finding {
   const { state, plan } = context;
   const checks = newChecks();
-  const selected = selectPlanBsl(state, plan);
+  checks.evidence.push(...sourceLines(context), ...describeLocations(context));
+  for (const note of state.manifests?.values?.notes ?? []) if (!/initContainers|extraObjects/.test(note)) checks.warnings.push(note);
+  const selected = selectLocation(context);
   if (selected.note && selected.object) checks.warnings.push(selected.note);
-  if (!selected.object) {
+  if (!selected.object && !(expects(plan, 'bucket') || expects(plan, 's3Url')) && state.manifests?.values?.notes.some((note) => /not shown/.test(note))) {
+    checks.evidence.push('No BackupStorageLocation in what could be read; part of the values is not shown (see the warnings)');
+    checks.warnings.push('The storage location cannot be judged: the values that would configure it are not in the input.');
+  } else if (!selected.object) {
     checks.problems.push(`no BackupStorageLocation named ${plan.storage.locationName} is rendered in namespace ${plan.namespace}`);
     checks.evidence.push(selected.note ?? 'BackupStorageLocations: none rendered (the chart renders them only with backupsEnabled: true)');
     remedy(checks, `Configure \`configuration.backupStorageLocation\` with name ${plan.storage.locationName}, provider ${plan.storage.provider}, bucket and config, and keep backupsEnabled: true.`);
@@ -146,7 +214,10 @@ function judge(context: JudgeContext): Finding {
   if (checks.problems.length) {
     return fail(ID, `The S3 target does not match the plan${from}: ${checks.problems.join('; ')}.`, checks.evidence, checks.remediation.join(' '), extra);
   }
-  return pass(ID, `BackupStorageLocation ${selected.object!.metadata.name} matches the plan's S3 target${from}.`, checks.evidence, extra);
+  if (!selected.object) return { ...skip(ID, `Not shown${from}: no storage location is in the values that could be read.`, checks.evidence), warnings: extra.warnings };
+  const storagePlanned = expects(plan, 'bucket') || expects(plan, 's3Url');
+  const what = storagePlanned ? "matches the plan's S3 target" : 'is the default location and writable';
+  return pass(ID, `BackupStorageLocation ${selected.object.metadata.name} ${what}${from}.`, checks.evidence, extra);
 }
 
 export const judgeS3TargetManifests = staticJudge(ID, judge);
