@@ -10,7 +10,7 @@ import { KubeApi } from '../kube/api.ts';
 import { KubeClient } from '../kube/client.ts';
 import { loadKubeTarget } from '../kube/config.ts';
 import { Redactor } from '../kube/redact.ts';
-import { drillNames, MANAGED_BY_LABEL, MANAGED_BY_VALUE, runLabels } from './canary.ts';
+import { drillNames, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL, runLabels } from './canary.ts';
 import { runDrill, type DrillOptions } from './run-drill.ts';
 import { DRILL_STEPS, type DrillResult } from './types.ts';
 import { BUCKET, CANARY_SECRET, leftovers, startFakeCluster, testPlan, unlabelledMutations, type FakeCluster } from '../../fixtures/doubles/fake-kube-setup.ts';
@@ -483,7 +483,7 @@ describe('runDrill — as Velero 1.14, 1.16 and 1.18 run it', () => {
       const full = { '1.14': 'v1.14.1', '1.16': 'v1.16.2', '1.18': 'v1.18.1' }[version];
       expect(result.velero?.version).toBe(full);
       expect(result.velero?.rules.join('\n')).toContain(version === '1.18' ? 'backups are queued' : 'one backup at a time');
-      expect(seen.backup?.metadata.annotations).toEqual({ 'velero.io/pod-volume-timeout': '15s' /* 3/4 of the test plan's 20s */ });
+      expect(seen.backup?.metadata.annotations).toMatchObject({ 'velero.io/pod-volume-timeout': '15s' /* 3/4 of the test plan's 20s */, 'velero-verify/expires-at': expect.any(String) });
       // The restore helper: 1.14/1.15 pull velero-restore-helper, 1.16+ reuse the server image.
       const helper = (seen.restoredPod?.spec as { initContainers: Array<{ name: string; image: string }> }).initContainers[0];
       expect(helper).toMatchObject({ name: 'restore-wait', image: version === '1.14' ? 'velero/velero-restore-helper:v1.14.1' : `docker.io/velero/velero:${full}` });
@@ -599,3 +599,47 @@ describe('runDrill — as Velero 1.14, 1.16 and 1.18 run it', () => {
 function result_backup(_line: string, c: FakeCluster): string {
   return c.kube.list('Backup', 'velero').find((b) => b.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE)?.metadata.name ?? '';
 }
+
+describe('runDrill — leftovers of earlier runs', () => {
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+  const leftover = (kind: 'Namespace' | 'Backup', name: string, run: string, createdAt: string, extra: Record<string, unknown> = {}) =>
+    kind === 'Namespace'
+      ? { apiVersion: 'v1', kind, metadata: { name, labels: runLabels(run), creationTimestamp: createdAt }, status: { phase: 'Active' } }
+      : { apiVersion: 'velero.io/v1', kind, metadata: { name, namespace: 'velero', labels: runLabels(run), creationTimestamp: createdAt }, spec: { includedNamespaces: ['velero-verify-canary'] }, ...extra };
+
+  it('sweeps the leftovers of a run past its deadline (only labelled objects), says what was swept, and runs; a run still within its deadline is not touched', async () => {
+    const { result, lines, runId } = await drill({
+      before: (c) => {
+        c.kube.put(leftover('Namespace', 'velero-verify-canary', 'old1', daysAgo(3)));
+        c.kube.put(leftover('Namespace', 'velero-verify-restored-old1', 'old1', daysAgo(3)));
+        c.kube.put(leftover('Backup', 'velero-verify-old1', 'old1', daysAgo(3), { status: { phase: 'Completed', startTimestamp: daysAgo(3), completionTimestamp: daysAgo(3) } }));
+        c.kube.put(leftover('Namespace', 'velero-verify-restored-busy1', 'busy1', new Date().toISOString()));
+      },
+    });
+    expect(result.status).toBe('passed');
+    expect(result.swept?.runs).toEqual(['old1']);
+    expect(result.swept?.deleted).toEqual(expect.arrayContaining(['Namespace velero-verify-canary', 'Namespace velero-verify-restored-old1', expect.stringMatching(/^Backup velero\/velero-verify-old1 \(DeleteBackupRequest/)]));
+    expect(lines.some((line) => line.startsWith('drill preflight: swept ') && line.includes('of expired run(s) old1'))).toBe(true);
+    expect(cluster!.kube.get('Namespace', 'velero-verify-restored-busy1')?.metadata.deletionTimestamp).toBeUndefined();
+    expect(cluster!.kube.get('Backup', 'velero-verify-old1', 'velero')).toBeUndefined();
+    // Every change touched this run's objects or the expired run's — nothing else (busy1 included).
+    expect(unlabelledMutations(cluster!.kube.mutations).filter((m) => m.labels?.[RUN_ID_LABEL] !== 'old1')).toEqual([]);
+    expect(cluster!.kube.mutations.some((m) => m.labels?.[RUN_ID_LABEL] === 'busy1')).toBe(false);
+    expect(leftovers(cluster!.kube, runId)).toEqual([]);
+    expect(JSON.stringify(result) + lines.join('\n')).not.toContain(CANARY_SECRET);
+  });
+
+  it('the sweep decides with the injected clock: a leftover is swept once the clock is past its expires-at annotation', async () => {
+    const expires = new Date(Date.now() + 3_600_000).toISOString();
+    const kept = await drill({
+      timeouts: { backup: '300ms' },
+      before: (c) => c.kube.put({ ...leftover('Namespace', 'velero-verify-canary', 'kept1', new Date().toISOString()), metadata: { name: 'velero-verify-canary', labels: runLabels('kept1'), annotations: { 'velero-verify/expires-at': expires } } }),
+    });
+    expect(kept.result.failedStep).toBe('preflight');
+    expect(kept.result.reason).toContain('run kept1');
+    const later = await drillOn(cluster!, { options: { now: () => Date.parse(expires) + 1 } });
+    expect(later.result.swept?.runs).toEqual(['kept1']);
+    expect(later.result.status).toBe('passed');
+    expect(leftovers(cluster!.kube, later.runId)).toEqual([]);
+  });
+});

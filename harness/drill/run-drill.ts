@@ -38,6 +38,7 @@ import {
 import { deleteBackupThroughVelero, deleteIfOurs, deleteRestoreWhenDone, emptyOutcome, mergeOutcome, type BackupFilesProbe, type CleanupContext } from './cleanup.ts';
 import { collectDiagnostics } from './diagnostics.ts';
 import { explainRestore } from './restore-cause.ts';
+import { EXPIRES_AT_ANNOTATION, runBudgetMs, sweepExpiredRuns } from './sweep.ts';
 import { appliedRules, BLOCKING_BACKUP_PHASES, drillPodSecurityLevel, queuesBackups, veleroRelease, type VeleroRelease } from './velero-rules.ts';
 import { onTerminationSignals, type SignalSource } from './signals.ts';
 import { DRILL_STEPS, type DrillResult, type DrillStep, type PodVolumeBackupSummary } from './types.ts';
@@ -58,6 +59,8 @@ export interface DrillOptions {
   signals?: SignalSource;
   /** Period of the backing GETs and log reads (default 2 s). */
   pollMs?: number;
+  /** The clock that decides which earlier runs are past their deadline (default Date.now). */
+  now?: () => number;
 }
 
 const TERMINAL_BACKUP = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation']);
@@ -139,6 +142,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     }
   });
 
+  const now = options.now ?? Date.now;
+  const expiresAtIso = new Date(now() + runBudgetMs(plan)).toISOString();
   const created: Created[] = [];
   let currentStep = '';
   let stepPhase: string | undefined;
@@ -166,6 +171,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const createOwned = async (type: ResourceType, manifest: KubeObject) => {
     // Remember it before the call: a create whose answer was lost must still be cleaned up.
     const entry: Created = { type, name: manifest.metadata.name, namespace: manifest.metadata.namespace };
+    // When a later run may sweep it, should this run never clean up (sweep.ts).
+    manifest.metadata.annotations = { ...manifest.metadata.annotations, [EXPIRES_AT_ANNOTATION]: expiresAtIso };
     created.push(entry);
     // A create is never aborted in flight: the API server could still apply it after cleanup
     // looked for it. It finishes (bounded by the call deadline), then the abort is honoured.
@@ -298,6 +305,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     }
   };
 
+  /** Leftovers of earlier runs past their own deadline go first (only labelled objects; see sweep.ts). */
+  const sweepLeftovers = async () => {
+    const swept = await sweepExpiredRuns(
+      { api, veleroNamespace: names.veleroNamespace, deadlineMs: timeout(plan, 'deletion'), pollMs, signal, onProgress: progress, bucket: options.bucket },
+      plan,
+      runId,
+      now(),
+    );
+    if (swept.runs.length === 0 && swept.problems.length === 0) return;
+    result.swept = { runs: swept.runs, deleted: swept.deleted, left: swept.left, problems: swept.problems.map((problem) => redactor.text(problem)) };
+    progress(`drill preflight: swept ${swept.deleted.length ? swept.deleted.join(', ') : 'nothing'} of expired run(s) ${swept.runs.join(', ') || '(none)'}${swept.left.length ? `; still left: ${swept.left.join(', ')}` : ''}`);
+  };
+
   let diagnosticRefs: ObjectRef[] = [];
   try {
     await step('preflight', async () => {
@@ -318,6 +338,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       release = await readRelease();
       result.velero = { ...(release.version ? { version: release.version } : {}), ...(release.image ? { image: release.image } : {}), rules: appliedRules(release) };
       progress(`drill preflight: Velero ${release.version ?? '(version unknown)'}; rules applied: ${result.velero.rules.join('; ')}`);
+      await sweepLeftovers();
       const source = await api.get(R.namespaces, names.sourceNamespace, undefined, { signal });
       if (source) throw new DrillStepError(existingCanaryNamespace(source));
       await waitUntilVeleroIsIdle();

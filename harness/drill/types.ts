@@ -85,6 +85,8 @@ export interface DrillResult {
   podVolumeRestores?: PodVolumeBackupSummary[];
   /** The Velero the drill met (server image tag) and the rules of that release it applied. */
   velero?: { version?: string; image?: string; rules: string[] };
+  /** Leftovers of earlier runs past their deadline, swept before this run started. */
+  swept?: { runs: string[]; deleted: string[]; left: string[]; problems: string[] };
   /** The change made to the canary namespace's BackupRepository maintenance frequency, if any. */
   repositoryMaintenance?: string;
   /** Backups that were running when the drill started (it waited for them, or stopped). */

@@ -104,6 +104,11 @@ function renderDrillDetails(drill: DrillResult): string[] {
   }
   if (drill.busyWith?.length) out.push(`- Velero was busy with: ${drill.busyWith.map((name) => `\`${name}\``).join(', ')}`);
   if (drill.repositoryMaintenance) out.push(`- ${drill.repositoryMaintenance}`);
+  if (drill.swept) {
+    out.push(`- Swept before the run (earlier runs past their deadline: ${drill.swept.runs.join(', ') || 'none'}): ${drill.swept.deleted.join(', ') || 'nothing'}`);
+    for (const left of drill.swept.left) out.push(`  - still left: ${left}`);
+    for (const problem of drill.swept.problems) out.push(`  - problem: ${problem}`);
+  }
   if (drill.sourceNamespace) out.push(`- Canary namespace \`${drill.sourceNamespace}\` → restored into \`${drill.targetNamespace ?? '?'}\``);
   if (drill.backupName) out.push(`- Backup \`${drill.backupName}\`: ${drill.backupPhase ?? 'no phase'}; Restore \`${drill.restoreName ?? '-'}\`: ${drill.restorePhase ?? 'no phase'}`);
   if (drill.expectedSha256) out.push(`- sha256 expected ${drill.expectedSha256}, restored ${drill.restoredSha256 ?? '(none)'}; post-backup marker ${drill.markerPresent ? 'PRESENT' : 'absent'}`);
