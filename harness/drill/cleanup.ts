@@ -7,7 +7,7 @@
 import type { KubeObject } from '../state.ts';
 import { describeError } from '../errors.ts';
 import type { KubeApi } from '../kube/api.ts';
-import { isAborted } from '../kube/errors.ts';
+import { isAborted, isConflict } from '../kube/errors.ts';
 import { describeRef, R, type ResourceType } from '../kube/resources.ts';
 import { waitFor, WaitTimeoutError } from '../kube/wait.ts';
 import { deleteBackupRequestManifest, isOurs, POD_VOLUME_TIMEOUT_ANNOTATION } from './canary.ts';
@@ -57,7 +57,7 @@ function merge(into: CleanupOutcome, from: CleanupOutcome): CleanupOutcome {
  * Delete one object if it is ours; namespaces are awaited until gone. Returns what happened as an
  * outcome (never throws except on abort).
  */
-export async function deleteIfOurs(ctx: CleanupContext, type: ResourceType, name: string, namespace?: string, options: { waitGone?: boolean } = {}): Promise<CleanupOutcome> {
+export async function deleteIfOurs(ctx: CleanupContext, type: ResourceType, name: string, namespace?: string, options: { waitGone?: boolean; unchangedSince?: KubeObject } = {}): Promise<CleanupOutcome> {
   const outcome = emptyOutcome();
   const label = describeRef(type, name, namespace);
   try {
@@ -69,7 +69,7 @@ export async function deleteIfOurs(ctx: CleanupContext, type: ResourceType, name
     }
     if (!object.metadata.deletionTimestamp) {
       ctx.onProgress?.(`deleting ${label}`);
-      await ctx.api.delete(type, name, namespace, { uid: object.metadata.uid, signal: ctx.signal });
+      await ctx.api.delete(type, name, namespace, { uid: object.metadata.uid, resourceVersion: options.unchangedSince?.metadata.resourceVersion, signal: ctx.signal });
     }
     if (options.waitGone) {
       await waitFor(ctx.api, { type, name, namespace }, (current) => current === undefined || current.metadata.uid !== object.metadata.uid, {
@@ -135,7 +135,7 @@ export async function deleteRestoreWhenDone(ctx: CleanupContext, name: string): 
  * DeleteBackupRequest, wait for `Processed` without errors and for the Backup CR to go, then
  * confirm in the bucket that `backups/<name>/` is empty, and remove our DeleteBackupRequest.
  */
-export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName: string): Promise<CleanupOutcome> {
+export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName: string, attempt = 0): Promise<CleanupOutcome> {
   const outcome = emptyOutcome();
   const label = describeRef(R.backups, backupName, ctx.veleroNamespace);
   const wait = (type: ResourceType, name: string, until: (object: KubeObject | undefined) => boolean) =>
@@ -157,7 +157,7 @@ export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName:
     }
     const phase = (backup.status as { phase?: string } | undefined)?.phase;
     // 1.18: a Queued backup never started and has nothing in the bucket: delete it at once.
-    if (phase === 'Queued') return deleteUnstartedBackup(ctx, backup, `${label} was Queued (never started; nothing reached the bucket): deleted directly`);
+    if (phase === 'Queued') return deleteUnstartedBackup(ctx, backup, `${label} was Queued (never started; nothing reached the bucket): deleted directly`, attempt);
     if (!TERMINAL_BACKUP_PHASES.has(phase ?? '') && phase !== 'Deleting') {
       // Velero refuses to delete a backup that is still in progress (docs/velero-facts.md); New,
       // ReadyToStart and no phase race the controller that is about to start it: wait.
@@ -175,6 +175,7 @@ export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName:
             lastPhase === 'Queued'
               ? `${label} stayed Queued (never started; nothing reached the bucket): deleted directly`
               : `${label} was never processed by the Velero server (no phase after ${error.message.match(/within (\S+)/)?.[1] ?? 'the deletion deadline'}; nothing reached the bucket): deleted directly. Is the velero Deployment running? Is the BackupStorageLocation Available?`,
+            attempt,
           );
         }
         outcome.left.push(label);
@@ -184,7 +185,7 @@ export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName:
         return outcome;
       }
       if (!backup) return outcome;
-      if ((backup.status as { phase?: string } | undefined)?.phase === 'Queued') return deleteUnstartedBackup(ctx, backup, `${label} was Queued (never started; nothing reached the bucket): deleted directly`);
+      if ((backup.status as { phase?: string } | undefined)?.phase === 'Queued') return deleteUnstartedBackup(ctx, backup, `${label} was Queued (never started; nothing reached the bucket): deleted directly`, attempt);
     }
     ctx.onProgress?.(`cleanup: requesting deletion of ${label} (DeleteBackupRequest)`);
     // Not aborted in flight (see createOwned in run-drill.ts); the abort is honoured by the wait below.
@@ -220,22 +221,30 @@ export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName:
  * no Velero controller holds it, so the CR itself is deleted (with a uid precondition); the bucket
  * is checked all the same.
  */
-async function deleteUnstartedBackup(ctx: CleanupContext, backup: KubeObject, note: string): Promise<CleanupOutcome> {
+async function deleteUnstartedBackup(ctx: CleanupContext, backup: KubeObject, note: string, attempt: number): Promise<CleanupOutcome> {
   const outcome = emptyOutcome();
   const name = backup.metadata.name;
   const label = describeRef(R.backups, name, ctx.veleroNamespace);
+  // Only the version read: if Velero moved it on meanwhile (Queued → ReadyToStart), the API
+  // server answers 409 and the backup goes the DeleteBackupRequest way after all.
+  try {
+    await ctx.api.delete(R.backups, name, ctx.veleroNamespace, { uid: backup.metadata.uid, resourceVersion: backup.metadata.resourceVersion, signal: ctx.signal });
+  } catch (error) {
+    if (isConflict(error) && attempt === 0) return deleteBackupThroughVelero(ctx, name, attempt + 1);
+    if (isAborted(error)) throw error;
+    outcome.left.push(label);
+    outcome.problems.push(`could not delete ${label}: ${describeError(error)}`);
+    return outcome;
+  }
   ctx.onProgress?.(`cleanup: ${note}`);
-  const deleted = await deleteIfOurs(ctx, R.backups, name, ctx.veleroNamespace, { waitGone: true });
-  merge(outcome, deleted);
-  if (deleted.left.length === 0) {
-    // Worth a person's look only when the server never processed it; a Queued one is routine.
-    if (!backup.status || !(backup.status as { phase?: string }).phase) outcome.problems.push(note);
-    if (ctx.bucket) {
-      outcome.bucketConfirmed = await ctx.bucket.backupFilesGone(name).catch(() => false);
-      if (!outcome.bucketConfirmed) {
-        outcome.left.push(`backups/${name}/ in the bucket`);
-        outcome.problems.push(`backups/${name}/ appeared in the bucket although ${label} never started; Velero's sync will bring the CR back — run --cleanup again`);
-      }
+  outcome.deleted.push(label);
+  // Worth a person's look only when the server never processed it; a Queued one is routine.
+  if (!backup.status || !(backup.status as { phase?: string }).phase) outcome.problems.push(note);
+  if (ctx.bucket) {
+    outcome.bucketConfirmed = await ctx.bucket.backupFilesGone(name).catch(() => false);
+    if (!outcome.bucketConfirmed) {
+      outcome.left.push(`backups/${name}/ in the bucket`);
+      outcome.problems.push(`backups/${name}/ appeared in the bucket although ${label} never started; Velero's sync will bring the CR back — run --cleanup again`);
     }
   }
   return outcome;

@@ -96,7 +96,8 @@ export class KubeApi {
   }
 
   /** Delete one object; `false` when it was already gone. `uid` makes the delete conditional on that exact object. */
-  async delete(type: ResourceType, name: string, namespace?: string, options: CallOptions & { uid?: string; propagation?: 'Background' | 'Foreground' } = {}): Promise<boolean> {
+  /** `resourceVersion`: delete only if nobody changed the object since it was read (409 otherwise). */
+  async delete(type: ResourceType, name: string, namespace?: string, options: CallOptions & { uid?: string; resourceVersion?: string; propagation?: 'Background' | 'Foreground' } = {}): Promise<boolean> {
     try {
       await this.client.request({
         method: 'DELETE',
@@ -105,7 +106,7 @@ export class KubeApi {
           apiVersion: 'v1',
           kind: 'DeleteOptions',
           propagationPolicy: options.propagation ?? 'Background',
-          ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+          ...(options.uid || options.resourceVersion ? { preconditions: { ...(options.uid ? { uid: options.uid } : {}), ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}) } } : {}),
         },
         describe: { verb: 'delete', resource: qualifiedResource(type), namespace, name },
         signal: options.signal,
