@@ -335,7 +335,7 @@ const CASES: Record<string, Case> = {
     negative: ['time="2024-01-01T00:00:00Z" level=info msg="repository password read from secret velero-repo-credentials"'],
   },
   'VV-RST-001': {
-    positive: [restoreDescribe('Failed', 'r-failed')],
+    positive: [restoreDescribe('Failed', 'r-failed'), 'status:\n  failureReason: found a restore with status "InProgress" during the server starting, mark it as "Failed"'],
     cause: 'r-failed',
     negative: [restoreDescribe('Completed', 'r-ok')],
   },
@@ -369,7 +369,10 @@ const CASES: Record<string, Case> = {
     negative: [`${restoreDescribe('Completed', 'r-done')}\n\nkopia Restores:\n    Completed:\n      app/web-0: data`],
   },
   'VV-SCH-001': {
-    positive: ['kind: Schedule\nmetadata:\n  name: daily\nstatus:\n  phase: FailedValidation\n  validationErrors:\n  - "invalid schedule: expected 5 to 6 fields, found 1: @dailyy"'],
+    positive: [
+      'kind: Schedule\nmetadata:\n  name: daily\nstatus:\n  phase: FailedValidation\n  validationErrors:\n  - "invalid schedule: expected 5 to 6 fields, found 1: @dailyy"',
+      'NAME    STATUS             CREATED                         SCHEDULE    BACKUP TTL   LAST BACKUP   SELECTOR   PAUSED\ndaily   FailedValidation   2024-01-01 00:00:00 +0000 UTC   @dailyy     720h0m0s     n/a           <none>     false',
+    ],
     cause: 'daily',
     negative: ['kind: Schedule\nmetadata:\n  name: daily\nstatus:\n  phase: Enabled'],
   },

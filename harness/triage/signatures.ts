@@ -618,8 +618,10 @@ export const SIGNATURES: readonly Signature[] = [
     item: 'beyond.restore',
     severity: 'error',
     title: 'restore Failed',
+    needles: ['found a restore with status'],
+    patterns: [/found a restore with status \\?"(?<phase>\w{1,40})\\?" during the server starting, mark it as \\?"Failed\\?"/],
     phases: { kind: 'Restore', phases: ['Failed'] },
-    cause: 'The restore {name|} ended Failed.',
+    cause: 'The restore {name|} ended Failed (a restore that was {phase|running} when the velero server restarted is marked Failed).',
     fix: 'Read `velero restore logs {name|<restore>}` and the restore\'s status.failureReason; fix that and restore again into a new namespace.',
   },
   {
