@@ -250,12 +250,21 @@ const CASES: Record<string, Case> = {
     negative: ['time="2024-06-01T03:10:00Z" level=info msg="Data upload completed" dataupload=velero/daily-20240601-x7k2p'],
   },
   'VV-NA-001': {
-    positive: ['time="2024-01-01T00:00:00Z" level=warning msg="Velero node agent not found for linux nodes; pod volume backups/restores and data mover backups/restores will not work until it\'s created" logSource="pkg/cmd/server/server.go:500"'],
+    positive: [
+      'time="2024-01-01T00:00:00Z" level=warning msg="Velero node agent not found for linux nodes; pod volume backups/restores and data mover backups/restores will not work until it\'s created" logSource="pkg/cmd/server/server.go:500"',
+      // velero#6900 (1.10–1.14 wording)
+      'time="2023-09-29T14:24:21Z" level=warning msg="Velero node agent not found; pod volume backups/restores will not work until it\'s created" logSource="pkg/cmd/server/server.go:571"',
+      'time="2021-01-01T00:00:00Z" level=warning msg="Velero restic daemonset not found; restic backups/restores will not work until it\'s created" logSource="pkg/cmd/server/server.go:480"',
+    ],
     cause: 'linux',
     negative: ['time="2024-01-01T00:00:00Z" level=info msg="Velero node agent found for linux nodes"'],
   },
   'VV-NA-002': {
-    positive: ['time="2023-02-17T06:57:00Z" level=error msg="Error backing up item" backup=velero/epa error="daemonset pod not found in running state in node trident"'],
+    positive: [
+      'time="2023-02-17T06:57:00Z" level=error msg="Error backing up item" backup=velero/epa error="daemonset pod not found in running state in node trident"',
+      // velero#6763
+      'time="2023-08-21T13:02:40Z" level=error msg="Error backing up item" backup=velero-c929ca60/manual-20230821t130212294z error="daemonset pod not found in running state in node jed2-cls02-control-plane-node-pool-p9pdh" error.file="/go/src/github.com/vmware-tanzu/velero/pkg/nodeagent/node_agent.go:86"',
+    ],
     cause: 'trident',
     negative: ['time="2023-02-17T06:57:00Z" level=info msg="daemonset pod found in running state in node trident"'],
   },

@@ -447,9 +447,13 @@ export const SIGNATURES: readonly Signature[] = [
     item: 'must.fsb-kopia',
     severity: 'error',
     title: 'node agent not deployed',
-    needles: ['node agent not found'],
-    patterns: [/Velero node agent not found for (?<os>linux|Windows) nodes/],
-    cause: 'The node-agent DaemonSet does not exist ({os} nodes), so pod volume backups and restores cannot run.',
+    needles: ['node agent not found', 'restic daemonset not found'],
+    patterns: [
+      // 1.15+ names the OS; 1.10–1.14 print `Velero node agent not found; …`; before 1.10 the DaemonSet was restic's.
+      /Velero node agent not found(?: for (?<os>linux|Windows) nodes)?;/,
+      /Velero restic daemonset not found;/,
+    ],
+    cause: 'The node-agent DaemonSet does not exist (for {os|linux} nodes), so pod volume backups and restores cannot run.',
     fix: 'Deploy the node agent (`velero install --use-node-agent`; chart: `deployNodeAgent: true`).',
   },
   {
