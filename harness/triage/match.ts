@@ -322,8 +322,9 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
       const table = state.table;
       if (cells.length > table.status && cells.length >= 2) {
         const name = cells[table.name];
-        const phase = cells[table.status];
-        if (name && /^[A-Za-z][A-Za-z]{0,59}$/.test(phase ?? '')) observe(state, source, table.kind, name, phase, evidence());
+        // The phase is the cell's first word: Velero 1.0–1.1 printed `PartiallyFailed (2 errors)`.
+        const phase = /^[A-Za-z]{1,60}(?=\s|$)/.exec(cells[table.status] ?? '')?.[0];
+        if (name && phase) observe(state, source, table.kind, name, phase, evidence());
         if (table.paused >= 0 && cells[table.paused] === 'true') observe(state, source, table.kind, name, 'Paused', evidence());
       }
       return;

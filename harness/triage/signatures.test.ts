@@ -174,7 +174,12 @@ const CASES: Record<string, Case> = {
     negative: [backupDescribe('Completed'), '$ velero backup describe b1 --details\nPhase:  Completed\n  Pod Volume Backups - kopia:\n    Completed:\n      app/web-0: data'],
   },
   'VV-BKP-002': {
-    positive: [backupDescribe("PartiallyFailed (run 'velero backup logs nginx-backup' for more information)", 'nginx-backup'), backupDescribe('WaitingForPluginOperationsPartiallyFailed', 'parks1')],
+    positive: [
+      backupDescribe("PartiallyFailed (run 'velero backup logs nginx-backup' for more information)", 'nginx-backup'),
+      backupDescribe('WaitingForPluginOperationsPartiallyFailed', 'parks1'),
+      // velero#1981 (Velero 1.1 printed the error count in the STATUS cell)
+      'NAME                     STATUS                       CREATED                          EXPIRES   STORAGE LOCATION   SELECTOR\ntools-bitbucket-backup   PartiallyFailed (2 errors)   2019-10-21 08:23:26 +0200 CEST   29d       default            <none>',
+    ],
     cause: 'nginx-backup',
     negative: [`${backupDescribe('Completed')}\nWarnings:  3`],
   },
@@ -350,9 +355,11 @@ const CASES: Record<string, Case> = {
   },
   'VV-RST-002': {
     positive: [
+      // velero#5325
+      `$ velero get restore\nNAME               BACKUP    STATUS            STARTED                         COMPLETED                       ERRORS   WARNINGS   CREATED                         SELECTOR\ntest-ns-restore    test-ns   PartiallyFailed   2022-09-20 22:52:57 +0000 UTC   2022-09-20 22:53:30 +0000 UTC   1        0          2022-09-20 22:52:56 +0000 UTC   <none>`,
       `restore_describe_data-1-20221108160411.txt \n\nName:         data-1-20221108160411\nNamespace:    velero\n\nPhase:                       PartiallyFailed (run 'velero restore logs data-1-20221108160411' for more information)\nTotal items to be restored:  8\nItems restored:              8`,
     ],
-    cause: 'data-1-20221108160411',
+    cause: 'test-ns-restore',
     negative: [`${restoreDescribe('Completed')}\nWarnings:\n  Namespaces:\n    app:  could not restore, ConfigMap "kube-root-ca.crt" already exists. Warning: the in-cluster version is different than the backed-up version.`],
   },
   'VV-RST-003': {
@@ -369,6 +376,10 @@ const CASES: Record<string, Case> = {
       'time="2024-01-01T00:00:00Z" level=error msg="unable to successfully complete pod volume restores of pod\'s volumes" error="pod volume restore failed: error to initialize data path"',
       'timed out waiting for all PodVolumeRestores to complete',
       'time="2024-01-01T00:00:00Z" level=error msg="Failed to run data path service for DataDownload r1-abcde: error to initialize data path" logSource="pkg/cmd/cli/datamover/restore.go:250"',
+      // velero#4754
+      'time="2022-03-18T15:08:59Z" level=error msg="unable to successfully complete restic restores of pod\'s volumes" error="error getting persistent volume claim for volume: persistentvolumeclaims \\"mysql-pv-claim\\" not found" logSource="pkg/restore/restore.go:1438" restore=qiming-backend/partial-pv1-rqj7t-22qf9',
+      // velero#5325
+      'Restic Restores:\n  Failed:\n    test-ns/test-bvsr-8fc89d8c55-9gjd4: test-pvc',
     ],
     negative: ['kopia Restores:\n    Completed:\n      app/web-0: data'],
   },

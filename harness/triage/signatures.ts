@@ -662,10 +662,11 @@ export const SIGNATURES: readonly Signature[] = [
     item: 'beyond.restore',
     severity: 'error',
     title: 'pod volume restore failed',
-    needles: ['pod volume restore failed', 'timed out waiting for all PodVolumeRestores', 'Failed to run data path service for PVR', 'service for DataDownload', 'found a datadownload'],
+    needles: ['pod volume restore failed', 'timed out waiting for all PodVolumeRestores', 'restores of pod\'s volumes', 'Failed to run data path service for PVR', 'service for DataDownload', 'found a datadownload'],
     patterns: [
       /pod volume restore failed: (?<reason>(?:[^"\\]|\\.){1,300})/,
       /timed out waiting for all PodVolumeRestores to complete/,
+      /unable to successfully complete (?:restic|pod volume) restores of pod's volumes/,
       /Failed to run data path service for PVR (?<pvr>\S{1,253})/,
       /Failed to run data path service for DataDownload (?<dd>\S{1,253})/,
       /found a datadownload (?<dd>\S{1,253}) with expose error: .{0,300}mark it as cancel/,
