@@ -7,9 +7,12 @@ import { CANARY_ACCESS_KEY, CANARY_SECRET, startFakeCluster, testPlan, type Fake
 import { AuditInputError } from '../errors.ts';
 import { KubeApi } from './api.ts';
 import { KubeClient } from './client.ts';
-import { collectLiveState, veleroVersionOf } from './collect.ts';
+import { backupNameLabelValue, collectLiveState, veleroVersionOf } from './collect.ts';
 import { loadKubeTarget } from './config.ts';
 import { Redactor } from './redact.ts';
+import type { KubeObject } from '../state.ts';
+import { healthyVeleroObjects } from '../../fixtures/snapshots/model.ts';
+import { largeStateObjects } from '../../fixtures/snapshots/large.ts';
 
 let cluster: FakeCluster | undefined;
 afterEach(async () => {
@@ -73,18 +76,22 @@ describe('collectLiveState', () => {
 
   it('RBAC 403 on reads becomes read gaps naming verb and resource, not a crash', async () => {
     const { state, credentials } = await collect((c) => {
-      c.kube.deny({ verb: 'list', resource: 'secrets', namespace: 'velero' });
+      // A finished backup puts its PodVolumeBackups in scope: their (denied) list is attempted.
+      c.kube.put({ apiVersion: 'velero.io/v1', kind: 'Backup', metadata: { name: 'verification-test', namespace: 'velero' }, spec: {}, status: { phase: 'Completed' } });
+      c.kube.deny({ verb: 'get', resource: 'secrets', namespace: 'velero' });
       c.kube.deny({ verb: 'list', resource: 'nodes' });
       c.kube.deny({ verb: 'list', resource: 'podvolumebackups.velero.io' });
     });
     expect(state.readGaps).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ verb: 'list', resource: 'secrets', namespace: 'velero', reason: expect.stringContaining('forbidden (RBAC)') }),
+        expect.objectContaining({ verb: 'get', resource: 'secrets', namespace: 'velero', reason: expect.stringMatching(/^Secret velero-s3-credentials: forbidden \(RBAC\)/) }),
+        expect.objectContaining({ verb: 'get', resource: 'secrets', namespace: 'velero', reason: expect.stringMatching(/^Secret velero-repo-credentials: forbidden \(RBAC\)/) }),
         expect.objectContaining({ verb: 'list', resource: 'nodes', reason: expect.stringContaining('forbidden (RBAC)') }),
         expect.objectContaining({ verb: 'list', resource: 'podvolumebackups.velero.io', namespace: 'velero' }),
       ]),
     );
-    expect(state.readGaps).toHaveLength(3);
+    expect(state.readGaps).toHaveLength(4);
+    expect(state.objects.backups.map((backup) => backup.metadata.name)).toEqual(['verification-test']);
     expect(state.objects.secrets).toEqual([]);
     expect(credentials).toBeUndefined();
     expect(state.objects.backupStorageLocations).toHaveLength(1);
@@ -119,5 +126,64 @@ describe('collectLiveState', () => {
     expect(veleroVersionOf(deployment('registry:5000/velero/velero:v1.17.2@sha256:abc'))).toBe('v1.17.2');
     expect(veleroVersionOf(deployment('registry:5000/velero/velero'))).toBeUndefined();
     expect(veleroVersionOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('collectLiveState reads only what the items need', () => {
+  async function collectFrom(objects: KubeObject[], plan = testPlan()) {
+    cluster = await startFakeCluster({ seed: false });
+    for (const object of objects) cluster.kube.put(object);
+    const target = loadKubeTarget({ kubeconfig: cluster.kubeconfigPath, env: {} });
+    const api = new KubeApi(new KubeClient(target.kubeConfig, { retry: { baseDelayMs: 5 } }));
+    const collected = await collectLiveState(api, { plan, target, redactor: new Redactor() });
+    return { ...collected, requests: cluster.kube.requests };
+  }
+
+  it('gets the Secrets the plan names, never lists the namespace\'s Secrets (Helm release Secrets hold the values)', async () => {
+    const helmRelease = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sh.helm.release.v1.velero.v3', namespace: 'velero' }, type: 'helm.sh/release.v1', data: { release: Buffer.from('HELM-RELEASE-VALUES').toString('base64') } };
+    const { state, requests } = await collectFrom([...(healthyVeleroObjects() as KubeObject[]), helmRelease as KubeObject]);
+    const secretRequests = requests.filter((request) => request.path.includes('/secrets'));
+    expect(secretRequests.map((request) => `${request.verb} ${request.path}`).sort()).toEqual([
+      'get /api/v1/namespaces/velero/secrets/velero-repo-credentials',
+      'get /api/v1/namespaces/velero/secrets/velero-s3-credentials',
+    ]);
+    expect(state.objects.secrets.map((secret) => secret.name).sort()).toEqual(['velero-repo-credentials', 'velero-s3-credentials']);
+  });
+
+  it('reads a Secret a BackupStorageLocation names as its credential', async () => {
+    const objects = healthyVeleroObjects() as KubeObject[];
+    const location = objects.find((object) => object.kind === 'BackupStorageLocation')!;
+    (location.spec as Record<string, unknown>).credential = { name: 'bsl-credentials', key: 'cloud' };
+    const { requests } = await collectFrom(objects);
+    expect(requests.filter((request) => request.path.includes('/secrets/')).map((request) => request.path.split('/').pop()).sort()).toEqual(['bsl-credentials', 'velero-repo-credentials', 'velero-s3-credentials']);
+  });
+
+  it('lists PodVolumeBackups only of the backups in scope, by label selector', async () => {
+    const { state, requests } = await collectFrom(largeStateObjects({ backups: 30, pvbsPerBackup: 10, extraPods: 0 }) as KubeObject[]);
+    const pvbRequests = requests.filter((request) => request.path.includes('/podvolumebackups'));
+    expect(pvbRequests).toHaveLength(1);
+    expect(new URL(pvbRequests[0].path, 'https://fake').searchParams.get('labelSelector')).toBe('velero.io/backup-name in (verification-test,velero-daily-20260615030000)');
+    // The manual backup and the newest scheduled one: 6 volumes each, none of the 30 older backups'.
+    expect(new Set(state.objects.podVolumeBackups.map((pvb) => pvb.metadata.labels?.['velero.io/backup-name']))).toEqual(new Set(['verification-test', 'velero-daily-20260615030000']));
+    expect(state.objects.podVolumeBackups).toHaveLength(12);
+    expect(state.objects.backups).toHaveLength(33);
+  });
+
+  it('a read-only collection of a large cluster takes a fixed number of requests plus one per 1,000 Backups', async () => {
+    const size = { backups: 2500, pvbsPerBackup: 10, extraPods: 300 };
+    const { state, requests } = await collectFrom(largeStateObjects(size) as KubeObject[]);
+    expect(state.objects.backups).toHaveLength(2503);
+    expect(requests.every((request) => request.method === 'GET')).toBe(true);
+    // version, discovery, 6 Velero kinds (Backups in 3 pages), 3 in the Velero namespace, 8 cluster-wide, PodVolumeBackups in scope, 2 Secrets.
+    expect(requests).toHaveLength(2 + 6 + 2 + 3 + 8 + 1 + 2);
+    expect(requests.filter((request) => request.path.includes('/backups?'))).toHaveLength(3);
+  });
+
+  it('names a backup longer than a label value the way Velero labels its PodVolumeBackups', () => {
+    expect(backupNameLabelValue('short')).toBe('short');
+    const long = `nightly-${'x'.repeat(70)}`;
+    expect(backupNameLabelValue(long)).toHaveLength(63);
+    expect(backupNameLabelValue(long).slice(0, 57)).toBe(long.slice(0, 57));
+    expect(backupNameLabelValue(long).slice(57)).toMatch(/^[0-9a-f]{6}$/);
   });
 });

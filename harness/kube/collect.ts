@@ -3,11 +3,18 @@
  * State. A read the credentials may not make (RBAC 403) becomes a State.readGaps entry naming
  * verb and resource — the items that need it are then not verified, the run does not crash.
  * Secret values are read into memory for the summary (and the bucket check), never kept.
+ *
+ * Only what the items read is asked for, so that a large cluster costs a few dozen requests
+ * (docs/performance.md): the kinds the judges read, in the namespaces they look at, in large
+ * pages; PodVolumeBackups only of the backups in scope (label selector velero.io/backup-name),
+ * and only the Secrets the plan names (get by name, never a list of every Secret's values).
  */
+import { createHash } from 'node:crypto';
 import { parseAwsCredentialsFile, profileKeys } from '../aws-credentials-file.ts';
 import type { BackupPlan } from '../plan.ts';
 import type { KubeObject, ReadGap, State } from '../state.ts';
 import { buildState } from '../collect/objects.ts';
+import { backupsToCover, LABELS, REPO_CREDENTIALS_SECRET } from '../judge/velero-objects.ts';
 import { AuditInputError, describeError } from '../errors.ts';
 import type { KubeApi } from './api.ts';
 import type { KubeTarget } from './config.ts';
@@ -27,8 +34,10 @@ export interface LiveCollectOptions {
   target: Pick<KubeTarget, 'context' | 'server'>;
   redactor: Redactor;
   signal?: AbortSignal;
-  /** Namespaces whose pods, PVCs and events are read in full (the drill's canary namespaces). */
+  /** Namespaces whose pods are read in full, finished ones included (the drill's canary namespaces). */
   extraNamespaces?: string[];
+  /** The manual backup the items judge (`--backup`, or the drill's backup): its PodVolumeBackups are read. */
+  backupName?: string;
 }
 
 export interface LiveCollection {
@@ -45,17 +54,29 @@ interface ListSpec {
   optional?: boolean;
 }
 
-const VELERO_LISTS: ResourceType[] = [
-  R.backups,
-  R.schedules,
-  R.backupStorageLocations,
-  R.volumeSnapshotLocations,
-  R.podVolumeBackups,
-  R.podVolumeRestores,
-  R.restores,
-  R.backupRepositories,
-  R.deleteBackupRequests,
-];
+/**
+ * Objects per request (the API server's `limit`). kubectl pages by 500; a page of 1,000 Backups is
+ * a few MB, and 5,000 of them take 6 requests instead of 20 at the client's default of 250.
+ */
+export const COLLECT_PAGE_SIZE = 1000;
+
+/** The Velero kinds the judges read. PodVolumeBackups are read per backup in scope (below). */
+const VELERO_LISTS: ResourceType[] = [R.backups, R.schedules, R.backupStorageLocations, R.volumeSnapshotLocations, R.restores, R.backupRepositories];
+
+/**
+ * The value Velero gives label velero.io/backup-name: the name itself up to 63 characters, else its
+ * first 57 characters and 6 hex digits of its sha256 (label.GetValidName, docs/velero-facts.md).
+ */
+export function backupNameLabelValue(name: string): string {
+  if (name.length <= 63) return name;
+  return `${name.slice(0, 57)}${createHash('sha256').update(name).digest('hex').slice(0, 6)}`;
+}
+
+/** The Secrets the items read: the plan's credentials, Kopia's repository password, and any credential a BSL names. */
+function secretNamesOf(plan: BackupPlan, locations: KubeObject[]): string[] {
+  const named = locations.map((location) => (location.spec as { credential?: { name?: unknown } } | undefined)?.credential?.name).filter((name): name is string => typeof name === 'string' && name !== '');
+  return [...new Set([plan.credentials.secretName, REPO_CREDENTIALS_SECRET, ...named])];
+}
 
 /** The image tag of the velero Deployment's server container (`v1.18.1`), if it has one. */
 export function veleroVersionOf(deployment: KubeObject | undefined): string | undefined {
@@ -68,14 +89,16 @@ export function veleroVersionOf(deployment: KubeObject | undefined): string | un
   return colon > lastSlash ? image.slice(colon + 1) : undefined;
 }
 
+function gapReason(error: unknown): string {
+  return error instanceof KubeApiError && error.status === 403
+    ? `forbidden (RBAC): ${error.body?.message ?? error.message}`
+    : error instanceof KubeApiError
+      ? `HTTP ${error.status}${error.reason ? ` ${error.reason}` : ''}: ${error.body?.message ?? error.message}`
+      : describeError(error);
+}
+
 function readGap(spec: ListSpec, error: unknown): ReadGap {
-  const reason =
-    error instanceof KubeApiError && error.status === 403
-      ? `forbidden (RBAC): ${error.body?.message ?? error.message}`
-      : error instanceof KubeApiError
-        ? `HTTP ${error.status}${error.reason ? ` ${error.reason}` : ''}: ${error.body?.message ?? error.message}`
-        : describeError(error);
-  return { verb: 'list', resource: qualifiedResource(spec.type), ...(spec.namespace ? { namespace: spec.namespace } : {}), reason };
+  return { verb: 'list', resource: qualifiedResource(spec.type), ...(spec.namespace ? { namespace: spec.namespace } : {}), reason: gapReason(error) };
 }
 
 /** Credentials from an AWS credentials file (FACTS.md §6), profile `default` unless the BSL names one. */
@@ -130,10 +153,6 @@ export async function collectLiveState(api: KubeApi, options: LiveCollectOptions
     { type: R.deployments, namespace },
     { type: R.daemonSets, namespace },
     { type: R.pods, namespace },
-    { type: R.jobs, namespace },
-    { type: R.configMaps, namespace },
-    { type: R.events, namespace },
-    { type: R.secrets, namespace },
     // Workloads everywhere: the volume-coverage and exposure judges look across namespaces.
     // Finished pods hold no volumes worth judging; the Velero namespace's are read in full above.
     { type: R.pods, fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' },
@@ -144,38 +163,55 @@ export async function collectLiveState(api: KubeApi, options: LiveCollectOptions
     { type: R.httpRoutes, optional: true },
     { type: R.nodes },
     { type: R.namespaces },
-    ...extra.flatMap((ns) => [
-      { type: R.pods, namespace: ns },
-      { type: R.events, namespace: ns },
-    ]),
+    ...extra.map((ns) => ({ type: R.pods, namespace: ns })),
   ];
+  const readList = async (spec: ListSpec): Promise<KubeObject[]> => {
+    try {
+      return (await api.list(spec.type, { namespace: spec.namespace, fieldSelector: spec.fieldSelector, labelSelector: spec.labelSelector, pageSize: COLLECT_PAGE_SIZE, signal })).items;
+    } catch (error) {
+      if (isAborted(error)) throw error;
+      if (spec.optional && error instanceof KubeApiError && error.status === 404) return [];
+      gaps.push(readGap(spec, error));
+      return [];
+    }
+  };
+  const results = await Promise.all(lists.map(readList));
+  const listed = (type: ResourceType) => lists.flatMap((spec, index) => (spec.type === type && spec.namespace === namespace ? results[index] : []));
 
-  const results = await Promise.all(
-    lists.map(async (spec) => {
-      try {
-        return (await api.list(spec.type, { namespace: spec.namespace, fieldSelector: spec.fieldSelector, labelSelector: spec.labelSelector, signal })).items;
-      } catch (error) {
-        if (isAborted(error)) throw error;
-        if (spec.optional && error instanceof KubeApiError && error.status === 404) return [];
-        gaps.push(readGap(spec, error));
-        return [];
-      }
-    }),
-  );
+  // What the first reads decide: the backups in scope (their PodVolumeBackups) and the Secrets named.
+  const second: Array<Promise<KubeObject[]>> = [];
+  if (veleroServed !== false) {
+    const backupsGap = gaps.some((gap) => gap.resource === qualifiedResource(R.backups));
+    const scope = buildState([...listed(R.backups), ...listed(R.schedules)], { source: { target: 'cluster', description: 'scope' }, namespace });
+    const inScope = [...new Set([...backupsToCover(scope, plan, options.backupName).map(({ backup }) => backup.metadata.name), ...(options.backupName ? [options.backupName] : [])])];
+    // Without the Backups the scope is unknown: read every PodVolumeBackup, as before scoping.
+    if (backupsGap) second.push(readList({ type: R.podVolumeBackups, namespace }));
+    else if (inScope.length) {
+      second.push(readList({ type: R.podVolumeBackups, namespace, labelSelector: `${LABELS.backupName} in (${inScope.map(backupNameLabelValue).join(',')})` }));
+    }
+  }
+  const secretReads = secretNamesOf(plan, listed(R.backupStorageLocations)).map(async (name): Promise<KubeObject[]> => {
+    try {
+      const secret = await api.get(R.secrets, name, namespace, { signal });
+      return secret ? [{ ...secret, apiVersion: secret.apiVersion ?? 'v1', kind: secret.kind ?? 'Secret' }] : [];
+    } catch (error) {
+      if (isAborted(error)) throw error;
+      gaps.push({ verb: 'get', resource: qualifiedResource(R.secrets), namespace, reason: `Secret ${name}: ${gapReason(error)}` });
+      return [];
+    }
+  });
+  const [pvbs, secretsRead] = await Promise.all([Promise.all(second), Promise.all(secretReads)]);
 
   // One copy of each object (pods of the Velero namespace appear in two lists).
   const seen = new Set<string>();
   const objects: KubeObject[] = [];
-  let secrets: KubeObject[] = [];
-  results.forEach((items, index) => {
-    for (const item of items) {
-      const key = `${item.apiVersion}/${item.kind}/${item.metadata.namespace ?? ''}/${item.metadata.name}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      if (lists[index].type === R.secrets) secrets.push(item);
-      else objects.push(item);
-    }
-  });
+  for (const item of [...results.flat(), ...pvbs.flat()]) {
+    const key = `${item.apiVersion}/${item.kind}/${item.metadata.namespace ?? ''}/${item.metadata.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    objects.push(item);
+  }
+  let secrets: KubeObject[] = secretsRead.flat();
 
   // Every value of every Secret read is a value that must never be shown.
   for (const secret of secrets) {

@@ -112,16 +112,16 @@ describe('runClusterAudit', () => {
 
   it('uses AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for the bucket when the Secret cannot be read', async () => {
     cluster = await startFakeCluster({ withS3: true });
-    cluster.kube.deny({ verb: 'list', resource: 'secrets', namespace: 'velero' });
+    cluster.kube.deny({ verb: 'get', resource: 'secrets', namespace: 'velero' });
     const { state } = await runClusterAudit({ plan: testPlan(), kubeconfig: cluster.kubeconfigPath, readOnly: true, keep: false, runId: 'r-env', env: { AWS_ACCESS_KEY_ID: CANARY_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: CANARY_SECRET } });
-    expect(state.readGaps).toEqual([expect.objectContaining({ verb: 'list', resource: 'secrets' })]);
+    expect(state.readGaps).toEqual([expect.objectContaining({ verb: 'get', resource: 'secrets' }), expect.objectContaining({ verb: 'get', resource: 'secrets' })]);
     expect(state.bucket?.unreadable).toBeUndefined();
     expect(state.bucket?.topLevel).toBeDefined();
   });
 
   it('without credentials the bucket is not read and the progress says why', async () => {
     cluster = await startFakeCluster({ withS3: true });
-    cluster.kube.deny({ verb: 'list', resource: 'secrets', namespace: 'velero' });
+    cluster.kube.deny({ verb: 'get', resource: 'secrets', namespace: 'velero' });
     const lines: string[] = [];
     const { state } = await runClusterAudit({ plan: testPlan(), kubeconfig: cluster.kubeconfigPath, readOnly: true, keep: false, runId: 'r-none', env: {}, onProgress: (l) => lines.push(l) });
     expect(state.bucket).toBeUndefined();

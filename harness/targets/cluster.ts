@@ -103,7 +103,7 @@ export async function runClusterAudit(options: ClusterAuditOptions): Promise<Clu
   let bucketHook = options.bucket ?? undefined;
   const collect = async (extraNamespaces: string[]): Promise<State> => {
     progress('cluster: collecting state');
-    const collected = await collectLiveState(api, { plan: options.plan, target, redactor, signal: options.signal, extraNamespaces });
+    const collected = await collectLiveState(api, { plan: options.plan, target, redactor, signal: options.signal, extraNamespaces, backupName: options.backupName ?? drillBackup });
     if (options.bucket === undefined && !bucketHook) {
       bucketHook = bucketHookFromPlan(collected.state, options.plan, collected.credentials, { env: options.env, endpoint: options.s3Endpoint, onNote: progress, redactor });
     }
