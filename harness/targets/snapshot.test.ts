@@ -58,7 +58,8 @@ describe('the snapshot target parses each file once', () => {
     const fromJson = await collectSnapshot(capture('state.json', kubectlJson(objects)), defaultPlan());
     const fromYaml = await collectSnapshot(capture('state.yaml', kubectlYaml(objects)), defaultPlan());
     expect(jsYaml.loadAll).toHaveBeenCalledTimes(1);
-    expect({ ...fromYaml, source: undefined }).toEqual({ ...fromJson, source: undefined });
+    const facts = (state: typeof fromJson) => ({ objects: state.objects, ignoredKinds: state.ignoredKinds, capturedAt: state.capturedAt, veleroInstalled: state.veleroInstalled });
+    expect(facts(fromYaml)).toEqual(facts(fromJson));
   });
 });
 
