@@ -14,6 +14,7 @@ import { REPO_ROOT } from './schema/reference.ts';
 import type { TargetKind } from './catalog.ts';
 import { AuditReporter, SPECS_PROJECT, toolVersion } from './report/reporter.ts';
 import type { AuditReport } from './report/model.ts';
+import { stripControls } from './report/sanitize.ts';
 
 export const HELP = `velero-verify — prove a Velero + Kopia backup setup works, as an APPROVE/REJECT audit.
 
@@ -260,7 +261,8 @@ export async function judgeWithSpecs(run: RunContext, reportDir: string, print: 
 
 export async function main(argv: string[]): Promise<number> {
   const options = parseCliArgs(argv);
-  const print = (text: string) => (options.json ? process.stderr : process.stdout).write(`${text}\n`);
+  // Progress lines can carry cluster text (names, API messages): never terminal control sequences.
+  const print = (text: string) => (options.json ? process.stderr : process.stdout).write(`${stripControls(text)}\n`);
   if (options.help) {
     process.stdout.write(HELP);
     return 0;
@@ -304,8 +306,8 @@ if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      if (isAuditInputError(error)) process.stderr.write(`velero-verify: ${error.message}\n`);
-      else process.stderr.write(`velero-verify: the audit could not run: ${describeError(error)}\n`);
+      if (isAuditInputError(error)) process.stderr.write(`velero-verify: ${stripControls(error.message)}\n`);
+      else process.stderr.write(`velero-verify: the audit could not run: ${stripControls(describeError(error))}\n`);
       if (process.env.VELERO_VERIFY_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
       process.exit(2);
     },

@@ -142,7 +142,8 @@ describe('renderers', () => {
 
   it('prints remediation only for failures in Markdown', () => {
     const markdown = renderMarkdown(report);
-    expect(markdown).toContain('**Remediation:** set bucket <homelab> & retry');
+    // Escaped: text in audit.md is never HTML (hostile-text.test.ts).
+    expect(markdown).toContain('**Remediation:** set bucket &lt;homelab&gt; &amp; retry');
     expect(markdown.match(/\*\*Remediation:\*\*/g)).toHaveLength(1);
     expect(markdown).toContain('VERDICT: REJECT');
   });

@@ -8,6 +8,7 @@ import type { EvidenceQuote, Finding } from '../judge/types.ts';
 import type { RunContext } from '../run-context.ts';
 import type { ClusterInfo } from '../state.ts';
 import type { DrillResult } from '../drill/types.ts';
+import { stripControlsDeep } from './sanitize.ts';
 
 /** 2: failures carry `code`, `cause`, `fix` and `quotes` (input lines with source and line); the report lists `evidence` read and not shown. */
 export const REPORT_SCHEMA_VERSION = 2;
@@ -265,7 +266,9 @@ export function buildReport(input: BuildReportInput): AuditReport {
   }
   const find = (id: ItemId) => items.find((item) => item.id === id);
   const summaryLine = `Backup [${statusWord(find('dod.manual-backup'), run.optedOut)}] | Restore [${statusWord(find('beyond.restore'), run.optedOut)}] | VERDICT: ${verdict}`;
-  return {
+  // The boundary: text from a cluster or a paste reaches every output through this object, so
+  // terminal controls (ESC/OSC sequences, C1, bidi overrides) are stripped here, once.
+  return stripControlsDeep<AuditReport>({
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'velero-verify', version: input.toolVersion },
     runId: run.runId,
@@ -298,5 +301,5 @@ export function buildReport(input: BuildReportInput): AuditReport {
         }
       : {}),
     items,
-  };
+  });
 }

@@ -1,14 +1,11 @@
 /** audit.xml: JUnit XML for CI systems — one testcase per catalog item, grouped by plan section. */
 import type { AuditReport } from './model.ts';
+import { dropNonXmlChars } from './sanitize.ts';
 
 function xml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    // XML 1.0 forbids most control characters even when escaped.
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
+  // XML 1.0 forbids some characters even as references (controls, U+FFFE, lone surrogates): one
+  // of them makes the whole file unreadable for CI, so they are dropped.
+  return dropNonXmlChars(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 export function renderJunit(report: AuditReport): string {
