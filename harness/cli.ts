@@ -279,7 +279,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const startedAt = new Date().toISOString();
   let collected: Collected | undefined = await collectTarget(target, options, plan, runId, (line) => print(`… ${line}`));
-  const now = options.now ?? (target === 'snapshot' ? collected.state?.capturedAt : undefined) ?? new Date().toISOString();
+  const snapshotTime = target === 'snapshot' ? collected.state?.capturedAt : undefined;
+  const now = options.now ?? snapshotTime ?? new Date().toISOString();
+  const nowSource: RunContext['nowSource'] = options.now ? 'flag' : snapshotTime ? (collected.state?.capturedAtSource === 'recorded' ? 'recorded' : 'inferred') : 'clock';
   const run: RunContext = {
     runId,
     target,
@@ -287,6 +289,7 @@ export async function main(argv: string[]): Promise<number> {
     plan,
     planSource,
     now: new Date(now).toISOString(),
+    nowSource,
     startedAt,
     backupName: options.backup ?? collected.backupName,
     state: collected.state,

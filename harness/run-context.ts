@@ -20,6 +20,8 @@ export interface RunContext {
   planSource: string;
   /** ISO time that judges treat as "now". */
   now: string;
+  /** Where `now` comes from: `--now`, the capture's recorded time, the newest timestamp in the data, or the clock. */
+  nowSource?: 'flag' | 'recorded' | 'inferred' | 'clock';
   startedAt: string;
   backupName?: string;
   state?: State;

@@ -124,6 +124,12 @@ export interface State {
   namespace: string;
   /** When the state was captured (ISO); judges of freshness use it as "now" on offline targets. */
   capturedAt?: string;
+  /**
+   * Where capturedAt comes from: `recorded` by scripts/capture.mjs at capture time, `inferred` from
+   * the newest timestamp in the data (an old capture of a frozen Velero then looks fresh), or
+   * `clock` on a live target.
+   */
+  capturedAtSource?: 'recorded' | 'inferred' | 'clock';
   objects: StateObjects;
   /** Kinds present in the input that no judge reads, with counts (shown in the report). */
   ignoredKinds: Record<string, number>;

@@ -62,10 +62,11 @@ function kubectlRules(objects: Obj[]): StubRule[] {
   ];
 }
 
-async function captureInProcess(args: string[], options: { rules?: StubRule[]; env?: NodeJS.ProcessEnv } = {}) {
+async function captureInProcess(args: string[], options: { rules?: StubRule[]; env?: NodeJS.ProcessEnv; now?: () => Date } = {}) {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
+    now: options.now,
     env: stubs.env({ rules: options.rules, extra: options.env }),
     cwd: resolve(out, '..'),
     stdout: (text) => (stdout += text),
@@ -96,7 +97,7 @@ const CHILD_PROCESS_CASES = { timeout: 240_000 };
 describe('scripts/capture', CHILD_PROCESS_CASES, () => {
   it('captures cluster objects with get/list only, reduces Secrets, and captures the bucket', async () => {
     const { objects, endpoint } = await startBucket();
-    const result = await captureInProcess(['--out', out, '--context', 'homelab', '--s3-endpoint', endpoint], { rules: kubectlRules(objects) });
+    const result = await captureInProcess(['--out', out, '--context', 'homelab', '--s3-endpoint', endpoint], { rules: kubectlRules(objects), now: () => new Date(CAPTURED_AT) });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/bucket: homelab-backup-velero at http:\/\/127\.0\.0\.1:\d+: 2 backup\(s\), 2 Kopia repositories, \d+ request\(s\)/);
@@ -107,7 +108,8 @@ describe('scripts/capture', CHILD_PROCESS_CASES, () => {
       expect(call.args.slice(0, 3)).toEqual(['--context', 'homelab', 'get']);
       expect(call.args.slice(-2)).toEqual(['-o', 'yaml']);
     }
-    expect(readdirSync(out).sort()).toEqual(['bucket', 'capture-log.txt', 'cluster.yaml', 'ingresses.yaml', 'pods.yaml', 'secrets.yaml', 'velero.yaml', 'workloads.yaml']);
+    expect(readdirSync(out).sort()).toEqual(['bucket', 'capture-log.txt', 'cluster.yaml', 'ingresses.yaml', 'pods.yaml', 'secrets.yaml', 'velero-verify', 'velero.yaml', 'workloads.yaml']);
+    expect(JSON.parse(readFileSync(join(out, 'velero-verify', 'capture.json'), 'utf8'))).toEqual({ capturedAt: new Date(CAPTURED_AT).toISOString(), namespace: 'velero', context: 'homelab' });
     expect(readFileSync(join(out, 'capture-log.txt'), 'utf8')).toMatch(/httproutes\.yaml: .* failed: error: the server doesn't have a resource type "httproutes"/);
 
     // No secret value anywhere, in plain or base64 form.
@@ -122,6 +124,7 @@ describe('scripts/capture', CHILD_PROCESS_CASES, () => {
     const plan = defaultPlan();
     const state = await collectSnapshot(out, plan);
     expect(state.objects.backups).toHaveLength(3);
+    expect(state).toMatchObject({ capturedAt: new Date(CAPTURED_AT).toISOString(), capturedAtSource: 'recorded' });
     expect(state.bucket?.backups.map((backup) => backup.name)).toEqual(['verification-test', 'velero-daily-20260615030000']);
     const context = { state, plan, target: 'snapshot' as const, now: new Date(CAPTURED_AT) };
     expect(judgeDataInBucket(context).status).toBe('pass');

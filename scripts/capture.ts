@@ -26,6 +26,7 @@ import { AuditInputError, describeError, isAuditInputError } from '../harness/er
 import { bucketScope } from '../harness/judge/dod-data-in-bucket.ts';
 import { selectPlanBsl } from '../harness/judge/velero-objects.ts';
 import { loadPlan } from '../harness/plan.ts';
+import { CAPTURE_META_DIR, CAPTURE_META_FILE } from '../harness/targets/snapshot.ts';
 import type { KubeObject } from '../harness/state.ts';
 import { parseFlags, processIo, type MainIo } from './io.ts';
 
@@ -176,6 +177,9 @@ export async function main(argv: string[], io: MainIo = processIo): Promise<numb
     const envCredentials = credentialsFromEnv(io.env);
     const out = resolve(io.cwd, flags.out);
     mkdirSync(out, { recursive: true });
+    // Recorded before the first read: the audit judges freshness at this time, not at the newest
+    // timestamp in the data (which an old capture of a stopped Velero would make look fresh).
+    const capturedAt = (io.now?.() ?? new Date()).toISOString();
 
     // 1. Cluster objects, one kubectl call per group.
     const log: string[] = [`velero-verify capture, namespace ${namespace}${flags.context ? `, context ${flags.context}` : ''}, started ${new Date().toISOString()}`];
@@ -244,6 +248,8 @@ export async function main(argv: string[], io: MainIo = processIo): Promise<numb
     }
     log.push(bucketLine);
     writeFileSync(join(out, 'capture-log.txt'), `${log.join('\n')}\n`);
+    mkdirSync(join(out, CAPTURE_META_DIR), { recursive: true });
+    writeFileSync(join(out, CAPTURE_META_DIR, CAPTURE_META_FILE), `${JSON.stringify({ capturedAt, namespace, ...(flags.context ? { context: flags.context } : {}) }, null, 2)}\n`);
     io.stdout(`Captured ${objects.length + rawSecrets.length} object(s) into ${out}\n${bucketLine}\nAudit it with: npm run audit -- --snapshot ${out}\n`);
     return 0;
   } catch (error) {

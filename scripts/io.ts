@@ -7,6 +7,8 @@ export interface MainIo {
   cwd: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The clock (tests inject one); the wall clock when absent. */
+  now?: () => Date;
 }
 
 export const processIo: MainIo = {

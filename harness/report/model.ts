@@ -105,6 +105,8 @@ export interface AuditReport {
   verdictReasons: string[];
   /** Run-level problems: unhandled errors, interruption, missing results. */
   problems: string[];
+  /** Run-level warnings that do not change the verdict but a person should read. */
+  warnings: string[];
   notRun?: string;
   ignoredKinds: Record<string, number>;
   evidence?: EvidenceReport;
@@ -175,6 +177,14 @@ function headlineOf(counts: RequiredCounts, target: TargetKind): string {
   if (counts.optedOut) parts.push(`${counts.optedOut} not run by choice`);
   if (counts.notEvaluable) parts.push(`${counts.notEvaluable} not evaluable on this target`);
   return parts.join('; ');
+}
+
+/** A snapshot that vouches for its own freshness: "now" was inferred from the newest timestamp in it. */
+function runWarnings(run: RunContext): string[] {
+  if (run.nowSource !== 'inferred') return [];
+  return [
+    `"now" was inferred from the newest timestamp in the snapshot (${run.now}): freshness and maintenance are judged as of that time, so an old capture of a stopped Velero looks fresh. Capture with node scripts/capture.mjs (it records capturedAt) or pass --now <time of the capture>.`,
+  ];
 }
 
 function toReportItem(catalogEntry: CatalogItem, result: ItemResult | undefined, target: TargetKind, notRun?: string): ReportItem {
@@ -288,6 +298,7 @@ export function buildReport(input: BuildReportInput): AuditReport {
     headline: run.notRun ? `NOT RUN: ${run.notRun}` : headlineOf(required, run.target),
     verdictReasons,
     problems,
+    warnings: runWarnings(run),
     notRun: run.notRun,
     ignoredKinds: run.state?.ignoredKinds ?? {},
     ...(run.state?.evidence

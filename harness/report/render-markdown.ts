@@ -47,6 +47,7 @@ export function renderMarkdown(report: AuditReport): string {
   out.push(`- Items: ${report.counts.pass} passed, ${report.counts.fail} failed, ${report.counts.skip} skipped`);
   out.push(`- Required: ${report.headline}`);
   if (report.notRun) out.push('', `> **NOT RUN** — ${e(report.notRun)}`);
+  for (const warning of report.warnings ?? []) out.push('', `> **Warning:** ${e(warning)}`);
   out.push('', '## Why this verdict', '', ...report.verdictReasons.map((reason) => `- ${e(reason)}`));
 
   out.push('', '## Items', '', '| Status | Item | Plan line | Severity | Result |', '|---|---|---|---|---|');

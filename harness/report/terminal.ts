@@ -13,6 +13,7 @@ export function renderTerminalSummary(report: AuditReport, reportFiles?: string)
     }
   }
   for (const problem of report.problems) lines.push(`  run problem: ${problem}`);
+  for (const warning of report.warnings ?? []) lines.push(`  warning: ${warning}`);
   if (!report.notRun) lines.push(`Required: ${report.headline}`);
   if (reportFiles) lines.push(`Report: ${reportFiles}`);
   lines.push(report.summaryLine);

@@ -5,15 +5,34 @@
  * or standard input (`-`). Read by sniffing content (harness/evidence/). Opens no network
  * connection.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditInputError } from '../errors.ts';
+import { AuditInputError, describeError } from '../errors.ts';
 import type { BackupPlan } from '../plan.ts';
 import type { State } from '../state.ts';
 import { readEvidence } from '../evidence/read.ts';
 import { evidenceState } from '../evidence/state.ts';
 
 export const BUCKET_CAPTURE_DIR = 'bucket';
+/** scripts/capture.mjs records when it captured here (`capture.json`: { capturedAt }). */
+export const CAPTURE_META_DIR = 'velero-verify';
+export const CAPTURE_META_FILE = 'capture.json';
+
+/** The capture time scripts/capture.mjs recorded, or undefined; a damaged record is a bad input. */
+function recordedCaptureTime(dir: string, label: string): string | undefined {
+  const file = join(dir, CAPTURE_META_DIR, CAPTURE_META_FILE);
+  if (!existsSync(file)) return undefined;
+  let capturedAt: unknown;
+  try {
+    capturedAt = (JSON.parse(readFileSync(file, 'utf8')) as { capturedAt?: unknown }).capturedAt;
+  } catch (error) {
+    throw new AuditInputError(`--snapshot ${label}: ${CAPTURE_META_DIR}/${CAPTURE_META_FILE} is not valid JSON (${describeError(error)}); capture again or delete the file.`);
+  }
+  if (typeof capturedAt !== 'string' || !Number.isFinite(Date.parse(capturedAt))) {
+    throw new AuditInputError(`--snapshot ${label}: ${CAPTURE_META_DIR}/${CAPTURE_META_FILE} has no valid "capturedAt" time (expected ISO 8601); capture again or delete the file.`);
+  }
+  return new Date(capturedAt).toISOString();
+}
 
 export const EXPECTED_EVIDENCE =
   '`kubectl get … -o yaml|json` output, Velero CLI tables (`velero backup get`, `backup-location get`, `schedule get`, `restore get`, `kubectl get pods|deploy|ds|podvolumebackups -n velero`), `velero backup|restore|schedule describe` text, Velero server / node-agent / backup logs, or a `velero debug` bundle (.tar.gz)';
@@ -23,7 +42,7 @@ export async function collectSnapshot(path: string, plan: BackupPlan, options: {
   const isStdin = path === '-';
   if (!isStdin && !existsSync(path)) throw new AuditInputError(`--snapshot ${label}: no such file or directory.`);
   const isDir = !isStdin && statSync(path).isDirectory();
-  const read = await readEvidence(path, { namespace: plan.namespace }, { stdinText: options.stdinText, skipDirs: [BUCKET_CAPTURE_DIR] });
+  const read = await readEvidence(path, { namespace: plan.namespace }, { stdinText: options.stdinText, skipDirs: [BUCKET_CAPTURE_DIR, CAPTURE_META_DIR] });
   const bucketDir = isDir ? join(path, BUCKET_CAPTURE_DIR) : undefined;
   const hasBucket = !!bucketDir && existsSync(bucketDir);
   if (read.recognised.length === 0 && !hasBucket) {
@@ -39,6 +58,13 @@ export async function collectSnapshot(path: string, plan: BackupPlan, options: {
     description: `snapshot ${label}`,
     hasBucketCapture: hasBucket,
   });
+  const recorded = isDir ? recordedCaptureTime(path, label) : undefined;
+  if (recorded) {
+    state.capturedAt = recorded;
+    state.capturedAtSource = 'recorded';
+  } else if (state.capturedAt) {
+    state.capturedAtSource = 'inferred';
+  }
   if (hasBucket) {
     const { readBucketCapture } = await import('../bucket/capture.ts');
     state.bucket = readBucketCapture(bucketDir!);
