@@ -324,6 +324,16 @@ describe('runDrill — the canary backup → restore → checksum → cleanup', 
     expect(lines.join('\n')).not.toContain(CANARY_SECRET);
   });
 
+  it('a step that overruns its own deadline fails as such (not as an interruption), with diagnostics, and cleanup still runs', async () => {
+    const { result, lines, runId } = await drill({ scenario: { podStart: 'never' }, timeouts: { podReady: '30s' }, options: { stepDeadlines: { 'write-data': 300 } } });
+    expect(result.failedStep).toBe('write-data');
+    expect(result.reason).toBe('step write-data did not finish within its deadline of 0.3s');
+    expect(result.interrupted).toBeUndefined();
+    expect(result.diagnostics?.objects.map((o) => o.ref)).toContain('Pod velero-verify-canary/canary-writer');
+    expect(result.cleanup).toMatchObject({ status: 'done', left: [] });
+    expectSafe(result, lines, runId);
+  });
+
   it('fails fast when the canary image cannot be pulled', async () => {
     const { result, lines, runId } = await drill({ scenario: { podStart: 'ErrImagePull' }, timeouts: { podReady: '20s' } });
     expect(result.failedStep).toBe('write-data');

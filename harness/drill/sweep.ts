@@ -10,16 +10,11 @@ import type { KubeObject } from '../state.ts';
 import { describeError } from '../errors.ts';
 import { isAborted } from '../kube/errors.ts';
 import { R } from '../kube/resources.ts';
-import { drillTimeout, MANAGED_SELECTOR, RUN_ID_LABEL } from './canary.ts';
+import { MANAGED_SELECTOR, RUN_ID_LABEL } from './canary.ts';
+import { runBudgetMs } from './deadlines.ts';
+import { EXPIRES_AT_ANNOTATION } from './drill-run.ts';
 import { deleteBackupThroughVelero, deleteIfOurs, deleteRestoreWhenDone, emptyOutcome, mergeOutcome, type CleanupContext, type CleanupOutcome } from './cleanup.ts';
 
-/** Annotation with the moment a run's objects may be swept (its start + runBudgetMs). */
-export const EXPIRES_AT_ANNOTATION = 'velero-verify/expires-at';
-
-/** The longest a drill can take: every wait at its deadline (pods 4×, the backup's queue and run, the restore, cleanup 3×). */
-export function runBudgetMs(plan: BackupPlan): number {
-  return 4 * drillTimeout(plan, 'podReady') + 2 * drillTimeout(plan, 'backup') + drillTimeout(plan, 'restore') + 3 * drillTimeout(plan, 'deletion');
-}
 
 /** When an object of an earlier run may be swept: its annotation, else its creation + this plan's budget. */
 export function expiresAt(object: KubeObject, plan: BackupPlan): number | undefined {
