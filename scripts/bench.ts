@@ -11,6 +11,9 @@
  * - P2: a live `--read-only` audit against the loopback API double (fixtures/doubles/fake-kube.ts)
  *   seeded with the same state, and with only the healthy homelab: API requests, time, memory.
  *
+ * - Triage: a 200 MB Velero server log through the snapshot target's reader against `readline`
+ *   alone (scripts/bench-triage.ts; target ≤ 3×).
+ *
  * Run: `npm run bench` (about a few minutes; needs ~1 GB of memory and ~0.5 GB in the temp dir).
  * Targets (docs/performance.md): P1 ≤ 3× time, doubling ≤ 2.3×, memory ≤ 2×; P2 ≤ 40 requests,
  * large ≤ 2× small in time and memory.
@@ -28,6 +31,7 @@ import { kubectlJson, kubectlYaml, LARGE_STATE, largeStateObjects, type LargeSta
 import { healthyAppObjects, healthyVeleroObjects } from '../fixtures/snapshots/model.ts';
 import { FakeKube } from '../fixtures/doubles/fake-kube.ts';
 import { FakeS3 } from '../fixtures/doubles/fake-s3.ts';
+import { benchLogTriage } from './bench-triage.ts';
 
 const RSS_PROBE = join(REPO_ROOT, 'scripts', 'bench-rss.mjs');
 const FIXTURE_ACCESS_KEY = 'FAKE-FIXTURE-ACCESS-KEY';
@@ -163,6 +167,7 @@ async function main(): Promise<void> {
     await p1(work);
     yamlCandidates();
     await p2(work);
+    await benchLogTriage();
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { parseLogLine } from './logs.ts';
+import { quickLogKind } from './logs.ts';
 import { redactSecrets } from './redact.ts';
 import type { EvidenceKind } from './types.ts';
 import type { EvidenceRead, ReadInput } from './read.ts';
@@ -52,7 +52,7 @@ async function streamLogMember(stream: AsyncIterable<unknown>, source: string, r
   for await (const raw of lines) {
     number += 1;
     read.matcher.push({ text: raw, source, line: number });
-    const record = parseLogLine(raw);
+    const record = quickLogKind(raw, count < 100);
     if (!record) {
       if (number === 1 && raw.startsWith('capture_local error:')) read.unread.push(`${source}: velero debug could not collect it (${redactSecrets(raw.slice(0, 200))})`);
       continue;

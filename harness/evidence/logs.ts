@@ -55,6 +55,21 @@ export function parseLogLine(text: string): LogRecord | undefined {
   return undefined;
 }
 
+/**
+ * The cheap test a streamed log needs per line: is it a log record, and — only for the few lines
+ * that are not info/debug, or the first lines of a file — which log it comes from. Avoids the
+ * message extraction `parseLogLine` does, so that classification costs little next to reading.
+ */
+export function quickLogKind(text: string, firstLines: boolean): EvidenceKind | 'record' | undefined {
+  const at = text.indexOf('level=');
+  if (at >= 0) {
+    const quiet = text.startsWith('info', at + 6) || text.startsWith('debug', at + 6);
+    return quiet && !firstLines ? 'record' : logKind(text);
+  }
+  if (text.charCodeAt(0) === 123 /* { */ || text.startsWith('An error occurred: ') || firstLines) return parseLogLine(text)?.kind;
+  return undefined;
+}
+
 /** Lines worth keeping from a large log: anything not at info/debug level, and the few info lines signatures read (skipped volumes). */
 export function isSignalRecord(record: LogRecord, text: string): boolean {
   if (record.level !== 'info' && record.level !== 'debug' && record.level !== 'trace') return true;

@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { readDescribe } from './describe.ts';
-import { parseLogLine } from './logs.ts';
+import { parseLogLine, quickLogKind } from './logs.ts';
 import { flattenLists, isKubeObject } from '../collect/objects.ts';
 import { parseObjectText } from '../collect/read-objects.ts';
 import { looksLikeObjects, parseObjects } from './objects.ts';
@@ -127,11 +127,11 @@ export async function streamLog(file: string, source: string, read: EvidenceRead
   for await (const raw of lines) {
     number += 1;
     read.matcher.push({ text: raw, source, line: number });
-    const record = parseLogLine(raw);
-    if (!record) continue;
+    const kind = quickLogKind(raw, count < 100);
+    if (!kind) continue;
     count += 1;
     first ||= number;
-    kinds.add(record.kind);
+    if (kind !== 'record') kinds.add(kind);
   }
   if (count === 0) read.unread.push(`${source}: ${number} line(s), none of them a Velero log line (expected logfmt \`time=… level=… msg=…\` or JSON lines); files this large are read as logs only`);
   else {

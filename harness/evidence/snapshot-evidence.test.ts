@@ -194,3 +194,25 @@ describe('a velero debug bundle', () => {
     expect(await inputError(path)).toMatch(/junk\.gz/);
   });
 });
+
+describe('expect: false assumes nothing of the homelab plan', () => {
+  it('no declared "MinIO ILM is 14 days" unless the config gives one', () => {
+    expect(STRANGER.retention.bucketLifecycle).toEqual([]);
+    expect(HOMELAB.retention.bucketLifecycle).toEqual([{ prefix: '', expirationDays: 14 }]);
+    expect(parsePlan({ expect: false, retention: { bucketLifecycle: [{ prefix: 'backups/', expirationDays: 30 }] } }).retention.bucketLifecycle).toEqual([{ prefix: 'backups/', expirationDays: 30 }]);
+  });
+
+  it('a captured restic install: the restic DaemonSet is the node agent and restic PodVolumeBackups are not a failure', async () => {
+    const { loadSnapshot, snapshotContext } = await import('../../fixtures/snapshots/load.ts');
+    const { HEALTHY_SNAPSHOT } = await import('../../fixtures/snapshots/variants.ts');
+    const { judgeItem } = await import('../judge/index.ts');
+    const state = loadSnapshot(HEALTHY_SNAPSHOT.files);
+    for (const ds of state.objects.daemonSets) if (ds.metadata.name === 'node-agent') ds.metadata.name = 'restic';
+    for (const pod of state.objects.pods) for (const owner of pod.metadata.ownerReferences ?? []) if (owner.name === 'node-agent') owner.name = 'restic';
+    for (const pvb of state.objects.podVolumeBackups) pvb.spec.uploaderType = 'restic';
+    expect(judgeItem('must.fsb-kopia', snapshotContext(state, { plan: STRANGER })).status).toBe('pass');
+    const homelab = judgeItem('must.fsb-kopia', snapshotContext(state, {}));
+    expect(homelab.status).toBe('fail');
+    expect(homelab.summary).toMatch(/used restic/);
+  });
+});

@@ -7,6 +7,14 @@
 import { buildState } from '../collect/objects.ts';
 import { KIND_COLLECTIONS, kindKey, type KubeObject, type ObjectCollection, type State } from '../state.ts';
 import type { EvidenceRead } from './read.ts';
+import { redactSecrets } from './redact.ts';
+
+function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redactSecrets(value) as T;
+  if (Array.isArray(value)) return value.map(redactDeep) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, redactDeep(child)])) as T;
+  return value;
+}
 import { provenanceKey, type EvidenceKind, type EvidenceSummary, type Provenance } from './types.ts';
 
 const ALL_KINDS: EvidenceKind[] = [...new Set(Object.values(KIND_COLLECTIONS)), 'secrets'];
@@ -52,6 +60,8 @@ export function evidenceState(read: EvidenceRead, options: EvidenceStateOptions)
   const objects = order.map((key) => byKey.get(key)!);
   const shownNamespaces = new Set(objects.filter(({ object }) => object.apiVersion.startsWith('velero.io/')).map(({ object }) => object.metadata.namespace));
   if (isPaste) {
+    // Status texts of pasted objects are printed as evidence: redact them like pasted lines.
+    for (const { object } of objects) if (object.status) object.status = redactDeep(object.status);
     for (const { object } of objects) {
       const namespaced = object.apiVersion.startsWith('velero.io/') || ['Pod', 'Deployment', 'DaemonSet'].includes(object.kind);
       if (namespaced && object.metadata.namespace !== options.namespace) {

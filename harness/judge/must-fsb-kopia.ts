@@ -12,6 +12,7 @@
  *   while a node with workloads is excluded by a taint it does not tolerate, so coverage is
  *   checked per node, not from the DaemonSet counters.
  */
+import { expects } from '../plan.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, type Judge } from './types.ts';
 import {
@@ -46,7 +47,13 @@ interface Check {
   warnings: string[];
 }
 
-function checkUploader(check: Check, deployment: KubeObject | undefined, pvbs: KubeObject[], otherPvbs: KubeObject[]): void {
+function checkUploader(check: Check, deployment: KubeObject | undefined, pvbs: KubeObject[], otherPvbs: KubeObject[], kopiaPlanned: boolean): void {
+  if (!kopiaPlanned) {
+    // A stranger's install: its uploader is its choice (restic PodVolumeBackups are judged by beyond.volume-coverage).
+    const types = [...new Set(pvbs.map((pvb) => String(pvb.spec?.uploaderType || '(unset)')))];
+    if (types.length) check.evidence.push(`PodVolumeBackups by spec.uploaderType: ${types.join(', ')} (the plan's Kopia expectation is off)`);
+    return;
+  }
   if (deployment) {
     const flag = serverFlag(deployment, 'uploader-type');
     check.evidence.push(`Deployment velero: --uploader-type=${flag ?? '(absent → kopia, the server default)'}`);
@@ -122,7 +129,7 @@ export const judgeFsbKopia: Judge = ({ state, plan, backupName }) => {
   const judgedPvbs = judged.flatMap((backup) => podVolumeBackupsOf(state, plan, backup));
   const judgedSet = new Set(judgedPvbs);
   const otherPvbs = inNamespace(state.objects.podVolumeBackups, plan.namespace).filter((pvb) => !judgedSet.has(pvb));
-  checkUploader(check, deployment, judgedPvbs, otherPvbs);
+  checkUploader(check, deployment, judgedPvbs, otherPvbs, expects(plan, 'uploader'));
 
   if (!plan.deployNodeAgent) {
     check.evidence.push(`Plan deployNodeAgent is false: node-agent not required (DaemonSet ${daemonSet ? 'present' : 'absent'})`);

@@ -103,7 +103,8 @@ export function veleroDeployment(state: State, plan: BackupPlan): KubeObject | u
 }
 
 export function nodeAgentDaemonSet(state: State, plan: BackupPlan): KubeObject | undefined {
-  return findNamed(state.objects.daemonSets, plan.namespace, NODE_AGENT_DAEMONSET);
+  // Before Velero 1.10 the node agent was the `restic` DaemonSet; without the plan's Kopia expectation it counts.
+  return findNamed(state.objects.daemonSets, plan.namespace, NODE_AGENT_DAEMONSET) ?? (expects(plan, 'uploader') ? undefined : findNamed(state.objects.daemonSets, plan.namespace, 'restic'));
 }
 
 /** No velero Deployment and no Velero objects at all: Velero was never installed here. */
