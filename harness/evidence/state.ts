@@ -10,7 +10,8 @@ import type { EvidenceRead } from './read.ts';
 import { redactSecrets } from './redact.ts';
 
 function redactDeep<T>(value: T): T {
-  if (typeof value === 'string') return redactSecrets(value) as T;
+  // eslint-disable-next-line no-control-regex
+  if (typeof value === 'string') return redactSecrets(value).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '') as T;
   if (Array.isArray(value)) return value.map(redactDeep) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, redactDeep(child)])) as T;
   return value;

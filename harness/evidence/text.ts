@@ -34,7 +34,9 @@ export function cleanText(raw: string): CleanLine[] {
   const lines = raw.split(/\r?\n|\r/);
   const out: CleanLine[] = [];
   for (let index = 0; index < lines.length; index += 1) {
-    let text = lines[index].replace(ANSI, '');
+    // Colours go, and every other control character: pasted text reaches terminals and reports.
+    // eslint-disable-next-line no-control-regex
+    let text = lines[index].replace(ANSI, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
     if (/^\s*(```|~~~)/.test(text)) {
       out.push({ text: '', line: index + 1, fence: true });
       // A fence may be followed by text on the same line (```bash is a language tag, not text).

@@ -9,6 +9,7 @@ export function renderTerminalSummary(report: AuditReport, reportFiles?: string)
   else {
     for (const item of report.items) {
       lines.push(`  [${MARK[item.status]}] ${item.id.padEnd(24)} ${item.reason}`);
+      if (item.status === 'fail' && item.code) lines.push(`         ${item.code}: ${item.cause ?? ''} Fix: ${item.fix ?? ''}`);
       if (item.status === 'fail' && item.remediation) lines.push(`         → ${item.remediation}`);
     }
   }
