@@ -243,13 +243,7 @@ export function expects(plan: BackupPlan, key: ExpectationKey): boolean {
 /** Validate a plan object; throws AuditInputError naming the first bad fields. */
 export function parsePlan(input: unknown, source = 'the plan'): BackupPlan {
   const result = BackupPlanSchema.safeParse(input ?? {});
-  if (result.success) {
-    // `expect: false` assumes nothing of the homelab plan, including its declared "MinIO ILM is
-    // 14 days": retention is then judged only from a lifecycle the evidence or the config shows.
-    const given = input as { expect?: unknown; retention?: { bucketLifecycle?: unknown } } | null | undefined;
-    if (given?.expect === false && given.retention?.bucketLifecycle === undefined) result.data.retention.bucketLifecycle = [];
-    return result.data;
-  }
+  if (result.success) return result.data;
   const problems = result.error.issues.slice(0, 5).map((issue) => {
     const path = issue.path.length ? issue.path.join('.') : '(top level)';
     return `"${path}": ${issue.message}`;

@@ -10,7 +10,7 @@ import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { isAuditInputError } from '../errors.ts';
-import { parsePlan } from '../plan.ts';
+import { declaredBucketLifecycle, parsePlan } from '../plan.ts';
 import { triage } from './triage.ts';
 
 const STRANGER = parsePlan({ expect: false });
@@ -197,9 +197,9 @@ describe('a velero debug bundle', () => {
 
 describe('expect: false assumes nothing of the homelab plan', () => {
   it('no declared "MinIO ILM is 14 days" unless the config gives one', () => {
-    expect(STRANGER.retention.bucketLifecycle).toEqual([]);
-    expect(HOMELAB.retention.bucketLifecycle).toEqual([{ prefix: '', expirationDays: 14 }]);
-    expect(parsePlan({ expect: false, retention: { bucketLifecycle: [{ prefix: 'backups/', expirationDays: 30 }] } }).retention.bucketLifecycle).toEqual([{ prefix: 'backups/', expirationDays: 30 }]);
+    expect(declaredBucketLifecycle(STRANGER)).toEqual([]);
+    expect(declaredBucketLifecycle(HOMELAB)).toEqual([{ prefix: '', expirationDays: 14 }]);
+    expect(declaredBucketLifecycle(parsePlan({ expect: false, retention: { bucketLifecycle: [{ prefix: 'backups/', expirationDays: 30 }] } }))).toEqual([{ prefix: 'backups/', expirationDays: 30 }]);
   });
 
   it('a captured restic install: the restic DaemonSet is the node agent and restic PodVolumeBackups are not a failure', async () => {
