@@ -65,9 +65,14 @@ for (const version of vendored) {
   // Every `.name` the templates read (`.Values.configuration.uploaderType`, `.uploaderType` inside
   // `with .Values.configuration`): a values key none of them names has no effect on the release.
   const words = new Set();
+  const topLevel = new Set();
   const templates = git(chartsRepo, 'ls-tree', '-r', '--name-only', tag, 'charts/velero/templates/').split('\n').filter(Boolean);
-  for (const file of templates) for (const match of git(chartsRepo, 'show', `${tag}:${file}`).matchAll(/\.([A-Za-z_][A-Za-z0-9_]*)/g)) words.add(match[1]);
-  const templateWords = JSON.stringify([...words].sort());
+  for (const file of templates) {
+    const text = git(chartsRepo, 'show', `${tag}:${file}`);
+    for (const match of text.matchAll(/\.([A-Za-z_][A-Za-z0-9_]*)/g)) words.add(match[1]);
+    for (const match of text.matchAll(/\.Values\.([A-Za-z_][A-Za-z0-9_]*)/g)) topLevel.add(match[1]);
+  }
+  const templateWords = JSON.stringify({ words: [...words].sort(), values: [...topLevel].sort() });
   entry.templateWords = `${version}.template-words.json`;
   entry.templateWordsSha256 = sha(templateWords);
   writeFileSync(join(out, entry.templateWords), templateWords + '\n');
@@ -80,7 +85,7 @@ for (const version of vendored) {
   if (schema) {
     entry.schema = `${version}.values.schema.json`;
     entry.schemaSha256 = sha(schema);
-    writeFileSync(join(out, entry.schema), schema);
+    writeFileSync(join(out, entry.schema), schema.endsWith('\n') ? schema : `${schema}\n`);
   }
   releases.push(entry);
 }

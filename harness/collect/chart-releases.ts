@@ -24,7 +24,7 @@ export interface VendoredRelease {
   valuesSha256: string;
   schema?: string;
   schemaSha256?: string;
-  /** Every `.name` the chart's templates read (a values key named nowhere has no effect). */
+  /** Every `.name` the chart's templates read, and the top-level `.Values.<name>`s (a values key named nowhere has no effect). */
   templateWords: string;
   templateWordsSha256: string;
 }
@@ -140,6 +140,8 @@ export function releaseSchema(release: VendoredRelease): object | undefined {
   return release.schema ? (JSON.parse(readFileSync(join(chartsDir(), release.schema), 'utf8')) as object) : undefined;
 }
 
-export function releaseTemplateWords(release: VendoredRelease): Set<string> {
-  return new Set(JSON.parse(readFileSync(join(chartsDir(), release.templateWords), 'utf8')) as string[]);
+/** `.name`s the templates read anywhere, and the top-level `.Values.<name>`s among them. */
+export function releaseTemplateWords(release: VendoredRelease): { words: Set<string>; values: Set<string> } {
+  const data = JSON.parse(readFileSync(join(chartsDir(), release.templateWords), 'utf8')) as { words: string[]; values: string[] };
+  return { words: new Set(data.words), values: new Set(data.values) };
 }

@@ -49,6 +49,8 @@ export interface ChartReference {
   commit: string;
   /** Every `.name` the chart's templates read. */
   templateWords: Set<string>;
+  /** The top-level `.Values.<name>`s the chart's templates read. */
+  templateValues: Set<string>;
 }
 
 const chartCache = new Map<string, ChartReference>();
@@ -71,7 +73,8 @@ export function chartReference(version?: string): ChartReference {
     chartVersion: release.chartVersion,
     appVersion: release.appVersion,
     commit: release.commit,
-    templateWords: releaseTemplateWords(release),
+    templateWords: releaseTemplateWords(release).words,
+    templateValues: releaseTemplateWords(release).values,
   };
   chartCache.set(release.chartVersion, reference);
   return reference;
@@ -199,10 +202,12 @@ export interface UnknownKey {
  */
 export function unknownValuesKeys(given: Values, chart: ChartReference): UnknownKey[] {
   const found: UnknownKey[] = [];
-  const known = (key: string, defaults: unknown) => (isPlainObject(defaults) && key in defaults) || chart.templateWords.has(key);
+  // Top-level keys must be read as `.Values.<key>`; nested ones may be read relative to a `with`.
+  const known = (key: string, defaults: unknown, path: string) =>
+    (isPlainObject(defaults) && key in defaults) || (path === '' ? chart.templateValues.has(key) : chart.templateWords.has(key));
   const check = (node: unknown, defaults: unknown, path: string) => {
     if (!isPlainObject(node)) return;
-    for (const key of Object.keys(node)) if (!known(key, defaults)) found.push({ path: path ? `${path}.${key}` : key });
+    for (const key of Object.keys(node)) if (!known(key, defaults, path)) found.push({ path: path ? `${path}.${key}` : key });
   };
   for (const path of CLOSED_MAPS) {
     const node = path ? getPath(given, path) : given;

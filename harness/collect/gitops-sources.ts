@@ -268,6 +268,11 @@ function fluxSource(context: Context, doc: SourceDocument): VeleroSource | undef
   if (!velero) return undefined;
   const notes: string[] = [];
   const consumed: unknown[] = [object];
+  // The chart's source object (HelmRepository, OCIRepository, HelmChart) is read too.
+  const sourceName = str(chartRef?.name) ?? (isPlainObject(chartSpec?.sourceRef) ? str(chartSpec.sourceRef.name) : undefined);
+  for (const d of context.documents) {
+    if (isKubeObject(d.value) && ['HelmRepository', 'OCIRepository', 'HelmChart'].includes(d.value.kind) && str(metadataOf(d.value).name) === sourceName) consumed.push(d.value);
+  }
   let chartPin = chartSpec ? str(chartSpec.version) : undefined;
   if (chartRef) {
     chartPin = ociVersion(context, str(chartRef.kind) ?? 'OCIRepository', str(chartRef.name) ?? '');

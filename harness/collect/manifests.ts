@@ -139,7 +139,8 @@ export function collectManifests(options: CollectManifestsOptions): State {
     for (const file of found) rendered.push(...readManifestFile(file));
     files.push(...found);
     const objectsHere = flattenLists(rendered.slice(before)).filter(isKubeObject);
-    if (objectsHere.length === 0) {
+    const holdsChartValues = () => findVeleroSources(found.flatMap((file) => readSourceDocuments(file, '--manifests')), { repoDir: options.repoDir, plainValues: false }).length > 0;
+    if (objectsHere.length === 0 && !holdsChartValues()) {
       throw new AuditInputError(
         `--manifests: no Kubernetes objects found in ${path} (${found.length === 0 ? 'no .yaml, .yml or .json files there' : `${found.length} file(s) read`}). ` +
           'Point it at rendered manifests: the output of kubenix `make manifests`, `helm template velero vmware-tanzu/velero -n velero -f values.yaml`, or `kustomize build`.',
@@ -153,7 +154,7 @@ export function collectManifests(options: CollectManifestsOptions): State {
   if (options.valuesFile) files.push(options.valuesFile);
   // Wrappers the values came from (HelmRelease, Application, Kustomization, ConfigMap) are input
   // that was read, not "ignored input"; the same file was parsed twice, so match by identity.
-  const consumedKeys = new Set((valuesSource?.consumed ?? []).map(objectKey));
+  const consumedKeys = new Set([...(valuesSource?.consumed ?? []), ...(valuesSource?.layers ?? []).filter((layer) => layer.file).map((layer) => layer.values)].map(objectKey));
   const isConsumed = (object: unknown) => consumedKeys.has(objectKey(object));
   const all: unknown[] = flattenLists(rendered).filter((document) => !isConsumed(document));
   let mode: ManifestsMode = 'rendered';

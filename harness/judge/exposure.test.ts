@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyHost, findPublicExposure, hostOf, isLanScope } from './exposure.ts';
+import { classifyHost, classifyStorageEndpoint, findPublicExposure, hostOf, isLanScope } from './exposure.ts';
 import { emptyObjects, type KubeObject } from '../state.ts';
 
 describe('hostOf', () => {
@@ -127,5 +127,34 @@ describe('findPublicExposure', () => {
     );
     expect(findPublicExposure(objects)).toEqual([]);
     expect(findPublicExposure(objects, { names: ['grafana'] })).toHaveLength(1);
+  });
+});
+
+describe('classifyStorageEndpoint (exposure that holds for any install)', () => {
+  it('cloud object stores are never exposure', () => {
+    expect(classifyStorageEndpoint('aws', undefined).kind).toBe('cloud');
+    expect(classifyStorageEndpoint('gcp', undefined).kind).toBe('cloud');
+    for (const url of ['https://s3.us-east-005.backblazeb2.com', 'https://abc.r2.cloudflarestorage.com', 'https://ns.compat.objectstorage.eu-frankfurt-1.oraclecloud.com', 'https://s3.eu-west-1.amazonaws.com']) {
+      expect(classifyStorageEndpoint('aws', url).kind, url).toBe('cloud');
+    }
+  });
+
+  it('in-cluster Service names and LAN addresses are not exposure', () => {
+    expect(classifyStorageEndpoint('aws', 'http://minio.storage:9000').kind).toBe('in-cluster');
+    expect(classifyStorageEndpoint('aws', 'http://minio.minio.svc.cluster.local:9000').kind).toBe('in-cluster');
+    expect(classifyStorageEndpoint('aws', 'http://minio:9000').kind).toBe('in-cluster');
+    expect(classifyStorageEndpoint('aws', 'http://192.168.1.10:9000').kind).toBe('lan');
+  });
+
+  it('placeholders are not shown', () => {
+    expect(classifyStorageEndpoint('aws', '${S3_URL}').kind).toBe('placeholder');
+    expect(classifyStorageEndpoint('aws', 'https://{{ .host }}').kind).toBe('placeholder');
+    expect(classifyStorageEndpoint('aws', '<your-minio-url>').kind).toBe('placeholder');
+  });
+
+  it('a self-hosted store on a public address or public DNS name is exposure', () => {
+    expect(classifyStorageEndpoint('aws', 'https://minio-bucket.white.fm').kind).toBe('public');
+    expect(classifyStorageEndpoint('aws', 'https://s3.68cc.io').kind).toBe('public');
+    expect(classifyStorageEndpoint('aws', 'http://93.184.216.34:9000').kind).toBe('public');
   });
 });

@@ -81,7 +81,7 @@ export function judgeImagePinning(context: JudgeContext): Finding {
     const pluginVersion = parseVersion(plugin.image.tag);
     const wanted = expectedAwsPluginLine(serverVersion);
     if (!pluginVersion) warnings.push(`The plugin image ${plugin.image.raw} has no version tag: its pairing with Velero v${minorLine(serverVersion)} cannot be checked.`);
-    else if (!wanted) warnings.push(`FACTS.md §7 lists no plugin line for Velero v${minorLine(serverVersion)}.x: check the plugin's compatibility table.`);
+    else if (!wanted) warnings.push(`velero-plugin-for-aws's compatibility table (reference/velero/aws-plugin-compatibility.json) lists no plugin line for Velero v${minorLine(serverVersion)}.x.`);
     else {
       evidence.push(`Pairing: Velero v${minorLine(serverVersion)}.x needs velero-plugin-for-aws v${wanted}.x; found ${plugin.image.tag}`);
       if (minorLine(pluginVersion) !== wanted) {

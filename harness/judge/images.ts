@@ -2,6 +2,9 @@
  * Container image references and the Velero ↔ AWS plugin pairing. Pure helpers for
  * beyond.image-pinning (both the manifests and the live branch).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { referenceDir } from '../schema/reference.ts';
 
 export interface ImageRef {
   raw: string;
@@ -70,17 +73,15 @@ export function minorLine(version: Version): string {
 }
 
 /**
- * velero-plugin-for-aws minor line for each Velero minor line (FACTS.md §7, from the plugin's
- * README "Compatibility"): plugin v1.14.x ↔ Velero v1.18.x, v1.13.x ↔ v1.17.x, …
+ * velero-plugin-for-aws minor line for each Velero minor line: the "Compatibility" table of the
+ * plugin's README over its history (reference/velero/aws-plugin-compatibility.json, written by
+ * scripts/vendor-chart-data.mjs): plugin v1.14.x ↔ Velero v1.18.x, v1.13.x ↔ v1.17.x, …
  */
-export const AWS_PLUGIN_LINE_FOR_VELERO: Readonly<Record<string, string>> = {
-  '1.18': '1.14',
-  '1.17': '1.13',
-  '1.16': '1.12',
-  '1.15': '1.11',
-  '1.14': '1.10',
-  '1.13': '1.9',
-};
+export const AWS_PLUGIN_LINE_FOR_VELERO: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(
+    (JSON.parse(readFileSync(join(referenceDir(), 'aws-plugin-compatibility.json'), 'utf8')) as { veleroToPlugin: Record<string, { plugin: string }> }).veleroToPlugin,
+  ).map(([velero, row]) => [velero, row.plugin]),
+);
 
 /** The plugin minor line paired with a Velero version, or undefined when FACTS.md §7 does not list it. */
 export function expectedAwsPluginLine(velero: Version): string | undefined {

@@ -18,7 +18,7 @@
  */
 import { expects } from '../../plan.ts';
 import type { KubeObject, SecretSummary } from '../../state.ts';
-import { fail, pass, type Finding, type JudgeContext } from '../types.ts';
+import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
 import { nodeAgentDaemonSet, selectPlanBsl, veleroDeployment } from '../velero-objects.ts';
 import { newChecks, podSpecOf, provenance, remedy, staticJudge, type Checks, type EnvVar } from './common.ts';
 
@@ -95,6 +95,13 @@ function checkWorkloadCredentials(checks: Checks, context: JudgeContext): Creden
   } else {
     effective = fileCredentialSource(deployment, 'velero');
   }
+  if (!effective && !planned) {
+    // Credentials can come from a workload identity, env from another Secret, or a location
+    // managed outside the chart: without the plan's Secret this input does not show which.
+    checks.evidence.push('Deployment velero: no Secret-backed AWS_SHARED_CREDENTIALS_FILE and no BSL spec.credential in this input');
+    checks.warnings.push('Where Velero gets its object-store credentials is not shown by these values (no credentials Secret is mounted and no location names spec.credential).');
+    return undefined;
+  }
   if (!effective) {
     checks.problems.push('the velero Deployment mounts no credentials Secret (no AWS_SHARED_CREDENTIALS_FILE backed by a Secret volume) and the BSL names no spec.credential');
     checks.evidence.push('Deployment velero: no Secret-backed AWS_SHARED_CREDENTIALS_FILE');
@@ -140,7 +147,11 @@ function checkRenderedSecrets(checks: Checks, context: JudgeContext, source: Cre
   const planSecret = secrets.find((s) => s.name === secretName);
   if (!planSecret) {
     checks.evidence.push(`Secret ${plan.namespace}/${secretName}: not in the rendered output`);
-    checks.warnings.push(`Secret ${secretName} is not part of the rendered manifests: make sure the cluster gets it from the SOPS-encrypted ${plan.credentials.k8sSecretsFile} (a Velero pod cannot start without it).`);
+    checks.warnings.push(
+      expects(plan, 'secretSource')
+        ? `Secret ${secretName} is not part of the rendered manifests: make sure the cluster gets it from the SOPS-encrypted ${plan.credentials.k8sSecretsFile} (a Velero pod cannot start without it).`
+        : `Secret ${secretName} is not part of this input: it must reach the cluster some other way (an encrypted Secret in the repository, an external secret store); a Velero pod cannot start without it.`,
+    );
   } else if (planSecret.sopsEncrypted) {
     checks.evidence.push(`Secret ${plan.namespace}/${secretName}: SOPS-encrypted, keys ${keysText(planSecret)}`);
     if (!planSecret.keys.includes(key)) {
@@ -152,6 +163,11 @@ function checkRenderedSecrets(checks: Checks, context: JudgeContext, source: Cre
     checks.problems.push(`Secret ${secretName} is rendered in plaintext: its credentials are committed to git`);
     checks.critical = true;
     remedy(checks, `Render Secret ${secretName} SOPS-encrypted from ${plan.credentials.k8sSecretsFile} (kubenix .enc.nix module), rotate the leaked MinIO keys, and remove the plaintext from the git history.`);
+  } else if (!expects(plan, 'credentialsSecret')) {
+    checks.evidence.push(`Secret ${plan.namespace}/${secretName}: rendered without data`);
+    checks.warnings.push(
+      `The chart renders Secret ${secretName} without keys (credentials.useSecret with no secretContents and no existingSecret): the credentials must be supplied at install time (e.g. helm --set-file credentials.secretContents.cloud=…) — not shown here; otherwise Velero finds no ${key} file.`,
+    );
   } else {
     checks.evidence.push(`Secret ${plan.namespace}/${secretName}: rendered without data`);
     checks.problems.push(`Secret ${secretName} is rendered empty (no ${key} key)`);
@@ -230,7 +246,8 @@ function judge(context: JudgeContext): Finding {
   if (checks.problems.length) {
     return fail(ID, `The credentials guardrail is broken${from}: ${checks.problems.join('; ')}.`, checks.evidence, checks.remediation.join(' '), extra);
   }
-  return pass(ID, `Velero reads Secret ${source?.secret} key ${source?.key}, which is not rendered in plaintext${state.manifests?.repo ? ` and comes from ${plan.credentials.k8sSecretsFile}` : ''}${from}.`, checks.evidence, extra);
+  if (!source) return { ...skip(ID, `Not shown${from}: the input does not show where Velero's credentials come from, and no plaintext credentials are rendered.`, checks.evidence), warnings: extra.warnings };
+  return pass(ID, `Velero reads Secret ${source.secret} key ${source.key}, which is not rendered in plaintext${state.manifests?.repo ? ` and comes from ${plan.credentials.k8sSecretsFile}` : ''}${from}.`, checks.evidence, extra);
 }
 
 export const judgeK8sSecretsManifests = staticJudge(ID, judge);

@@ -93,7 +93,7 @@ function checkBsl(checks: Checks, context: JudgeContext, bsl: KubeObject): void 
   checks.evidence.push(`${where}: spec.default = ${spec.default === undefined ? '(unset)' : String(spec.default)}`);
   // Velero's backup controller puts a backup without a location on the BSL marked default, else on
   // the one named by the server flag --default-backup-storage-location (default "default",
-  // chart configuration.defaultBackupStorageLocation) — docs/velero-facts.md "The default location".
+  // chart configuration.defaultBackupStorageLocation) — docs/velero-facts.md "The default backup storage location".
   const serverDefault = serverFlag(veleroDeployment(state, plan), 'default-backup-storage-location') ?? 'default';
   const othersMarked = inNamespace(state.objects.backupStorageLocations, plan.namespace).some((other) => other !== bsl && other.spec?.default === true);
   if (spec.default !== true && !othersMarked && bsl.metadata.name === serverDefault) {
@@ -160,7 +160,7 @@ function checkSnapshotLocations(checks: Checks, context: JudgeContext): void {
         checks,
         'Set `snapshotsEnabled: false` for a Kopia file-system-backup setup (the chart default is true and its default VolumeSnapshotLocation has provider ""), or give the location a real provider.',
       );
-    } else if (!plan.snapshotsEnabled) {
+    } else if (!plan.snapshotsEnabled && plan.expect !== false) {
       checks.warnings.push(`${describeObject(vsl)} (provider ${provider}) is rendered although the plan uses no volume snapshots (snapshotsEnabled: false).`);
     }
   }
@@ -198,7 +198,15 @@ function judge(context: JudgeContext): Finding {
   for (const note of state.manifests?.values?.notes ?? []) if (!/initContainers|extraObjects/.test(note)) checks.warnings.push(note);
   const selected = selectLocation(context);
   if (selected.note && selected.object) checks.warnings.push(selected.note);
-  if (!selected.object && !(expects(plan, 'bucket') || expects(plan, 's3Url')) && state.manifests?.values?.notes.some((note) => /not shown/.test(note))) {
+  const storagePlanned = expects(plan, 'bucket') || expects(plan, 's3Url');
+  const merged = state.manifests?.values?.merged;
+  if (!selected.object && !storagePlanned && state.manifests?.mode !== 'rendered' && merged?.backupsEnabled === false) {
+    checks.evidence.push('backupsEnabled: false — the chart renders no BackupStorageLocation; the locations are managed outside the chart (not shown)');
+    const configured = (merged.configuration as Record<string, unknown> | undefined)?.backupStorageLocation;
+    if (Array.isArray(configured) ? configured.length > 0 : configured && typeof configured === 'object') {
+      checks.warnings.push('configuration.backupStorageLocation is set, but backupsEnabled: false makes the chart ignore it: the location is not created by this release.');
+    }
+  } else if (!selected.object && !storagePlanned && state.manifests?.values?.notes.some((note) => /not shown/.test(note))) {
     checks.evidence.push('No BackupStorageLocation in what could be read; part of the values is not shown (see the warnings)');
     checks.warnings.push('The storage location cannot be judged: the values that would configure it are not in the input.');
   } else if (!selected.object) {
@@ -212,10 +220,10 @@ function judge(context: JudgeContext): Finding {
   const from = provenance(state);
   const extra = { expected: expectedText(context), warnings: checks.warnings.length ? checks.warnings : undefined };
   if (checks.problems.length) {
-    return fail(ID, `The S3 target does not match the plan${from}: ${checks.problems.join('; ')}.`, checks.evidence, checks.remediation.join(' '), extra);
+    const headline = expects(plan, 'bucket') || expects(plan, 's3Url') ? 'The S3 target does not match the plan' : 'The storage locations are misconfigured';
+    return fail(ID, `${headline}${from}: ${checks.problems.join('; ')}.`, checks.evidence, checks.remediation.join(' '), extra);
   }
   if (!selected.object) return { ...skip(ID, `Not shown${from}: no storage location is in the values that could be read.`, checks.evidence), warnings: extra.warnings };
-  const storagePlanned = expects(plan, 'bucket') || expects(plan, 's3Url');
   const what = storagePlanned ? "matches the plan's S3 target" : 'is the default location and writable';
   return pass(ID, `BackupStorageLocation ${selected.object.metadata.name} ${what}${from}.`, checks.evidence, extra);
 }

@@ -11,7 +11,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { formatDuration, parseGoDuration } from '../../duration.ts';
 import { expects } from '../../plan.ts';
 import type { KubeObject } from '../../state.ts';
-import { fail, pass, type Finding, type JudgeContext } from '../types.ts';
+import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
 import { inNamespace, normalizeCron, selectPlanSchedule, serverDefaultBackupTtl, veleroDeployment } from '../velero-objects.ts';
 import { crdProblemsOf, describeObject, newChecks, provenance, remedy, staticJudge, type Checks } from './common.ts';
 
@@ -45,7 +45,7 @@ export function cronProblem(expression: string): string | undefined {
 function timeZoneNote(cron: string): string {
   const zone = /^(?:CRON_TZ|TZ)=(\S+)/.exec(cron.trim());
   if (zone) return `The cron carries CRON_TZ=${zone[1]}: it runs in that zone.`;
-  return `The cron "${cron}" runs in the Velero server's time zone — UTC in the upstream image — unless prefixed CRON_TZ=<zone> (FACTS.md §3); "0 3 * * *" is 03:00 UTC.`;
+  return `The cron "${cron}" runs in the Velero server's time zone — UTC in the upstream image — unless prefixed CRON_TZ=<zone> (FACTS.md §3).`;
 }
 
 function checkSchedule(checks: Checks, context: JudgeContext, schedule: KubeObject): void {
@@ -113,11 +113,19 @@ function judge(context: JudgeContext): Finding {
   const selected = selectPlanSchedule(state, plan);
   if (!selected.object) {
     const present = inNamespace(state.objects.schedules, plan.namespace).map((s) => s.metadata.name);
+    const evidence = [`Schedules: ${present.join(', ') || 'none'}`, ...(veleroDeployment(state, plan) ? [] : ['Deployment velero: absent'])];
+    // Without the plan's schedule, chart values that define none do not show that the install has
+    // none: GitOps repositories often keep Schedule objects in files of their own.
+    if (!expects(plan, 'schedule') && state.manifests?.values && state.manifests.mode !== 'rendered') {
+      return skip(ID, `Not shown: the chart values of ${state.manifests.values?.source ?? 'the input'} define no schedule (schedules:), and no Schedule object is in the input — pass the files that hold the Schedules with --manifests.`, evidence);
+    }
     return fail(
       ID,
       `No Schedule is rendered in namespace ${plan.namespace}${provenance(state)}.`,
-      [`Schedules: ${present.join(', ') || 'none'}`, ...(veleroDeployment(state, plan) ? [] : ['Deployment velero: absent'])],
-      `Add \`schedules.daily\` to the Velero Helm values (schedule "${plan.schedule.cron}", template.ttl ${plan.schedule.ttl}, not disabled); the chart names it velero-daily.`,
+      evidence,
+      expects(plan, 'schedule')
+        ? `Add \`schedules.daily\` to the Velero Helm values (schedule "${plan.schedule.cron}", template.ttl ${plan.schedule.ttl}, not disabled); the chart names it velero-daily.`
+        : 'Add a schedule to the Velero Helm values (`schedules.<name>.schedule` and `template.ttl`) or a Schedule object.',
       { expected },
     );
   }
@@ -128,7 +136,8 @@ function judge(context: JudgeContext): Finding {
   if (checks.problems.length) {
     return fail(ID, `Schedule ${selected.object.metadata.name} does not match the plan${from}: ${checks.problems.join('; ')}.`, checks.evidence, checks.remediation.join(' '), extra);
   }
-  return pass(ID, `Schedule ${selected.object.metadata.name} runs "${selected.object.spec?.schedule}" with the plan's TTL and is not paused${from}.`, checks.evidence, extra);
+  const ttlText = expects(plan, 'ttl') ? "with the plan's TTL" : `with ttl ${String(selected.object.spec?.template?.ttl ?? 'unset (server default)')}`;
+  return pass(ID, `Schedule ${selected.object.metadata.name} runs "${selected.object.spec?.schedule}" ${ttlText} and is not paused${from}.`, checks.evidence, extra);
 }
 
 export const judgeScheduleManifests = staticJudge(ID, judge);
