@@ -11,6 +11,7 @@
  * A live cluster is needed to prove the agent is ready on every node; that is the live judge's job.
  */
 import type { KubeObject } from '../../state.ts';
+import { parseImageRef, parseVersion } from '../images.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
 import { goBool, inNamespace, nodeAgentDaemonSet, serverFlag, veleroDeployment } from '../velero-objects.ts';
 import { newChecks, podSpecOf, provenance, remedy, staticJudge, type Checks } from './common.ts';
@@ -70,6 +71,16 @@ function checkUploader(checks: Checks, deployment: KubeObject | undefined, names
     return;
   }
   const flag = serverFlag(deployment, 'uploader-type');
+  // Velero before 1.10 has no Kopia uploader and no --uploader-type flag: its file-system backup
+  // is restic (Velero 1.10 release notes; chart 2.x renders no uploader flag).
+  const image = parseImageRef(String(podSpecOf(deployment).containers?.[0]?.image ?? ''));
+  const version = parseVersion(image.tag?.replace(/@.*$/, ''));
+  if (flag === undefined && version && (version.major < 1 || (version.major === 1 && version.minor < 10))) {
+    checks.evidence.push(`Deployment velero: image ${image.raw} — Velero v${version.major}.${version.minor} has no Kopia uploader (it came with 1.10)`);
+    checks.problems.push(`Velero ${image.tag} backs pod volumes up with restic only: Kopia arrived in Velero 1.10`);
+    remedy(checks, 'Upgrade to a chart release that ships Velero 1.10 or later and set `deployNodeAgent: true` (Kopia is the default uploader from chart 5.4.1).');
+    return;
+  }
   checks.evidence.push(`Deployment velero: --uploader-type=${flag ?? '(absent → kopia, the server default)'}`);
   if (flag !== undefined && flag !== 'kopia') {
     checks.problems.push(`the server runs with --uploader-type=${flag}`);
