@@ -63,4 +63,19 @@ describe('deleteBackupThroughVelero — a backup Velero has not started', () => 
     expect(outcome.deleted).toEqual([expect.stringMatching(/^Backup velero\/velero-verify-r1 \(DeleteBackupRequest /)]);
     expect(c.kube.get('Backup', 'velero-verify-r1', 'velero')).toBeUndefined();
   });
+
+  it('--cleanup: a Backup without a phase for longer than the deletion deadline is deleted at once, saying the server never processed it', async () => {
+    cluster = await startFakeCluster({ withS3: true });
+    const old = queued('velero-verify-r1');
+    cluster.kube.put({ ...old, metadata: { ...old.metadata, creationTimestamp: new Date(Date.now() - 3_600_000).toISOString() }, status: undefined });
+    const lines: string[] = [];
+    const outcome = await deleteBackupThroughVelero(
+      { api: apiOf(cluster), veleroNamespace: 'velero', deadlineMs: 60_000, pollMs: 20, onProgress: (line) => lines.push(line), bucket: { backupFilesGone: async () => true } },
+      'velero-verify-r1',
+    );
+    expect(outcome.deleted).toEqual(['Backup velero/velero-verify-r1']);
+    expect(outcome.problems.join(' ')).toMatch(/was never processed by the Velero server \(no phase 60 minute\(s\) after it was created; nothing reached the bucket\): deleted directly\. Is the velero Deployment running\? Is the BackupStorageLocation Available\?/);
+    expect(outcome.problems.join(' ')).not.toMatch(/PodVolumeBackup|hostPath/);
+    expect(lines.some((line) => line.includes('waiting for it to finish'))).toBe(false);
+  });
 });

@@ -158,6 +158,12 @@ export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName:
     const phase = (backup.status as { phase?: string } | undefined)?.phase;
     // 1.18: a Queued backup never started and has nothing in the bucket: delete it at once.
     if (phase === 'Queued') return deleteUnstartedBackup(ctx, backup, `${label} was Queued (never started; nothing reached the bucket): deleted directly`, attempt);
+    // Without a phase for longer than a deletion deadline (a --cleanup run, a later sweep): the
+    // server never picked it up; nothing reached the bucket, so waiting again would change nothing.
+    const ageMs = Date.now() - Date.parse(backup.metadata.creationTimestamp ?? '');
+    if (!phase && ageMs > ctx.deadlineMs) {
+      return deleteUnstartedBackup(ctx, backup, `${label} was never processed by the Velero server (no phase ${Math.round(ageMs / 60_000)} minute(s) after it was created; nothing reached the bucket): deleted directly. Is the velero Deployment running? Is the BackupStorageLocation Available?`, attempt);
+    }
     if (!TERMINAL_BACKUP_PHASES.has(phase ?? '') && phase !== 'Deleting') {
       // Velero refuses to delete a backup that is still in progress (docs/velero-facts.md); New,
       // ReadyToStart and no phase race the controller that is about to start it: wait.
