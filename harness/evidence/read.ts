@@ -220,19 +220,24 @@ export function readTextContent(text: string, source: string, read: EvidenceRead
 
 const CAPTURE_LOG = 'capture-log.txt';
 
+/**
+ * What each file of scripts/capture.mjs holds (its `captureQueries`, scripts/capture.ts): a
+ * successful query proves its kinds were listed, so their absence counts.
+ */
+export const CAPTURE_FILE_KINDS: Record<string, EvidenceKind[]> = {
+  'velero.yaml': ['backups', 'schedules', 'backupStorageLocations', 'volumeSnapshotLocations', 'podVolumeBackups', 'podVolumeRestores', 'restores', 'backupRepositories', 'deleteBackupRequests'],
+  'workloads.yaml': ['deployments', 'daemonSets', 'jobs', 'configMaps', 'events'],
+  'secrets.yaml': ['secrets'],
+  'cluster.yaml': ['nodes', 'namespaces', 'persistentVolumes'],
+  'pods.yaml': ['pods', 'persistentVolumeClaims', 'services'],
+  'ingresses.yaml': ['ingresses'],
+  'httproutes.yaml': ['httpRoutes'],
+};
+
 /** Kinds scripts/capture.mjs listed, from its capture-log.txt (`<file>: N object(s)` per successful query). */
 function captureKinds(log: string): EvidenceKind[] {
-  const byFile: Record<string, EvidenceKind[]> = {
-    'velero.yaml': ['backups', 'schedules', 'backupStorageLocations', 'volumeSnapshotLocations', 'podVolumeBackups', 'podVolumeRestores', 'restores', 'backupRepositories', 'deleteBackupRequests'],
-    'workloads.yaml': ['deployments', 'daemonSets', 'jobs', 'configMaps', 'events'],
-    'secrets.yaml': ['secrets'],
-    'cluster.yaml': ['nodes', 'namespaces', 'persistentVolumes'],
-    'pods.yaml': ['pods', 'persistentVolumeClaims', 'services'],
-    'ingresses.yaml': ['ingresses'],
-    'httproutes.yaml': ['httpRoutes'],
-  };
   const kinds: EvidenceKind[] = [];
-  for (const match of log.matchAll(/^([\w.-]+\.yaml): \d+ object\(s\)$/gm)) kinds.push(...(byFile[match[1]] ?? []));
+  for (const match of log.matchAll(/^([\w.-]+\.yaml): \d+ object\(s\)$/gm)) kinds.push(...(CAPTURE_FILE_KINDS[match[1]] ?? []));
   return kinds;
 }
 

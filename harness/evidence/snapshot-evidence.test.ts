@@ -216,3 +216,15 @@ describe('expect: false assumes nothing of the homelab plan', () => {
     expect(homelab.summary).toMatch(/used restic/);
   });
 });
+
+describe('the capture record', () => {
+  it('names the kinds of every query scripts/capture.mjs runs', async () => {
+    const { captureQueries } = await import('../../scripts/capture.ts');
+    const { CAPTURE_FILE_KINDS } = await import('./read.ts');
+    for (const query of captureQueries('velero')) {
+      const resources = query.args[1].split(',');
+      expect(CAPTURE_FILE_KINDS[query.file], query.file).toBeDefined();
+      expect(CAPTURE_FILE_KINDS[query.file].length, `${query.file}: ${resources.join(',')}`).toBe(resources.length);
+    }
+  });
+});
