@@ -35,7 +35,8 @@ Targets (choose one; without one, the live cluster of the current kubeconfig con
   --kubeconfig <file>    Live cluster: the kubeconfig (default: $KUBECONFIG, else ~/.kube/config).
 
 Live cluster options:
-  --read-only            Use only get/list/watch: no canary drill (beyond.restore not verified).
+  --read-only            Use only get/list/watch: no canary drill (Restore [NOT RUN: --read-only];
+                         it does not block APPROVE, any other required item not verified does).
   --keep                 Keep the drill's namespaces and backup for debugging (no cleanup).
   --cleanup              Remove leftovers of interrupted runs (objects labelled
                          app.kubernetes.io/managed-by=velero-verify) and exit.
@@ -59,7 +60,7 @@ Environment:
                          credentials Secret cannot be read (values are never printed).
   KUBECONFIG             As for kubectl.
 
-Exit codes: 0 APPROVE · 1 REJECT · 2 the audit could not run (bad config, unreadable input).
+Exit codes: 0 APPROVE · 1 REJECT or NOT RUN (--cleanup: something not removed) · 2 the audit could not run (bad config, unreadable input).
 `;
 
 export interface CliOptions {
