@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { AuditInputError } from '../errors.ts';
 import { parsePlan } from '../plan.ts';
 import { collectManifests } from './manifests.ts';
+import { judgeItem } from '../judge/index.ts';
 
 const plan = parsePlan({ expect: false });
 const dirs: string[] = [];
@@ -176,5 +177,53 @@ describe('chart majors: the objects each release renders', () => {
     const state = render('11.4.0', { configuration: { backupRetentionPeriod: '30d', defaultBackupTTL: '72h' }, features: 'EnableCSI', deployNodeAgent: true });
     expect(state.manifests?.values?.unknownKeys?.map((key) => key.path)).toEqual(['features', 'configuration.backupRetentionPeriod']);
     expect(state.manifests?.values?.unknownKeys?.[1].where).toMatch(/hr\.yaml, line \d+/);
+  });
+});
+
+describe('what the gate concludes on values it cannot fully resolve', () => {
+  const judge = (state: ReturnType<typeof collectManifests>, id: 'guard.lan-only' | 'beyond.image-pinning' | 'beyond.retention' | 'must.s3-target') =>
+    judgeItem(id, { state, plan, target: 'manifests', now: new Date('2026-01-01T00:00:00Z') });
+
+  it('Flux postBuild ${vars} are not shown, never a verdict', () => {
+    const release = {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: 'velero' },
+      spec: {
+        chart: { spec: { chart: 'velero', version: '12.1.0' } },
+        values: {
+          image: { tag: '${VELERO_VERSION}' },
+          configuration: { backupStorageLocation: [{ name: 'default', provider: 'aws', bucket: '${BUCKET}', config: { s3Url: '${S3_URL}' } }] },
+        },
+      },
+    };
+    const state = collectManifests({ paths: [repo({ 'hr.yaml': release })], plan });
+    const lan = judge(state, 'guard.lan-only');
+    expect(lan.status).toBe('pass');
+    expect(lan.evidence.join('\n')).toMatch(/\$\{S3_URL\} → placeholder \(\$\{S3_URL\} is filled in at deploy time \(not shown\)\)/);
+    const images = judge(state, 'beyond.image-pinning');
+    expect(images.warnings?.join('\n')).toMatch(/velero\/velero:\$\{VELERO_VERSION\} is filled in at deploy time, so its pin is not shown/);
+    expect(images.summary).not.toMatch(/VELERO_VERSION/);
+  });
+
+  it('a schedule whose frequency × TTL keeps an absurd number of backups fails beyond.retention', () => {
+    const values = { schedules: { often: { schedule: '*/5 * * * *', template: { ttl: '720h' } }, daily: { schedule: '0 1 * * *', template: { ttl: '720h' } } } };
+    const state = collectManifests({ paths: [], valuesFile: join(repo({ 'values.yaml': values }), 'values.yaml'), plan });
+    const finding = judge(state, 'beyond.retention');
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toMatch(/absurd number of backups: velero-often ~8640/);
+    expect(finding.evidence.join('\n')).toMatch(/Schedule velero-daily: "0 1 \* \* \*" every ~1d \(24h\) × ttl 720h keeps ~30 backups at once/);
+  });
+
+  it('a location that is neither marked default nor named like the server flag fails; the one the flag names passes', () => {
+    const values = (extra: Record<string, unknown>) => ({
+      configuration: { backupStorageLocation: [{ name: 'minio', provider: 'aws', bucket: 'b', config: { s3Url: 'http://10.0.0.5:9000' } }], ...extra },
+      snapshotsEnabled: false,
+    });
+    const unmarked = collectManifests({ paths: [], valuesFile: join(repo({ 'values.yaml': values({}) }), 'values.yaml'), plan });
+    expect(judge(unmarked, 'must.s3-target').summary).toMatch(/minio is not the default location/);
+    const named = collectManifests({ paths: [], valuesFile: join(repo({ 'values.yaml': values({ defaultBackupStorageLocation: 'minio' }) }), 'values.yaml'), plan });
+    expect(judge(named, 'must.s3-target').status).toBe('pass');
+    expect(judge(named, 'must.s3-target').evidence.join('\n')).toMatch(/Storage location minio: provider aws, bucket b, endpoint http:\/\/10\.0\.0\.5:9000/);
   });
 });

@@ -12,6 +12,7 @@
  */
 import type { KubeObject } from '../state.ts';
 import { AWS_PLUGIN_LINE_FOR_VELERO, expectedAwsPluginLine, minorLine, parseImageRef, parseVersion, pinProblem, type ImageRef } from './images.ts';
+import { isPlaceholder } from './exposure.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from './types.ts';
 import { failIfVeleroAbsent, nodeAgentDaemonSet, veleroDeployment } from './velero-objects.ts';
 
@@ -58,7 +59,9 @@ export function judgeImagePinning(context: JudgeContext): Finding {
   const remediation: string[] = [];
   const warnings: string[] = [];
 
-  const unpinned = images.map((entry) => ({ entry, problem: pinProblem(entry.image) })).filter((x) => x.problem);
+  // `${VELERO_TAG}` (Flux postBuild) or a template is filled in at deploy time: not shown.
+  for (const entry of images.filter((e) => isPlaceholder(e.image.raw))) warnings.push(`${entry.where}: ${entry.image.raw} is filled in at deploy time, so its pin is not shown.`);
+  const unpinned = images.filter((entry) => !isPlaceholder(entry.image.raw)).map((entry) => ({ entry, problem: pinProblem(entry.image) })).filter((x) => x.problem);
   for (const { entry, problem } of unpinned) problems.push(`${entry.where} ${entry.image.raw || '(no image)'} ${problem}`);
   if (unpinned.length) remediation.push('Pin every image to a released tag (e.g. docker.io/velero/velero:v1.18.1, docker.io/velero/velero-plugin-for-aws:v1.14.4) or a digest.');
 
