@@ -17,11 +17,10 @@ const SKIP_KIND: Record<NonNullable<ReportItem['skipKind']>, string> = {
   'not-verified': 'NOT VERIFIED — blocks APPROVE when required',
   'not-shown': 'not shown in this evidence',
 };
-/** A line of pasted input, as inline code: it is the user's text, never markup. */
+/** A line of pasted input, as inline code: it is the user's text, never markup (nor is its file name). */
 function quoteLine(quote: { text: string; source: string; line: number }): string {
-  // eslint-disable-next-line no-control-regex
-  const safe = quote.text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').replace(/`/g, "'");
-  return `- ${quote.source.replace(/[`<>]/g, '')}:${quote.line}: \`${safe.length > 400 ? `${safe.slice(0, 400)}…` : safe}\``;
+  const text = quote.text.length > 400 ? `${quote.text.slice(0, 400)}…` : quote.text;
+  return `- ${c(quote.source)}:${quote.line}: ${c(text)}`;
 }
 
 /** A table cell: escaped text (escapeMarkdown already escapes the pipe that would split the cell). */
