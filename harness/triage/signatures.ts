@@ -527,7 +527,7 @@ export const SIGNATURES: readonly Signature[] = [
     title: 'repository not initialised',
     needles: ['repository not initialized'],
     patterns: [/repository not initialized in the provided storage/],
-    cause: 'The Kopia repository is missing from the bucket although Velero expects one (its kopia/<namespace>/ data was deleted, e.g. by a lifecycle rule, or another prefix/bucket is configured).',
+    cause: 'The Kopia repository is missing from the bucket although Velero expects one (the namespace\'s data under kopia/ was deleted, e.g. by a bucket lifecycle rule, or another bucket or prefix is configured).',
     fix: 'Delete the stale BackupRepository (`kubectl -n velero delete backuprepositories <name>`) so Velero initialises a new repository on the next backup, and make sure no bucket lifecycle rule reaches `kopia/`.',
   },
   {
