@@ -4,7 +4,7 @@
  * against the fake Kubernetes API server (HTTPS on loopback, with its scripted Velero) and the
  * fake S3 (loopback), both started here. The cluster holds a complete healthy plan install
  * (fixtures/doubles/healthy-install.ts). Checked: exit codes, the plan's summary line, the report
- * files, the safety contract (DESIGN.md §5: only labelled objects mutated, nothing left, read-only
+ * files, the safety contract (docs/architecture.md §5: only labelled objects mutated, nothing left, read-only
  * means GET only) and that no planted secret reaches any output.
  *
  * The scenarios are independent (one fake cluster each) and run concurrently: each CLI run
@@ -20,6 +20,7 @@ import type { AuditReport } from './report/model.ts';
 import { REPO_ROOT } from './schema/reference.ts';
 import { BUCKET, CANARY_ACCESS_KEY, CANARY_REPO_PASSWORD, CANARY_SECRET, leftovers, startFakeCluster, unlabelledMutations, type FakeCluster } from '../fixtures/doubles/fake-kube-setup.ts';
 import type { ReactorScenario } from '../fixtures/doubles/velero-reactor.ts';
+import { withLoopbackGuard } from '../fixtures/setup/loopback-guard.mjs';
 
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const CLI = join(REPO_ROOT, 'harness', 'cli.ts');
@@ -73,7 +74,7 @@ function runCli(args: string[], ws: Workspace): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, [CLI, ...args], {
       cwd: ws.dir,
-      env: { PATH: process.env.PATH ?? '', HOME: ws.home, TMPDIR: tmpdir(), LANG: 'C.UTF-8' },
+      env: { PATH: process.env.PATH ?? '', HOME: ws.home, TMPDIR: tmpdir(), LANG: 'C.UTF-8', NODE_OPTIONS: withLoopbackGuard(undefined) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -175,7 +176,7 @@ describe.concurrent('npm run audit against a live (fake) cluster', () => {
       expect(texts['audit.md']).toContain(`Backup \`${json.drill!.backupName}\`: Completed`);
       expect(texts['audit.xml']).toContain('<testsuites');
 
-      // Safety contract (DESIGN.md §5).
+      // Safety contract (docs/architecture.md §5).
       const runId = json.runId;
       const mutations = cluster.kube.mutations;
       expect(mutations.some((m) => m.verb === 'create' && m.resource === 'backups.velero.io')).toBe(true);
@@ -186,7 +187,7 @@ describe.concurrent('npm run audit against a live (fake) cluster', () => {
       const changed = [...before].filter(([key, version]) => after.get(key) !== version).map(([key]) => key);
       expect(changed).toEqual([]);
       // What stays, as with a real Velero: the canary namespace's Kopia BackupRepository (and its
-      // kopia/<ns>/ blobs) — Velero never deletes a repository with the backups (FACTS.md §1), and
+      // kopia/<ns>/ blobs) — Velero never deletes a repository with the backups (docs/velero-facts.md §1), and
       // the harness may not delete an object it did not label.
       const drillRepository = `${json.drill!.sourceNamespace}-default-kopia`;
       expect(after.has(`BackupRepository velero/${drillRepository}`)).toBe(true);
