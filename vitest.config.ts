@@ -17,7 +17,7 @@ export default defineConfig({
           name: 'harness',
           include: ['harness/**/*.test.ts', 'scripts/**/*.test.ts', 'fixtures/**/*.test.ts'],
           environment: 'node',
-          // Loopback only (the workplace network rule): any other connection fails the test.
+          // Tests reach loopback only (docs/architecture.md §8): any other connection fails the test.
           setupFiles: ['fixtures/setup/loopback-only.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,

@@ -1,5 +1,5 @@
 /**
- * The item catalog (DESIGN.md §2): every item once, with a stable id, the plan line it encodes,
+ * The item catalog (docs/architecture.md §2): every item once, with a stable id, the plan line it encodes,
  * its severity and the targets that can evaluate it. Specs, the reporter and docs read from here.
  * Ids are stable once released: add items, never rename them.
  */

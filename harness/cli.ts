@@ -1,6 +1,6 @@
 /**
  * `npm run audit` — collect a target, judge it with the specs, write the audit report.
- * Exit codes (DESIGN.md §6): 0 APPROVE, 1 REJECT (or NOT RUN), 2 the audit itself could not run.
+ * Exit codes (docs/architecture.md §6): 0 APPROVE, 1 REJECT (or NOT RUN), 2 the audit itself could not run.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

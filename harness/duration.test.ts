@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, parseGoDuration } from './duration.ts';
 
 describe('parseGoDuration', () => {
-  it('treats the chart form and the server form of the plan TTL as equal (FACTS.md §3)', () => {
+  it('treats the chart form and the server form of the plan TTL as equal (docs/velero-facts.md §3)', () => {
     expect(parseGoDuration('336h')).toBe(parseGoDuration('336h0m0s'));
     expect(parseGoDuration('336h')).toBe(14 * 24 * 3_600_000);
   });

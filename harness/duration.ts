@@ -1,7 +1,7 @@
 /**
  * Go `time.Duration` strings as Velero writes them (`metav1.Duration`): `336h`, `336h0m0s`,
  * `1h30m`, `90s`, `1.5h`, `500ms`. TTLs must be compared as durations, never as strings
- * (FACTS.md §3 "Durations": the chart stores `336h`, backups carry `336h0m0s`).
+ * (docs/velero-facts.md §3 "Durations": the chart stores `336h`, backups carry `336h0m0s`).
  */
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,

@@ -11,7 +11,7 @@ function dirWith(name: string, content: string): string {
   return dir;
 }
 
-describe('BackupPlan defaults are the homelab plan (DESIGN.md §4)', () => {
+describe('BackupPlan defaults are the homelab plan (docs/architecture.md §4)', () => {
   const plan = defaultPlan();
   it.each([
     ['namespace', plan.namespace, 'velero'],

@@ -1,5 +1,5 @@
 /**
- * The plan as data (DESIGN.md §4): a zod-validated BackupPlan whose defaults are the homelab's
+ * The plan as data (docs/architecture.md §4): a zod-validated BackupPlan whose defaults are the homelab's
  * values from `plan/velero-kopia-plan.md`. A user overrides it with `velero-verify.yaml`
  * (or `.yml` / `.json`) in the working directory, or `--config <file>`.
  */
@@ -182,7 +182,7 @@ export const BackupPlanSchema = z
       .object({
         /**
          * Names the drill's objects: the canary namespace is the stable `<prefix>-canary`, so Velero
-         * keeps one BackupRepository and one Kopia repository for it across runs (FACTS.md §1, §3);
+         * keeps one BackupRepository and one Kopia repository for it across runs (docs/velero-facts.md §1, §3);
          * the restore namespace `<prefix>-restored-<runId>`, Backup and Restore are per run.
          */
         namespacePrefix: k8sName.default('velero-verify'),

@@ -1,5 +1,5 @@
 /**
- * State: the plain data that collection produces and judges read (DESIGN.md §2). Every target
+ * State: the plain data that collection produces and judges read (docs/architecture.md §2). Every target
  * (kind, cluster, snapshot, manifests) is reduced to this shape, so one set of judges serves all.
  * Secret values never enter it: a Secret is reduced to its key names and to the few facts the
  * judges need (see SecretSummary).
@@ -46,7 +46,7 @@ export interface SecretSummary {
   hasPlaintextValues?: boolean;
   /** Parse result of an AWS credentials file found under a key (by key name, e.g. `cloud`). */
   credentialFiles?: Record<string, CredentialsFileSummary>;
-  /** For Velero's repository Secret: the Kopia password equals Velero's built-in default (FACTS.md §8). */
+  /** For Velero's repository Secret: the Kopia password equals Velero's built-in default (docs/velero-facts.md §8). */
   repositoryPasswordIsDefault?: boolean;
 }
 

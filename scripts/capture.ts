@@ -4,7 +4,7 @@
  *
  * Writes `<dir>/*.yaml` from `kubectl get … -o yaml` (read-only verbs only) and the bucket
  * capture `<dir>/bucket/` (harness/bucket/capture.ts). Secrets are reduced before anything is
- * written: metadata and key names stay, every value is replaced (DESIGN.md §5); the facts the
+ * written: metadata and key names stay, every value is replaced (docs/architecture.md §5); the facts the
  * judges need (a credentials file has both keys, the repository password is Velero's default)
  * are kept as a yes/no annotation. The S3 credentials come from AWS_ACCESS_KEY_ID /
  * AWS_SECRET_ACCESS_KEY, else from the BSL's credentials Secret — in memory only.

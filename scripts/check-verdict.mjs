@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // CI gate: `node scripts/check-verdict.mjs <audit.json> [...]` exits 0 only when every named
 // report exists and says APPROVE. A missing or unreadable report, NOT RUN and REJECT all fail:
-// on the merge gate the kind tier must really run (DESIGN.md §6: nothing that did not run
+// on the merge gate the kind tier must really run (docs/architecture.md §6: nothing that did not run
 // adds up to APPROVE). Prints one line per report.
 import { readFileSync } from 'node:fs';
 

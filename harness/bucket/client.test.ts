@@ -19,7 +19,7 @@ describe('credentialsFromCloudFile', () => {
     expect(credentialsFromCloudFile('[default]\naws_access_key_id=velero\naws_secret_access_key=a;b#c\n')).toEqual({ accessKeyId: 'velero', secretAccessKey: 'a;b#c' });
   });
 
-  it('reads the [default] profile of the Secret key "cloud" (FACTS.md §6)', () => {
+  it('reads the [default] profile of the Secret key "cloud" (docs/velero-facts.md §6)', () => {
     expect(credentialsFromCloudFile(`[default]\naws_access_key_id=velero\naws_secret_access_key=${SECRET}\n`)).toEqual({ accessKeyId: 'velero', secretAccessKey: SECRET });
   });
 

@@ -56,7 +56,7 @@ export function createS3Client(options: { endpoint: string; region?: string; for
 }
 
 /**
- * Credentials from an AWS shared-credentials file (the BSL Secret's `cloud` key, FACTS.md §6),
+ * Credentials from an AWS shared-credentials file (the BSL Secret's `cloud` key, docs/velero-facts.md §6),
  * parsed in memory. Throws AuditInputError naming what is missing — never the values.
  */
 export function credentialsFromCloudFile(text: string, profile = 'default'): S3Credentials {
@@ -64,7 +64,7 @@ export function credentialsFromCloudFile(text: string, profile = 'default'): S3C
   try {
     parsed = parseAwsCredentialsFile(text);
   } catch (error) {
-    throw new AuditInputError(`The S3 credentials file is not an AWS credentials file (${error instanceof CredentialsFileError ? error.message : 'unreadable'}); expected "[default]" with aws_access_key_id= and aws_secret_access_key= lines (FACTS.md §6).`);
+    throw new AuditInputError(`The S3 credentials file is not an AWS credentials file (${error instanceof CredentialsFileError ? error.message : 'unreadable'}); expected "[default]" with aws_access_key_id= and aws_secret_access_key= lines (docs/velero-facts.md §6).`);
   }
   const section = profileKeys(parsed, profile);
   if (!section) {
@@ -118,7 +118,7 @@ function checkedEndpoint(value: string, source: string): string {
 }
 
 /**
- * The bucket location a BackupStorageLocation describes (FACTS.md §6 config keys), with an
+ * The bucket location a BackupStorageLocation describes (docs/velero-facts.md §6 config keys), with an
  * optional endpoint override (`--s3-endpoint`, `VELERO_VERIFY_S3_ENDPOINT`).
  */
 export function s3LocationFromBsl(bsl: KubeObject, overrides: { endpoint?: string } = {}): S3Location {

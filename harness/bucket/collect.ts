@@ -353,7 +353,7 @@ async function readKopiaRepository(reader: BucketReader, prefix: string, namespa
   };
   if (meta.error) repository.metaError = meta.error;
   if (repository.hasRepository) {
-    // MinIO predicts lifecycle expiry per object (x-amz-expiration): the empirical check of research §7 K2.
+    // MinIO predicts lifecycle expiry per object (x-amz-expiration): the empirical check of docs/retention-and-exposure.md §7 K2.
     const head = await recorded(() =>
       reader.requester.send<HeadObjectCommandOutput>(reader.client, `head ${folder}kopia.repository`, new HeadObjectCommand({ Bucket: reader.bucket, Key: `${folder}kopia.repository` })),
     );
@@ -434,7 +434,7 @@ export async function collectBucket(options: CollectBucketOptions): Promise<Buck
     notes: [],
   };
 
-  // 1. The top level of <p>, as Velero's BSL validation lists it (FACTS.md §1). Failing here = unreadable.
+  // 1. The top level of <p>, as Velero's BSL validation lists it (docs/velero-facts.md §1). Failing here = unreadable.
   try {
     // An endpoint that does not answer the first request is unreachable: fail now, do not wait out the deadline.
     const top = await reader.list(root, { delimiter: '/', maxPages: 10, retryTimeouts: false });
@@ -495,7 +495,7 @@ export interface BucketHandle {
 
 /**
  * The objects under `<prefix>backups/<backupName>/` — an empty array once Velero has deleted the
- * backup's files (FACTS.md §9: a processed DeleteBackupRequest removes every object there).
+ * backup's files (docs/velero-facts.md §9: a processed DeleteBackupRequest removes every object there).
  * Throws S3RequestError (message names the S3 code) when the listing itself fails.
  */
 export async function listBackupFiles(

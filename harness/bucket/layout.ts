@@ -1,5 +1,5 @@
 /**
- * Velero's object-store layout (FACTS.md §1, §2) and the pure reductions of what was read:
+ * Velero's object-store layout (docs/velero-facts.md §1, §2) and the pure reductions of what was read:
  * key names, required files, tarball entry names, velero-backup.json and PVB lists.
  */
 import { veleroRoot } from '../judge/lifecycle.ts';
@@ -17,13 +17,13 @@ export function restoreFolder(bslPrefix: string, restoreName: string): string {
   return `${veleroRoot(bslPrefix)}restores/${restoreName}/`;
 }
 
-/** `<p>kopia/<namespace>/` (FACTS.md §1: one repository per volume namespace). */
+/** `<p>kopia/<namespace>/` (docs/velero-facts.md §1: one repository per volume namespace). */
 export function kopiaFolder(bslPrefix: string, namespace: string): string {
   return `${veleroRoot(bslPrefix)}kopia/${namespace}/`;
 }
 
 /**
- * Files `PutBackup` writes for every backup (FACTS.md §1). `-logs.gz` is best-effort and the
+ * Files `PutBackup` writes for every backup (docs/velero-facts.md §1). `-logs.gz` is best-effort and the
  * `-csi-*` files are not written by v1.18 at all, so neither is required.
  */
 export function requiredBackupFiles(backupName: string): string[] {
@@ -62,7 +62,7 @@ function numberOr(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** What velero-backup.json says (the Backup CR); counts omitted from JSON are 0 (FACTS.md §3). */
+/** What velero-backup.json says (the Backup CR); counts omitted from JSON are 0 (docs/velero-facts.md §3). */
 export function summarizeBackupMetadata(json: Record<string, unknown>): BackupMetadataSummary {
   const spec = (json.spec ?? {}) as Record<string, unknown>;
   const status = (json.status ?? {}) as Record<string, unknown>;
@@ -81,7 +81,7 @@ export function summarizeBackupMetadata(json: Record<string, unknown>): BackupMe
   return out;
 }
 
-/** Reduce the PodVolumeBackup CRs of `-podvolumebackups.json.gz` (FACTS.md §3 PodVolumeBackup). */
+/** Reduce the PodVolumeBackup CRs of `-podvolumebackups.json.gz` (docs/velero-facts.md §3 PodVolumeBackup). */
 export function reducePodVolumeBackups(items: unknown): BucketPodVolumeBackup[] {
   if (!Array.isArray(items)) return [];
   return items.map((raw) => {
@@ -104,7 +104,7 @@ export type TarEntry =
   | { kind: 'other'; path: string };
 
 /**
- * Classify a tarball entry (FACTS.md §2): `resources/<gr>/namespaces/<ns>/<name>.json`,
+ * Classify a tarball entry (docs/velero-facts.md §2): `resources/<gr>/namespaces/<ns>/<name>.json`,
  * `resources/<gr>/cluster/<name>.json`, the `<version>[-preferredversion]/` copies, `metadata/version`.
  */
 export function classifyTarEntry(rawPath: string): TarEntry {

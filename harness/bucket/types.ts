@@ -1,5 +1,5 @@
 /**
- * What collection learned about the object store (issue 6). Plain, JSON-serialisable data:
+ * What collection learned about the object store. Plain, JSON-serialisable data:
  * listings, settings, probe results and the small metadata documents Velero writes — never
  * volume data, never tarball contents (only the tarball's entry names), never credentials.
  *
@@ -30,11 +30,11 @@ export interface S3ObjectInfo {
 export interface TarballSummary {
   /** Every entry of the archive. */
   entryCount: number;
-  /** `metadata/version` (FACTS.md §2: `1.1.0`). */
+  /** `metadata/version` (docs/velero-facts.md §2: `1.1.0`). */
   formatVersion?: string;
   /**
    * Namespaced item entries per namespace, counting the un-versioned path only
-   * (`resources/<group-resource>/namespaces/<ns>/<name>.json`; FACTS.md §2).
+   * (`resources/<group-resource>/namespaces/<ns>/<name>.json`; docs/velero-facts.md §2).
    */
   namespaces: Record<string, number>;
   /** Cluster-scoped item entries (`resources/<gr>/cluster/<name>.json`, un-versioned). */
@@ -58,7 +58,7 @@ export interface BucketPodVolumeBackup {
   uploaderType?: string;
 }
 
-/** What `velero-backup.json` says, reduced (FACTS.md §1: written twice; the second write has the final phase). */
+/** What `velero-backup.json` says, reduced (docs/velero-facts.md §1: written twice; the second write has the final phase). */
 export interface BackupMetadataSummary {
   phase?: string;
   uid?: string;
@@ -122,9 +122,9 @@ export interface KopiaRepositoryInBucket {
   metaError?: ProbeError;
   hasRepository: boolean;
   hasBlobcfg: boolean;
-  /** Data packs `p*`, metadata packs `q*`, index blobs `x*` (FACTS.md §1). */
+  /** Data packs `p*`, metadata packs `q*`, index blobs `x*` (docs/velero-facts.md §1). */
   packs: { p: BlobCount; q: BlobCount; x: BlobCount };
-  /** `x-amz-expiration` on HEAD `kopia.repository` (MinIO's lifecycle prediction; research §4). */
+  /** `x-amz-expiration` on HEAD `kopia.repository` (MinIO's lifecycle prediction; docs/retention-and-exposure.md §4). */
   repositoryExpiration?: string;
   repositoryHeadError?: ProbeError;
 }
@@ -179,7 +179,7 @@ export interface AnonymousProbe {
 export interface TopLevelListing {
   /** Directory names directly under `<p>` (common prefixes without the trailing slash). */
   directories: string[];
-  /** Directories other than Velero's six (FACTS.md §1): they make the BSL Unavailable. */
+  /** Directories other than Velero's six (docs/velero-facts.md §1): they make the BSL Unavailable. */
   unexpected: string[];
   /** Plain objects directly under `<p>` (not flagged by Velero). */
   objects: number;
@@ -217,5 +217,5 @@ export interface BucketState {
   notes: string[];
 }
 
-/** Velero's six top-level directories (FACTS.md §1, `object_store_layout.go`). */
+/** Velero's six top-level directories (docs/velero-facts.md §1, `object_store_layout.go`). */
 export const VELERO_TOP_LEVEL_DIRS = ['backups', 'restores', 'restic', 'metadata', 'plugins', 'kopia'] as const;

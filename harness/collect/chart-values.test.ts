@@ -78,7 +78,7 @@ describe('readValuesFile', () => {
   });
 });
 
-describe('renderFromValues (FACTS.md §5 mapping)', () => {
+describe('renderFromValues (docs/velero-facts.md §5 mapping)', () => {
   it('renders the homelab values into the objects the chart would render', () => {
     const { objects, notes } = render(homelabValues());
     expect(notes).toEqual([]);

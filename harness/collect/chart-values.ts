@@ -1,10 +1,10 @@
 /**
- * Helm values of the Velero chart (vmware-tanzu/velero 12.1.0, FACTS.md §5) without Helm:
+ * Helm values of the Velero chart (vmware-tanzu/velero 12.1.0, docs/velero-facts.md §5) without Helm:
  * read a values file, merge it over the chart's defaults as Helm does, validate it against the
  * chart's values.schema.json, and derive the objects the chart would render from it, so that the
  * same static judges serve `helm template` output and a bare values file.
  *
- * Mapping values → objects (chart 12.1.0 templates, FACTS.md §5):
+ * Mapping values → objects (chart 12.1.0 templates, docs/velero-facts.md §5):
  * - Deployment `velero` (always; the name is the chart's fullname, `velero` for release `velero`):
  *   container `velero` with image `<image.repository>:<image.tag>` (or `@<digest>`), args `server`,
  *   `--uploader-type=<configuration.uploaderType | default "kopia">`, `--default-volumes-to-fs-backup`
@@ -535,7 +535,7 @@ function renderBsl(item: Values, values: Values, options: RenderOptions, chart: 
   if (truthy(item.backupSyncPeriod)) spec.backupSyncPeriod = quoted(item.backupSyncPeriod);
   spec.objectStorage = objectStorage;
   const config = quotedMap(item.config);
-  if (config) spec.config = config; // FACTS.md §5: every config value is quoted (s3ForcePathStyle → "true")
+  if (config) spec.config = config; // docs/velero-facts.md §5: every config value is quoted (s3ForcePathStyle → "true")
   const metadata: KubeObject['metadata'] = { name: truthy(item.name) ? String(item.name) : 'default', namespace: options.namespace, labels: labels(values, options.release, chart) };
   const annotations = quotedMap(item.annotations);
   if (annotations) metadata.annotations = annotations;

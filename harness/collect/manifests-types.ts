@@ -1,5 +1,5 @@
 /**
- * Extra inputs of the manifests target (issue 5): Helm values and the GitOps repository facts
+ * Extra inputs of the manifests target: Helm values and the GitOps repository facts
  * that rendered objects alone do not carry. Plain data; never a secret value — credentials in
  * values (`credentials.secretContents`, `credentials.extraEnvVars`) are replaced by
  * REDACTED before they are stored here.

@@ -1,5 +1,5 @@
 /**
- * The manifests target's collector (issue 5): the rendered output of a GitOps repository
+ * The manifests target's collector: the rendered output of a GitOps repository
  * (kubenix `make manifests`, `helm template`, `kustomize build`) and/or a Helm values file,
  * reduced to a State with source.target 'manifests'. Synchronous; opens no network connection.
  *

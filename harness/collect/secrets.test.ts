@@ -42,7 +42,7 @@ describe('summarizeSecret never keeps a value', () => {
     expect(summary.usesWellKnownDefaults).toBe(true);
   });
 
-  it("flags Velero's default Kopia repository password (FACTS.md §8)", () => {
+  it("flags Velero's default Kopia repository password (docs/velero-facts.md §8)", () => {
     expect(summarizeSecret(secret('velero-repo-credentials', { 'repository-password': 'static-passw0rd' })).repositoryPasswordIsDefault).toBe(true);
     expect(summarizeSecret(secret('velero-repo-credentials', { 'repository-password': PLANTED })).repositoryPasswordIsDefault).toBe(false);
   });

@@ -1,6 +1,6 @@
 /**
  * Reduce a Secret to what judges need — key names and a few yes/no facts — so that values
- * never enter the State, a report or a snapshot (DESIGN.md §5). Values are decoded in memory,
+ * never enter the State, a report or a snapshot (docs/architecture.md §5). Values are decoded in memory,
  * inspected, and dropped here.
  */
 import { CredentialsFileError, parseAwsCredentialsFile, type AwsProfiles } from '../aws-credentials-file.ts';
@@ -13,7 +13,7 @@ import type { CredentialsFileSummary, KubeObject, SecretSummary } from '../state
 export const CAPTURED_FACTS_ANNOTATION = 'velero-verify.io/captured-facts';
 export const REDACTED_ANNOTATION = 'velero-verify.io/redacted';
 
-/** Velero's built-in Kopia repository password (FACTS.md §8). */
+/** Velero's built-in Kopia repository password (docs/velero-facts.md §8). */
 const VELERO_DEFAULT_REPO_PASSWORD = 'static-passw0rd';
 const REPO_SECRET = { name: 'velero-repo-credentials', key: 'repository-password' };
 
@@ -37,7 +37,7 @@ function decodeValues(secret: KubeObject): Map<string, string> {
 }
 
 /**
- * Parse an AWS shared-credentials file (FACTS.md §6) and keep only whether the profile has both
+ * Parse an AWS shared-credentials file (docs/velero-facts.md §6) and keep only whether the profile has both
  * keys. `profile` is the BSL's `config.profile` (default `default`).
  */
 export function summarizeCredentialsFile(text: string, profile = 'default'): CredentialsFileSummary {

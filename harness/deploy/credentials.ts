@@ -1,6 +1,6 @@
 /**
  * The S3 credentials Secret the chart mounts (`credentials.existingSecret`): key `cloud` holds an
- * AWS shared-credentials file (FACTS.md §6):
+ * AWS shared-credentials file (docs/velero-facts.md §6):
  *
  *     [default]
  *     aws_access_key_id=<key id>

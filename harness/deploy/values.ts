@@ -6,7 +6,7 @@
  *
  * Every value the plan cares about is set explicitly, even where it equals a chart default, so
  * the rendered file documents the plan and survives a change of chart defaults. Two defaults are
- * the opposite of what the plan needs (FACTS.md §5): `snapshotsEnabled` (chart: true) and
+ * the opposite of what the plan needs (docs/velero-facts.md §5): `snapshotsEnabled` (chart: true) and
  * `deployNodeAgent` (chart: false).
  */
 import { AuditInputError } from '../errors.ts';
@@ -20,9 +20,9 @@ export const CHART_REPO_NAME = 'vmware-tanzu';
 export const CHART_REPO_URL = 'https://vmware-tanzu.github.io/helm-charts';
 export const CHART_NAME = 'velero';
 export const DEFAULT_RELEASE = 'velero';
-/** kubelet's pod directory; non-standard kubelets (RKE, k0s, …) need another path (FACTS.md §8). */
+/** kubelet's pod directory; non-standard kubelets (RKE, k0s, …) need another path (docs/velero-facts.md §8). */
 export const DEFAULT_POD_VOLUME_PATH = '/var/lib/kubelet/pods';
-/** The chart mounts the credentials Secret at /credentials and reads the key `cloud` (FACTS.md §5). */
+/** The chart mounts the credentials Secret at /credentials and reads the key `cloud` (docs/velero-facts.md §5). */
 const CHART_CREDENTIALS_KEY = 'cloud';
 
 export interface HelmValuesOverrides {
@@ -52,7 +52,7 @@ export function splitImageReference(reference: string, fallbackTag: string): { r
 
 /**
  * The key under `schedules:` that makes the chart render a Schedule named exactly
- * `plan.schedule.name`. The chart names it `<fullname>-<key>` (templates/schedule.yaml; FACTS.md
+ * `plan.schedule.name`. The chart names it `<fullname>-<key>` (templates/schedule.yaml; docs/velero-facts.md
  * §5), and fullname is the release name when it contains "velero", else `<release>-velero`. So
  * release `velero` + plan name `velero-daily` → key `daily`. A plan name without that prefix
  * cannot be produced by the chart: that is a configuration error, reported with the fix.
@@ -77,7 +77,7 @@ export function renderHelmValues(plan: BackupPlan, overrides: HelmValuesOverride
 
   const bslConfig: Record<string, string> = {
     region: storage.region,
-    // The chart quotes every config value anyway; a string here keeps our file honest (FACTS.md §5).
+    // The chart quotes every config value anyway; a string here keeps our file honest (docs/velero-facts.md §5).
     s3ForcePathStyle: storage.s3ForcePathStyle ? 'true' : 'false',
     s3Url: overrides.s3Url ?? storage.s3Url,
   };
@@ -164,7 +164,7 @@ export function helmValuesProblems(values: HelmValues): string[] {
     if (config.s3ForcePathStyle !== undefined && !['true', 'false'].includes(String(config.s3ForcePathStyle))) {
       problems.push(`${at}.config.s3ForcePathStyle: expected "true" or "false".`);
     }
-    // FACTS.md §6: region is required when s3ForcePathStyle is true.
+    // docs/velero-facts.md §6: region is required when s3ForcePathStyle is true.
     if (String(config.s3ForcePathStyle) === 'true' && (typeof config.region !== 'string' || config.region === '')) {
       problems.push(`${at}.config.region: required with s3ForcePathStyle "true" (MinIO setups use "minio").`);
     }

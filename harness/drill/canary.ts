@@ -1,11 +1,11 @@
 /**
  * The canary workload and the Velero objects of the drill, as plain manifests, plus the
  * deterministic data and the log lines the pods print. Follows Velero's own data-integrity test
- * (FACTS.md §10, kibishii): deterministic data + checksum, change the source after the backup,
+ * (docs/velero-facts.md §10, kibishii): deterministic data + checksum, change the source after the backup,
  * restore into a mapped namespace, verify checksum and the absence of the post-backup change.
  *
  * Everything created carries `app.kubernetes.io/managed-by=velero-verify` and the run id label
- * (DESIGN.md §5): cleanup deletes only such objects.
+ * (docs/architecture.md §5): cleanup deletes only such objects.
  */
 import { createHash } from 'node:crypto';
 import type { BackupPlan } from '../plan.ts';
@@ -66,7 +66,7 @@ export const CANARY_NAMESPACE_SUFFIX = 'canary';
 /**
  * The drill's names. The canary SOURCE namespace is stable per plan (`<prefix>-canary`): Velero
  * keeps the BackupRepository `<ns>-<bsl>-kopia` and the Kopia repository `kopia/<ns>/` of every
- * namespace it backed up and never deletes either (FACTS.md §1, §3, §8), so a namespace per run
+ * namespace it backed up and never deletes either (docs/velero-facts.md §1, §3, §8), so a namespace per run
  * would leave one repository (with its maintenance Jobs) behind per run. Everything else is unique
  * per run: the restore target namespace, the Backup and the Restore.
  */
@@ -201,7 +201,7 @@ export function podVolumeTimeout(deadlineMs: number): string {
   return ms >= 10_000 ? `${Math.floor(ms / 1_000)}s` : `${ms}ms`;
 }
 
-/** PVC sized for the data with headroom; `volumeType: local` makes kind's local-path provisioner create a `local` PV, which FSB backs up (FACTS.md §4: hostPath PVs are skipped). */
+/** PVC sized for the data with headroom; `volumeType: local` makes kind's local-path provisioner create a `local` PV, which FSB backs up (docs/velero-facts.md §4: hostPath PVs are skipped). */
 export function pvcManifest(plan: BackupPlan, names: DrillNames): KubeObject {
   const mebibytes = Math.max(16, Math.ceil((plan.drill.dataSizeBytes * 2) / (1024 * 1024)));
   return {
@@ -281,7 +281,7 @@ export function restoreManifest(plan: BackupPlan, names: DrillNames): KubeObject
   };
 }
 
-/** FACTS.md §9: what `velero backup delete` creates; deleting the Backup CR alone leaves the data (and sync brings it back). */
+/** docs/velero-facts.md §9: what `velero backup delete` creates; deleting the Backup CR alone leaves the data (and sync brings it back). */
 export function deleteBackupRequestManifest(names: Pick<DrillNames, 'veleroNamespace' | 'runId'>, backupName: string, backupUid: string | undefined): KubeObject {
   // No name: the API server generates one from generateName, as `velero backup delete` does.
   return {

@@ -1,8 +1,8 @@
 /**
- * Deleting what velero-verify created — and nothing else (DESIGN.md §5). Every delete reads the
+ * Deleting what velero-verify created — and nothing else (docs/architecture.md §5). Every delete reads the
  * object first, checks our labels (and the run id when one is given) and deletes with a uid
  * precondition, so an object that is not ours, or that was replaced meanwhile, is never touched.
- * Backups go through a DeleteBackupRequest (FACTS.md §9), confirmed in the bucket when possible.
+ * Backups go through a DeleteBackupRequest (docs/velero-facts.md §9), confirmed in the bucket when possible.
  */
 import type { KubeObject } from '../state.ts';
 import { describeError } from '../errors.ts';

@@ -1,5 +1,5 @@
 /**
- * Failure-only collectors (chainsaw's catch block; research §11.3): on a failed or timed-out drill
+ * Failure-only collectors (chainsaw's catch block; docs/architecture.md §9): on a failed or timed-out drill
  * step, BEFORE cleanup removes the evidence, read the objects involved, recent events of the drill
  * and Velero namespaces, and tails of the velero server and node-agent logs. Everything is
  * redacted: credential-looking values and the exact values the run holds in memory.
@@ -45,7 +45,7 @@ export function formatEvent(event: KubeObject): string {
   return `${eventTime(event)} ${e.type ?? 'Normal'} ${involved.kind ?? '?'}/${involved.namespace ? `${involved.namespace}/` : ''}${involved.name ?? '?'}: ${e.reason ?? ''}: ${String(e.message ?? e.note ?? '').trim()}${count}`;
 }
 
-/** The velero server pods (Deployment `velero`) and node-agent pods (DaemonSet `node-agent`), FACTS.md §5/§8. */
+/** The velero server pods (Deployment `velero`) and node-agent pods (DaemonSet `node-agent`), docs/velero-facts.md §5/§8. */
 export function veleroLogSources(pods: KubeObject[]): Array<{ pod: KubeObject; container: string; source: string }> {
   const sources: Array<{ pod: KubeObject; container: string; source: string }> = [];
   for (const pod of pods) {

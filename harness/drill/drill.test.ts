@@ -108,7 +108,7 @@ describe('runDrill — the canary backup → restore → checksum → cleanup', 
     expect(result.diagnostics).toBeUndefined();
     const created = cluster!.kube.mutations.filter((m) => m.verb === 'create' && m.status === 201).map((m) => m.resource);
     expect(created).toContain('deletebackuprequests.velero.io');
-    // The Backup CR itself is never deleted directly (FACTS.md §9).
+    // The Backup CR itself is never deleted directly (docs/velero-facts.md §9).
     expect(cluster!.kube.mutations.some((m) => m.verb === 'delete' && m.resource === 'backups.velero.io')).toBe(false);
     expect(cluster!.s3!.listKeys(`backups/${result.backupName}/`, { bucket: BUCKET })).toEqual([]);
     expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
@@ -140,7 +140,7 @@ describe('runDrill — the canary backup → restore → checksum → cleanup', 
     expectSafe(result, lines, runId);
   });
 
-  it('fails at backup when the backup is Completed with zero PodVolumeBackups because the PV is hostPath (FACTS.md §4)', async () => {
+  it('fails at backup when the backup is Completed with zero PodVolumeBackups because the PV is hostPath (docs/velero-facts.md §4)', async () => {
     const { result, lines, runId } = await drill({ scenario: { hostPathPv: true } });
     expect(result.backupPhase).toBe('Completed');
     expect(result.failedStep).toBe('backup');
@@ -231,7 +231,7 @@ describe('runDrill — the canary backup → restore → checksum → cleanup', 
     expect(second.result.expectedSha256).not.toBe(first.result.expectedSha256);
     const repositories = cluster!.kube.list('BackupRepository', 'velero');
     expect(repositories.map((r) => r.metadata.name)).toEqual(['velero-verify-canary-default-kopia']);
-    // Reused, not recreated (FACTS.md §3: one per volume namespace, BSL and type).
+    // Reused, not recreated (docs/velero-facts.md §3: one per volume namespace, BSL and type).
     expect(repositories[0].metadata.uid).toBe(repository!.metadata.uid);
     expect(repositories[0].spec).toMatchObject({ volumeNamespace: 'velero-verify-canary', maintenanceFrequency: '24h' });
     // Set once, after the first use; the second run finds it set.

@@ -1,5 +1,5 @@
 /**
- * The canary drill's outcome (issue 3 owns and grows this): backup → restore into a new
+ * The canary drill's outcome: backup → restore into a new
  * namespace → checksum → cleanup. Plain data, carried into the judges and the report; it never
  * holds a secret value (diagnostics are redacted before they land here).
  */
@@ -34,7 +34,7 @@ export interface PodVolumeBackupSummary {
   message?: string;
 }
 
-/** Collected on failure or deadline, before cleanup (DESIGN.md §6). Redacted. */
+/** Collected on failure or deadline, before cleanup (docs/architecture.md §6). Redacted. */
 export interface DrillDiagnostics {
   /** The step that failed or timed out. */
   step: string;

@@ -1,7 +1,7 @@
 /**
  * beyond.freshness — plan: "Schedule: Daily at 03:00 AM."
  *
- * The newest backup labelled velero.io/schedule-name=<schedule> (FACTS.md §3, §4) must be
+ * The newest backup labelled velero.io/schedule-name=<schedule> (docs/velero-facts.md §3, §4) must be
  * Completed and have completed within one interval of the schedule's cron + plan.freshness.grace
  * of the reference time (a snapshot is judged at its capture time). The interval is the one
  * between the run the backup started at and the next run, computed from the Schedule's own cron
@@ -12,7 +12,7 @@
  * - A backup of the schedule that is still running does not count yet: the newest *finished*
  *   one is judged (and the running one is shown).
  * - No scheduled backup at all: a new schedule does not back up immediately — its first run is
- *   the first cron time after its creationTimestamp (FACTS.md §3). While that first run plus the
+ *   the first cron time after its creationTimestamp (docs/velero-facts.md §3). While that first run plus the
  *   grace has not passed, the schedule is not overdue and the item passes with a warning saying
  *   so; afterwards it fails. Without a parsable cron, creation + 24h stands in for the first run.
  */
@@ -85,7 +85,7 @@ export const judgeFreshness: Judge = ({ state, plan, now }) => {
   if (!judged) {
     const due = schedule ? firstRunDue(schedule) : undefined;
     if (due !== undefined && now.getTime() < due + graceMs) {
-      warnings.push(`Schedule ${scheduleName} was created ${relativeTime(now, schedule!.metadata.creationTimestamp)} and has not run yet: its first run is due ${new Date(due).toISOString()} (a new schedule does not back up immediately, FACTS.md §3). Freshness is proven only after that run.`);
+      warnings.push(`Schedule ${scheduleName} was created ${relativeTime(now, schedule!.metadata.creationTimestamp)} and has not run yet: its first run is due ${new Date(due).toISOString()} (a new schedule does not back up immediately, docs/velero-facts.md §3). Freshness is proven only after that run.`);
       return pass(ID, `Schedule ${scheduleName} is not overdue: its first run is due ${relativeTime(now, new Date(due).toISOString())}`, evidence, details(expected, warnings));
     }
     return fail(

@@ -1,7 +1,7 @@
 /**
  * beyond.repository (advisory) — the Kopia repositories behind "Velero + Kopia (FSB) for PVCs".
  *
- * FACTS.md §3 (BackupRepository) and §8:
+ * docs/velero-facts.md §3 (BackupRepository) and §8:
  * - one BackupRepository per (volume namespace, BSL, type) named <ns>-<bsl>-kopia; phase
  *   New | Ready | NotReady — anything but Ready fails with status.message;
  * - maintenance runs as Jobs every spec.maintenanceFrequency (default 1h); a failed latest
@@ -19,8 +19,8 @@ import { details, failIfVeleroAbsent, inNamespace, pvbPhase, readGapFor, relativ
 
 const ID = 'beyond.repository' as const;
 const HOUR = 3_600_000;
-const DEFAULT_FREQUENCY_MS = HOUR; // FACTS.md §8: Kopia's defaultMaintainCheckPeriod
-const FALLBACK_FREQUENCY_MS = 7 * 24 * HOUR; // FACTS.md §8: the controller's fallback
+const DEFAULT_FREQUENCY_MS = HOUR; // docs/velero-facts.md §8: Kopia's defaultMaintainCheckPeriod
+const FALLBACK_FREQUENCY_MS = 7 * 24 * HOUR; // docs/velero-facts.md §8: the controller's fallback
 const MAINTENANCE_FLOOR_MS = 24 * HOUR;
 const EXPECTED =
   'Kopia BackupRepositories are Ready and maintained (lastMaintenanceTime within 2 × maintenanceFrequency, at least 24h; latest maintenance not Failed), and every namespace with PodVolumeBackups has one.';
@@ -82,7 +82,7 @@ export const judgeRepository: Judge = ({ state, plan, now }) => {
     fixes.push(`Check the maintenance Jobs: kubectl -n ${plan.namespace} get jobs -l velero.io/repo-name and kubectl -n ${plan.namespace} logs job/<latest maintain job>.`);
   }
 
-  // Every namespace whose volumes were backed up needs its repository (FACTS.md §1: kopia/<ns>/).
+  // Every namespace whose volumes were backed up needs its repository (docs/velero-facts.md §1: kopia/<ns>/).
   const pvbNamespaces = new Set(
     inNamespace(state.objects.podVolumeBackups, plan.namespace)
       .filter((pvb) => (pvb.spec?.uploaderType || 'kopia') === 'kopia' && pvbPhase(pvb) === 'Completed')

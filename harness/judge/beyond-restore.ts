@@ -2,7 +2,7 @@
  * beyond.restore — the plan's final verification skipped the restore ("Restore [SKIPPED]").
  * Decided from the canary drill (harness/drill): pass only when the drill passed, the restored
  * data's sha256 equals the backed-up data's, and the marker written after the backup is absent
- * (Velero's own data-integrity pattern, FACTS.md §10). Pure: reads context.drill only.
+ * (Velero's own data-integrity pattern, docs/velero-facts.md §10). Pure: reads context.drill only.
  */
 import type { DrillResult } from '../drill/types.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from './types.ts';

@@ -1,7 +1,7 @@
 /**
  * beyond.restores-completed — the newest Restore that was run reached phase Completed.
  *
- * FACTS.md §3 phases: only Completed is success; PartiallyFailed and Failed are failures even
+ * docs/velero-facts.md §3 phases: only Completed is success; PartiallyFailed and Failed are failures even
  * when every item was restored ("items restored == total" proves nothing); New means the server
  * never picked it up, InProgress / WaitingForPluginOperations* that it has not finished. Restores
  * the drill created are judged by beyond.restore, not here. Where the restores were listed (a

@@ -69,7 +69,7 @@ describe('beyond.retention (live)', () => {
     const backstop = await judged({ configure: lifecycle([{ ID: 'backstop', Status: 'Enabled', Filter: { Prefix: 'backups/' }, Expiration: { Days: 16 } }]) });
     expect(backstop.status).toBe('pass');
     // 16 days covers the 336h TTLs in use, but not the 720h a manual backup gets without --ttl
-    expect(backstop.warnings).toEqual([`Manual backups without --ttl get Velero's default TTL 720h (FACTS.md §3): rule "backstop" removes their files under backups/ before they expire.`]);
+    expect(backstop.warnings).toEqual([`Manual backups without --ttl get Velero's default TTL 720h (docs/velero-facts.md §3): rule "backstop" removes their files under backups/ before they expire.`]);
   });
 
   it('ignores a disabled rule and a rule outside Velero\'s prefixes', async () => {
@@ -143,6 +143,6 @@ describe('beyond.retention (live)', () => {
     expect(ttls[0]).toEqual({ ms: 336 * 3_600_000, from: 'Schedule velero-daily template.ttl 336h' });
     expect(ttls.every((ttl) => ttl.ms === 336 * 3_600_000)).toBe(true);
     const empty = scenarioState([], plan);
-    expect(ttlsInUse({ state: empty, plan })).toEqual([{ ms: 720 * 3_600_000, from: "Velero's default TTL 720h (FACTS.md §3) (no Schedule or Backup holds a TTL)" }]);
+    expect(ttlsInUse({ state: empty, plan })).toEqual([{ ms: 720 * 3_600_000, from: "Velero's default TTL 720h (docs/velero-facts.md §3) (no Schedule or Backup holds a TTL)" }]);
   });
 });

@@ -2,14 +2,14 @@
  * beyond.retention, live — plan: "MinIO ILM is 14 days; Velero TTL should match."
  *
  * Judges the lifecycle the bucket really has (read by harness/bucket/collect.ts) with
- * `analyzeRetention` (lifecycle.ts; research/retention-and-exposure.md §7):
+ * `analyzeRetention` (lifecycle.ts; docs/retention-and-exposure.md §7):
  * - CRITICAL: an enabled expiration reaching `<p>kopia/` (bucket-wide included) — it destroys
- *   kopia.repository and packs that live backups need, whatever the TTL (research §1.3, DESIGN §7).
+ *   kopia.repository and packs that live backups need, whatever the TTL (docs/retention-and-exposure.md §1.3, docs/architecture.md §7).
  *   MinIO's `x-amz-expiration` header on HEAD kopia.repository confirms it (rule K2).
  * - FAIL / WARN: a `backups/` rule shorter than the longest TTL / than TTL + GC slack.
  * - No lifecycle (404 NoSuchLifecycleConfiguration) is the safe state.
  * The TTL is the longest of the Schedules' template.ttl and the Backups' spec.ttl, compared as
- * durations (FACTS.md §3). Versioning and object lock are noted (research §6 items 14, rules V1/O1).
+ * durations (docs/velero-facts.md §3). Versioning and object lock are noted (docs/retention-and-exposure.md §6 items 14, rules V1/O1).
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import { declaredBucketLifecycle } from '../plan.ts';
@@ -35,7 +35,7 @@ export function ttlsInUse(context: Pick<JudgeContext, 'state' | 'plan'>): TtlInU
   const ttls: TtlInUse[] = [];
   for (const schedule of inNamespace(state.objects.schedules, plan.namespace)) {
     const text = schedule.spec?.template?.ttl;
-    // A template without ttl gets the server default when each backup starts (FACTS.md §3).
+    // A template without ttl gets the server default when each backup starts (docs/velero-facts.md §3).
     const ms = typeof text === 'string' ? parseGoDuration(text) : fallback.ms;
     if (ms !== undefined) ttls.push({ ms, from: `Schedule ${schedule.metadata.name} template.ttl ${typeof text === 'string' ? text : `unset → ${fallback.text}`}` });
   }
@@ -55,7 +55,7 @@ function policyNotes(bucket: BucketState, rules: LifecycleRule[], evidence: stri
     evidence.push(`Versioning: ${versioning.status ?? 'never enabled'}`);
     const purgesNoncurrent = rules.some((rule) => rule.enabled && rule.noncurrentExpirationDays !== undefined);
     if (versioning.status === 'Enabled' && !purgesNoncurrent) {
-      // research §6 item 14: Velero's deletes leave noncurrent versions behind.
+      // docs/retention-and-exposure.md §6 item 14: Velero's deletes leave noncurrent versions behind.
       warnings.push('Bucket versioning is Enabled without a NoncurrentVersionExpiration rule: every object Velero or Kopia deletes stays as a noncurrent version and storage grows without bound.');
     }
   }
@@ -101,7 +101,7 @@ export const judgeRetentionLive: Judge = (context): Finding => {
   if (checkedRepositories > 0 && expiring.length === 0) evidence.push(`HEAD kopia.repository of ${checkedRepositories} repositor${checkedRepositories === 1 ? 'y' : 'ies'}: no x-amz-expiration header`);
   const warnings = [...analysis.warnings];
   policyNotes(bucket, rules, evidence, warnings);
-  // Future manual backups without --ttl get the server default (FACTS.md §3): a shorter backups/ rule removes them early.
+  // Future manual backups without --ttl get the server default (docs/velero-facts.md §3): a shorter backups/ rule removes them early.
   const manualTtl = serverDefaultBackupTtl(state, plan);
   const shortBackupsRule = rules.find(
     (rule) => rule.enabled && !rule.tagScoped && rule.expirationDays !== undefined && prefixesOverlap(rule.prefix, analysis.targets.backups) && rule.expirationDays * 86_400_000 < manualTtl.ms,

@@ -2,10 +2,10 @@
  * beyond.volume-coverage — plan: "back up K8s resources and marked PVCs".
  *
  * A backup can end Completed while volume data is missing, so the phase is not enough
- * (FACTS.md §4, DESIGN.md §7): for the manual backup and the newest Completed scheduled backup,
+ * (docs/velero-facts.md §4, docs/architecture.md §7): for the manual backup and the newest Completed scheduled backup,
  * every pod volume the backup selected for file-system backup must have exactly one Completed
  * PodVolumeBackup (label velero.io/backup-name, spec.pod + spec.volume). Selection follows
- * Velero (FACTS.md §4, see podVolumeDecisions): pods in the backup's namespaces that ran when it
+ * Velero (docs/velero-facts.md §4, see podVolumeDecisions): pods in the backup's namespaces that ran when it
  * started. Volumes on hostPath PVs (local-path provisioner, kind) are selected but silently
  * skipped by Velero — the backup still says Completed — and fail here with the fix.
  */
@@ -44,10 +44,10 @@ const EXPECTED =
   'Plan: "back up K8s resources and marked PVCs" (Velero + Kopia FSB for PVCs) — each pod volume in a backup\'s scope has exactly one Completed PodVolumeBackup; no volume is silently skipped.';
 
 const HOSTPATH_FIX =
-  'Velero\'s file-system backup cannot read hostPath PVs (FACTS.md §4). Move the PVC to a StorageClass that provisions `local` or CSI PVs — with local-path-provisioner (k3s, kind) annotate the PVC with `volumeType: local` before it is provisioned so the PV is a `local` PV — then back up again and check kubectl get podvolumebackups -l velero.io/backup-name=<backup>.';
+  'Velero\'s file-system backup cannot read hostPath PVs (docs/velero-facts.md §4). Move the PVC to a StorageClass that provisions `local` or CSI PVs — with local-path-provisioner (k3s, kind) annotate the PVC with `volumeType: local` before it is provisioned so the PV is a `local` PV — then back up again and check kubectl get podvolumebackups -l velero.io/backup-name=<backup>.';
 
 const HOSTPATH_VOLUME_FIX =
-  'A hostPath pod volume lives outside /var/lib/kubelet/pods, where node-agent cannot read it (FACTS.md §4): move the data to a PVC on a `local` or CSI PV, or back the host directory up outside Velero.';
+  'A hostPath pod volume lives outside /var/lib/kubelet/pods, where node-agent cannot read it (docs/velero-facts.md §4): move the data to a PVC on a `local` or CSI PV, or back the host directory up outside Velero.';
 
 interface BackupCoverage {
   /** The Velero namespace, for commands in remediation. */

@@ -1,7 +1,7 @@
 /**
  * dod.bsl-available — plan: "`velero backup-location get` shows Available".
  *
- * FACTS.md §3 (BackupStorageLocation): the phase enum is only Available | Unavailable; the CLI's
+ * docs/velero-facts.md §3 (BackupStorageLocation): the phase enum is only Available | Unavailable; the CLI's
  * "Unknown" is an empty phase, i.e. never validated — a failure. Validation runs every
  * `--store-validation-frequency` (default 1m) or spec.validationFrequency and always bumps
  * lastValidationTime, so an old lastValidationTime means the phase is an old verdict:
@@ -18,7 +18,7 @@ import { details, failIfVeleroAbsent, failNoPlanBsl, oneLine, relativeTime, sele
 
 const ID = 'dod.bsl-available' as const;
 const MINUTE = 60_000;
-const DEFAULT_VALIDATION_INTERVAL = MINUTE; // FACTS.md §3: --store-validation-frequency default 1m
+const DEFAULT_VALIDATION_INTERVAL = MINUTE; // docs/velero-facts.md §3: --store-validation-frequency default 1m
 const SUSPICIOUS_FLOOR = 10 * MINUTE;
 const STALE_FLOOR = 60 * MINUTE;
 
@@ -44,7 +44,7 @@ export function validationWindow(bsl: KubeObject): ValidationWindow {
 function unavailableRemediation(name: string, namespace: string): string {
   return (
     `Read the reason: kubectl -n ${namespace} get backupstoragelocation ${name} -o jsonpath='{.status.message}' and kubectl -n ${namespace} logs deploy/velero | grep -i "backup-storage-location". ` +
-    'Check that spec.config.s3Url is reachable from the cluster, the bucket exists, the credentials in the Secret are valid, and the bucket (or prefix) holds only Velero\'s directories (backups/, restores/, kopia/, …; FACTS.md §1) — any other top-level directory makes the location Unavailable.'
+    'Check that spec.config.s3Url is reachable from the cluster, the bucket exists, the credentials in the Secret are valid, and the bucket (or prefix) holds only Velero\'s directories (backups/, restores/, kopia/, …; docs/velero-facts.md §1) — any other top-level directory makes the location Unavailable.'
   );
 }
 
@@ -68,7 +68,7 @@ export const judgeBslAvailable: Judge = ({ state, plan, now }) => {
   if (bsl.status?.message) evidence.push(`status.message: ${oneLine(bsl.status.message)}`);
   if (bsl.status?.lastSyncedTime) evidence.push(`lastSyncedTime=${bsl.status.lastSyncedTime} (${relativeTime(now, bsl.status.lastSyncedTime)})`);
   const warnings: string[] = selected.note ? [selected.note] : [];
-  if (bsl.spec?.accessMode === 'ReadOnly') warnings.push(`BackupStorageLocation ${name} is ReadOnly: new backups to it end FailedValidation (FACTS.md §3).`);
+  if (bsl.spec?.accessMode === 'ReadOnly') warnings.push(`BackupStorageLocation ${name} is ReadOnly: new backups to it end FailedValidation (docs/velero-facts.md §3).`);
 
   if (phase === 'Unavailable') {
     return fail(ID, `BackupStorageLocation ${name} is Unavailable${bsl.status?.message ? `: ${oneLine(bsl.status.message)}` : ''}`, evidence, unavailableRemediation(name, plan.namespace), details(expected, warnings));

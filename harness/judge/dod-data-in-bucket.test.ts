@@ -57,7 +57,7 @@ describe('dod.data-in-bucket', () => {
       backup: onlyManual((fixture) => ({ ...fixture, omit: [`${MANUAL_BACKUP}-resource-list.json.gz`, `${MANUAL_BACKUP}-logs.gz`], empty: [`${MANUAL_BACKUP}-results.gz`] })),
     });
     expect(finding.status).toBe('fail');
-    expect(finding.summary).toBe(`Backup data in the bucket is incomplete: backups/${MANUAL_BACKUP}/ lacks ${MANUAL_BACKUP}-resource-list.json.gz (FACTS.md §1: PutBackup writes them for every backup). (+1 more)`);
+    expect(finding.summary).toBe(`Backup data in the bucket is incomplete: backups/${MANUAL_BACKUP}/ lacks ${MANUAL_BACKUP}-resource-list.json.gz (docs/velero-facts.md §1: PutBackup writes them for every backup). (+1 more)`);
     expect(finding.evidence).toContain(`Problem: backups/${MANUAL_BACKUP}/ has empty (0-byte) ${MANUAL_BACKUP}-results.gz.`);
     expect(finding.warnings?.some((warning) => warning.includes(`${MANUAL_BACKUP}-logs.gz is missing`))).toBe(true);
   });

@@ -4,12 +4,12 @@
  * For the backups in scope (the manual backup: --backup NAME or the newest one no Schedule
  * created; and the newest Completed backup of the plan's schedule — the same choice as
  * beyond.volume-coverage), from the bucket read by harness/bucket/collect.ts:
- * - `<p>backups/<name>/` holds every file PutBackup writes, none empty (FACTS.md §1; `-logs.gz`
+ * - `<p>backups/<name>/` holds every file PutBackup writes, none empty (docs/velero-facts.md §1; `-logs.gz`
  *   is best-effort → warning; `-csi-*` files are never required);
- * - velero-backup.json says Completed (FACTS.md §1: written twice, the final phase in the second write);
- * - the tarball holds resources for the backup's namespaces and the pods whose volumes were backed up (FACTS.md §2);
+ * - velero-backup.json says Completed (docs/velero-facts.md §1: written twice, the final phase in the second write);
+ * - the tarball holds resources for the backup's namespaces and the pods whose volumes were backed up (docs/velero-facts.md §2);
  * - `-podvolumebackups.json.gz` lists as many PVBs as the cluster has for the backup;
- * - each namespace with volume backups has a Kopia repository: kopia.repository, kopia.blobcfg, packs (FACTS.md §1).
+ * - each namespace with volume backups has a Kopia repository: kopia.repository, kopia.blobcfg, packs (docs/velero-facts.md §1).
  */
 import { tarPathOf } from '../bucket/layout.ts';
 import type { BackupInBucket, BucketState, KopiaRepositoryInBucket, ProbeError } from '../bucket/types.ts';
@@ -212,7 +212,7 @@ function judgeBackup(context: { state: State; plan: BackupPlan }, bucket: Bucket
   verdict.evidence.push(
     `${backup.folder}: ${backup.files.length} files, ${sizeText(total)}; ${backup.missingRequired.length === 0 ? 'all 8 required files present' : `missing ${backup.missingRequired.join(', ')}`}${backup.logsPresent ? '' : '; no -logs.gz'}`,
   );
-  if (backup.missingRequired.length) verdict.problems.push(`${backup.folder} lacks ${backup.missingRequired.join(', ')} (FACTS.md §1: PutBackup writes them for every backup).`);
+  if (backup.missingRequired.length) verdict.problems.push(`${backup.folder} lacks ${backup.missingRequired.join(', ')} (docs/velero-facts.md §1: PutBackup writes them for every backup).`);
   if (backup.emptyRequired.length) verdict.problems.push(`${backup.folder} has empty (0-byte) ${backup.emptyRequired.join(', ')}.`);
   if (!backup.logsPresent) verdict.warnings.push(`${backup.folder}${backup.name}-logs.gz is missing (best-effort upload): \`velero backup logs ${backup.name}\` will have nothing to show.`);
 
@@ -265,7 +265,7 @@ export const judgeDataInBucket: Judge = (context) => {
   for (const entry of targets) judgeBackup(context, bucket, entry, verdict, seenRepos);
   if (bucket.topLevel?.unexpected.length) {
     verdict.warnings.push(
-      `The bucket${bucket.prefix ? ` prefix ${bucket.prefix}/` : ''} holds directories Velero does not own (${bucket.topLevel.unexpected.join(', ')}): the BSL turns Unavailable (FACTS.md §1). Move them or give Velero a prefix.`,
+      `The bucket${bucket.prefix ? ` prefix ${bucket.prefix}/` : ''} holds directories Velero does not own (${bucket.topLevel.unexpected.join(', ')}): the BSL turns Unavailable (docs/velero-facts.md §1). Move them or give Velero a prefix.`,
     );
   }
   verdict.warnings.push(...bucket.notes);

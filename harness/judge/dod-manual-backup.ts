@@ -2,7 +2,7 @@
  * dod.manual-backup — plan: "Manual backup completes successfully"
  * (`velero backup create verification-test --wait`, expected "Phase: Completed").
  *
- * FACTS.md §3 (Backup): only `Completed` is success. `PartiallyFailed` is a failure even when
+ * docs/velero-facts.md §3 (Backup): only `Completed` is success. `PartiallyFailed` is a failure even when
  * every item was backed up (a failed PodVolumeBackup makes it so: the volume data is missing);
  * `Failed` and `FailedValidation` are failures even with errors=0 (the reason is in
  * failureReason / validationErrors). Warnings on a Completed backup do not fail it. Counts are

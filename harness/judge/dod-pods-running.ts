@@ -2,10 +2,10 @@
  * dod.pods-running — plan: "`kubectl get pod -n velero` shows Running".
  *
  * Decided by the two long-running workloads, not by every pod in the namespace: the `velero`
- * Deployment and the `node-agent` DaemonSet (FACTS.md §5 fixed names). Transient data-mover pods
+ * Deployment and the `node-agent` DaemonSet (docs/velero-facts.md §5 fixed names). Transient data-mover pods
  * (label velero.io/pod-volume-backup) and repository maintenance Job pods come and go and may
- * legitimately be Completed or Pending (FACTS.md §8); they are listed but never decide.
- * Readiness follows Velero's own e2e install check (FACTS.md §10): Deployment
+ * legitimately be Completed or Pending (docs/velero-facts.md §8); they are listed but never decide.
+ * Readiness follows Velero's own e2e install check (docs/velero-facts.md §10): Deployment
  * availableReplicas == replicas, DaemonSet numberAvailable == desiredNumberScheduled.
  */
 import type { KubeObject } from '../state.ts';
@@ -84,7 +84,7 @@ export const judgePodsRunning: Judge = ({ state, plan }) => {
     .map((pod) => ({ pod, reason: transientPodReason(pod) }))
     .filter((entry) => entry.reason);
   const transientLine = transient.length
-    ? [`Not judged (transient, FACTS.md §8): ${transient.map((entry) => `${entry.pod.metadata.name} [${entry.reason}, ${entry.pod.status?.phase ?? 'no phase'}]`).join('; ')}`]
+    ? [`Not judged (transient, docs/velero-facts.md §8): ${transient.map((entry) => `${entry.pod.metadata.name} [${entry.reason}, ${entry.pod.status?.phase ?? 'no phase'}]`).join('; ')}`]
     : [];
   const evidence = [...server.evidence, ...agent.evidence, ...workloadPodLines, ...transientLine];
 

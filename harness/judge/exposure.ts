@@ -3,12 +3,12 @@
  * Shared by the static (manifests) judge and the live/bucket judges:
  *
  * - `classifyHost(hostOrUrl)` — is an endpoint's host on the LAN, loopback, public, or unknown?
- *   No DNS lookup is ever made (the harness contacts loopback only, DESIGN.md §8): a DNS name is
+ *   No DNS lookup is ever made (the harness contacts loopback only, docs/architecture.md §8): a DNS name is
  *   judged by its shape (internal suffixes, single-label names).
  * - `findPublicExposure(objects)` — Services of type LoadBalancer/NodePort (or with externalIPs),
  *   Ingresses and Gateway API HTTPRoutes that reach MinIO.
  *
- * research/retention-and-exposure.md §6 item 5 and §7 rule E4: "Endpoint resolves to a public
+ * docs/retention-and-exposure.md §6 item 5 and §7 rule E4: "Endpoint resolves to a public
  * IP / publicUrl is public / LoadBalancer or Ingress to the internet"; Velero
  * `contributions/minio.md` names NodePort, Ingress and `publicUrl` as the ways MinIO gets exposed.
  */

@@ -89,7 +89,7 @@ describe('guard.k8s-secrets (live)', () => {
     expect(judgeK8sSecrets(context).status).toBe('skip');
   });
 
-  it('the fixture credentials file is the FACTS.md §6 format', () => {
+  it('the fixture credentials file is the docs/velero-facts.md §6 format', () => {
     expect(FAKE_CREDENTIALS_FILE).toMatch(/^\[default\]\naws_access_key_id=.+\naws_secret_access_key=.+\n$/);
   });
 });

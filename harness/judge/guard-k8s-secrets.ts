@@ -4,11 +4,11 @@
  * AWS credentials file.
  *
  * On a cluster the guardrail means: Velero reads its S3 credentials from the plan's Kubernetes
- * Secret, and that Secret is well-formed. FACTS.md §5 (chart `credentials.existingSecret`): the
+ * Secret, and that Secret is well-formed. docs/velero-facts.md §5 (chart `credentials.existingSecret`): the
  * Secret is mounted as volume `cloud-credentials` at /credentials with
- * AWS_SHARED_CREDENTIALS_FILE=/credentials/cloud; FACTS.md §6: key `cloud` holds an INI file with
+ * AWS_SHARED_CREDENTIALS_FILE=/credentials/cloud; docs/velero-facts.md §6: key `cloud` holds an INI file with
  * [default] aws_access_key_id / aws_secret_access_key. A BSL may instead name a Secret in
- * spec.credential, which Velero then reads for that location (FACTS.md §3).
+ * spec.credential, which Velero then reads for that location (docs/velero-facts.md §3).
  * Only SecretSummary facts are used: no value ever reaches a finding.
  */
 import { expects, type BackupPlan } from '../plan.ts';

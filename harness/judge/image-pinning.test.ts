@@ -25,7 +25,7 @@ describe('parseImageRef', () => {
     expect(pinProblem(parseImageRef('localhost:5000/velero'))).toMatch(/no tag/);
   });
 
-  it('versions and the FACTS.md §7 pairing', () => {
+  it('versions and the docs/velero-facts.md §7 pairing', () => {
     expect(parseVersion('v1.14.0-rc.1')).toEqual({ major: 1, minor: 14, patch: 0, prerelease: 'rc.1' });
     expect(parseVersion('latest')).toBeUndefined();
     expect(expectedAwsPluginLine(parseVersion('v1.18.1')!)).toBe('1.14');

@@ -4,7 +4,7 @@
  * The plan names the plugin but no versions. Two things make an install reproducible and
  * working, and both are readable from the velero Deployment (rendered or live):
  * - every image is pinned: a digest, or a tag other than `latest` (an untagged image is `latest`);
- * - the AWS plugin's minor line is the one paired with the Velero server's (FACTS.md §7:
+ * - the AWS plugin's minor line is the one paired with the Velero server's (docs/velero-facts.md §7:
  *   plugin v1.14.x ↔ Velero v1.18.x, v1.13.x ↔ v1.17.x, …) and the node agent runs the same image
  *   as the server.
  * One pure judge serves both branches: the manifests branch reads the rendered (or values-derived)
@@ -39,7 +39,7 @@ function imagesOf(workload: KubeObject | undefined): ContainerImage[] {
 export function judgeImagePinning(context: JudgeContext): Finding {
   const { state, plan } = context;
   const expected =
-    `Plan: "\`initContainers\`: \`${plan.velero.plugin}\`" — every Velero image pinned (no latest, no missing tag) and the plugin's minor line paired with the Velero version (FACTS.md §7: ` +
+    `Plan: "\`initContainers\`: \`${plan.velero.plugin}\`" — every Velero image pinned (no latest, no missing tag) and the plugin's minor line paired with the Velero version (docs/velero-facts.md §7: ` +
     `${Object.entries(AWS_PLUGIN_LINE_FOR_VELERO).slice(0, 2).map(([velero, plugin]) => `plugin v${plugin}.x ↔ Velero v${velero}.x`).join(', ')}, …).`;
   const deployment = veleroDeployment(state, plan);
   if (!deployment && context.target !== 'manifests') {
@@ -89,7 +89,7 @@ export function judgeImagePinning(context: JudgeContext): Finding {
       evidence.push(`Pairing: Velero v${minorLine(serverVersion)}.x needs velero-plugin-for-aws v${wanted}.x; found ${plugin.image.tag}`);
       if (minorLine(pluginVersion) !== wanted) {
         problems.push(`velero-plugin-for-aws ${plugin.image.tag} is the v${minorLine(pluginVersion)}.x line, but Velero ${server!.image.tag} needs v${wanted}.x`);
-        remediation.push(`Use velero-plugin-for-aws v${wanted}.x with Velero v${minorLine(serverVersion)}.x (FACTS.md §7), e.g. ${plugin.image.registry ? `${plugin.image.registry}/` : ''}${plugin.image.repository}:v${wanted}.0.`);
+        remediation.push(`Use velero-plugin-for-aws v${wanted}.x with Velero v${minorLine(serverVersion)}.x (docs/velero-facts.md §7), e.g. ${plugin.image.registry ? `${plugin.image.registry}/` : ''}${plugin.image.repository}:v${wanted}.0.`);
       }
       if (pluginVersion.prerelease) warnings.push(`The plugin image is a pre-release (${plugin.image.tag}).`);
     }

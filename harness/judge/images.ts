@@ -83,7 +83,7 @@ export const AWS_PLUGIN_LINE_FOR_VELERO: Readonly<Record<string, string>> = Obje
   ).map(([velero, row]) => [velero, row.plugin]),
 );
 
-/** The plugin minor line paired with a Velero version, or undefined when FACTS.md §7 does not list it. */
+/** The plugin minor line paired with a Velero version, or undefined when docs/velero-facts.md §7 does not list it. */
 export function expectedAwsPluginLine(velero: Version): string | undefined {
   return AWS_PLUGIN_LINE_FOR_VELERO[minorLine(velero)];
 }

@@ -2,9 +2,9 @@
  * must.fsb-kopia — plan: "Kopia/FSB enabled (`deployNodeAgent: true`)".
  *
  * - The node-agent DaemonSet exists when the plan deploys it (chart `deployNodeAgent`, default
- *   false; FACTS.md §5).
+ *   false; docs/velero-facts.md §5).
  * - The uploader is kopia: the server flag `--uploader-type` (absent → kopia, the default since
- *   v1.12; v1.18 accepts only kopia — FACTS.md §5, §8), and the PodVolumeBackups of the judged
+ *   v1.12; v1.18 accepts only kopia — docs/velero-facts.md §5, §8), and the PodVolumeBackups of the judged
  *   backups record spec.uploaderType kopia.
  * - A node-agent pod is Running and Ready on every node that runs a pod whose volumes the next
  *   backup will file-system back up: Velero refuses those volumes when no node-agent runs on the
@@ -77,7 +77,7 @@ function checkUploader(check: Check, deployment: KubeObject | undefined, pvbs: K
     check.remediation.push('Run Velero with --uploader-type=kopia (configuration.uploaderType: kopia); restic backups are disabled since 1.17.');
   }
   const oldRestic = otherPvbs.filter((pvb) => pvb.spec?.uploaderType === 'restic');
-  if (oldRestic.length) check.warnings.push(`${oldRestic.length} older PodVolumeBackup(s) used restic; restic restores are removed in Velero 1.19 (FACTS.md §5).`);
+  if (oldRestic.length) check.warnings.push(`${oldRestic.length} older PodVolumeBackup(s) used restic; restic restores are removed in Velero 1.19 (docs/velero-facts.md §5).`);
 }
 
 function checkNodeCoverage(check: Check, nodeAgentPods: KubeObject[], daemonSet: KubeObject, volumes: PodVolume[], nodes: KubeObject[]): void {

@@ -60,7 +60,7 @@ describe('must.s3-target', () => {
     expect(withBsl((bsl) => (bsl.spec.provider = ''), { expect: false }).summary).toMatch(/spec.provider is \(unset\)/);
   });
 
-  it('requires a region with path-style addressing (AWS plugin, FACTS.md §6) when the plan does not pin one', () => {
+  it('requires a region with path-style addressing (AWS plugin, docs/velero-facts.md §6) when the plan does not pin one', () => {
     const finding = withBsl((bsl) => delete bsl.spec.config.region, { expect: { region: false } });
     expect(finding.status).toBe('fail');
     expect(finding.summary).toMatch(/region \(required with path style\)/);

@@ -2,12 +2,12 @@
  * must.s3-target — plan: "S3 target configured for Pi MinIO" (`homelab-backup-velero` @
  * `http://10.10.10.209:9000`).
  *
- * Compares the plan's BackupStorageLocation field by field (FACTS.md §3 BSL spec, §5 chart:
+ * Compares the plan's BackupStorageLocation field by field (docs/velero-facts.md §3 BSL spec, §5 chart:
  * config values are strings, `s3ForcePathStyle: "true"`; §6 AWS plugin config keys). Each
  * plan-specific value is compared only while its expectation is on (`bucket`, `prefix`, `s3Url`
  * — which also covers the provider —, `region`, `pathStyle`); the generic checks always hold:
  * the location exists, names a provider, is the default location, is writable, and has a region
- * when path-style addressing is on (the AWS plugin requires it, FACTS.md §6).
+ * when path-style addressing is on (the AWS plugin requires it, docs/velero-facts.md §6).
  */
 import { expects } from '../plan.ts';
 import type { KubeObject } from '../state.ts';

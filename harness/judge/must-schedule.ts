@@ -2,11 +2,11 @@
  * must.schedule — plan: "Schedule enabled" (Schedule: Daily at 03:00 AM; chart schedule
  * `velero-daily`, cron `0 3 * * *`, TTL 336h).
  *
- * FACTS.md §3 (Schedule): phases New | Enabled | FailedValidation; spec.paused stops it; cron is
+ * docs/velero-facts.md §3 (Schedule): phases New | Enabled | FailedValidation; spec.paused stops it; cron is
  * robfig ParseStandard (5 fields, optional CRON_TZ=<zone>) and, without a zone, runs in the
  * server's zone — UTC in the upstream image — which is noted on every result. template.ttl is a
  * metav1.Duration: the chart stores `336h`, Velero may write `336h0m0s`; compare as durations.
- * A missing ttl means the server's --default-backup-ttl, 720h unless set (FACTS.md §3, §5).
+ * A missing ttl means the server's --default-backup-ttl, 720h unless set (docs/velero-facts.md §3, §5).
  * The template's scope (namespaces, label selectors, includeClusterResources) must be the plan's
  * `schedule.scope` (schedule-scope.ts): a Schedule of only `velero` backs up no application.
  */
@@ -64,7 +64,7 @@ export const judgeSchedule: Judge = ({ state, plan, now }) => {
     const next = cron.next(now);
     evidence.push(`Next run: ${next.toISOString()} (${relativeTime(now, next.toISOString())}), time zone ${cron.timeZone ?? 'of the Velero server (UTC in the upstream image)'}`);
     if (!cron.timeZone) {
-      warnings.push(`"${cron.expression}" runs in the Velero server's time zone — UTC in the upstream image — not in local time; prefix it with CRON_TZ=<IANA zone> (e.g. "CRON_TZ=Europe/Berlin ${cron.expression}") to run at local time (FACTS.md §3).`);
+      warnings.push(`"${cron.expression}" runs in the Velero server's time zone — UTC in the upstream image — not in local time; prefix it with CRON_TZ=<IANA zone> (e.g. "CRON_TZ=Europe/Berlin ${cron.expression}") to run at local time (docs/velero-facts.md §3).`);
     }
     if (expects(plan, 'schedule')) {
       const planned = parseVeleroCron(plan.schedule.cron);

@@ -90,7 +90,7 @@ describe('workload pods', () => {
   });
 });
 
-describe('backup scope (FACTS.md §3, §4)', () => {
+describe('backup scope (docs/velero-facts.md §3, §4)', () => {
   it('"*" or no include list means every namespace; excludes and globs apply', () => {
     expect(namespaceInScope('paperless', backupScope('b', {}, true))).toBe(true);
     expect(namespaceInScope('paperless', backupScope('b', { includedNamespaces: ['*'] }, true))).toBe(true);
@@ -157,7 +157,7 @@ describe('podVolumeDecisions mirrors Velero\'s volume selection', () => {
     expect(optOut.map((volume) => volume.volume)).toEqual(['data']);
     const optIn = podVolumeDecisions(context.state, annotated, backupScope('b', { defaultVolumesToFsBackup: false }, true));
     expect(optIn.filter((volume) => volume.decision.kind === 'back-up').map((volume) => volume.volume)).toEqual(['data']);
-    // An opted-in hostPath volume is selected but silently skipped (FACTS.md §4).
+    // An opted-in hostPath volume is selected but silently skipped (docs/velero-facts.md §4).
     expect(optIn.find((volume) => volume.volume === 'host')!.decision.kind).toBe('silently-skipped');
   });
 

@@ -11,14 +11,14 @@ import type { KubeObject, SecretSummary, State } from '../state.ts';
 import { fail, type Finding } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------
-// Names, labels and annotations (FACTS.md §4, §5, §8)
+// Names, labels and annotations (docs/velero-facts.md §4, §5, §8)
 // ---------------------------------------------------------------------------------------------
 
-/** The chart's fixed workload names (FACTS.md §5). */
+/** The chart's fixed workload names (docs/velero-facts.md §5). */
 export const VELERO_DEPLOYMENT = 'velero';
 export const VELERO_CONTAINER = 'velero';
 export const NODE_AGENT_DAEMONSET = 'node-agent';
-/** Velero's Kopia repository password Secret (FACTS.md §8). */
+/** Velero's Kopia repository password Secret (docs/velero-facts.md §8). */
 export const REPO_CREDENTIALS_SECRET = 'velero-repo-credentials';
 
 export const LABELS = {
@@ -148,7 +148,7 @@ const TRANSIENT_OWNER_KINDS = new Set(['Job', 'PodVolumeBackup', 'PodVolumeResto
 
 /**
  * Why a pod in the Velero namespace is transient, or undefined for a long-running pod.
- * FACTS.md §8: data-mover pods (label velero.io/pod-volume-backup …) live for one volume backup;
+ * docs/velero-facts.md §8: data-mover pods (label velero.io/pod-volume-backup …) live for one volume backup;
  * repository maintenance runs as Jobs whose completed pods stay around.
  */
 export function transientPodReason(pod: KubeObject): string | undefined {
@@ -238,17 +238,17 @@ export function goBool(value: unknown): boolean | undefined {
   return undefined;
 }
 
-/** `--default-volumes-to-fs-backup` on the server (the chart renders it when the value is truthy, FACTS.md §5). */
+/** `--default-volumes-to-fs-backup` on the server (the chart renders it when the value is truthy, docs/velero-facts.md §5). */
 export function serverDefaultVolumesToFsBackup(state: State, plan: BackupPlan): boolean {
   return goBool(serverFlag(veleroDeployment(state, plan), 'default-volumes-to-fs-backup')) ?? false;
 }
 
-/** `--default-backup-ttl` on the server, else the code default 720h (FACTS.md §3). */
+/** `--default-backup-ttl` on the server, else the code default 720h (docs/velero-facts.md §3). */
 export function serverDefaultBackupTtl(state: State, plan: BackupPlan): { text: string; ms: number; source: string } {
   const flag = serverFlag(veleroDeployment(state, plan), 'default-backup-ttl');
   const ms = flag !== undefined ? parseGoDuration(flag) : undefined;
   if (flag !== undefined && ms !== undefined) return { text: flag, ms, source: `server flag --default-backup-ttl=${flag}` };
-  return { text: '720h', ms: 720 * 3_600_000, source: 'Velero\'s default TTL 720h (FACTS.md §3)' };
+  return { text: '720h', ms: 720 * 3_600_000, source: 'Velero\'s default TTL 720h (docs/velero-facts.md §3)' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,7 +300,7 @@ export interface Selected {
 
 /**
  * The plan's BSL: `storage.locationName` (default `default`); when no BSL has that name, the one
- * marked `spec.default: true` — Velero's own fallback for backups without a location (FACTS.md §3).
+ * marked `spec.default: true` — Velero's own fallback for backups without a location (docs/velero-facts.md §3).
  */
 export function selectPlanBsl(state: State, plan: BackupPlan): Selected {
   const locations = inNamespace(state.objects.backupStorageLocations, plan.namespace);
@@ -358,7 +358,7 @@ export function selectPlanSchedule(state: State, plan: BackupPlan): Selected {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Schedule cron as Velero reads it (FACTS.md §3 Schedule: robfig cron.ParseStandard)
+// Schedule cron as Velero reads it (docs/velero-facts.md §3 Schedule: robfig cron.ParseStandard)
 // ---------------------------------------------------------------------------------------------
 
 export type VeleroCron =
@@ -445,7 +445,7 @@ export function cronIntervalAt(cron: Extract<VeleroCron, { ok: true }>, startedA
 // Backups
 // ---------------------------------------------------------------------------------------------
 
-/** Terminal backup phases (FACTS.md §3); everything else is still running or being deleted. */
+/** Terminal backup phases (docs/velero-facts.md §3); everything else is still running or being deleted. */
 export const TERMINAL_BACKUP_PHASES = ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'] as const;
 
 export function backupPhase(backup: KubeObject): string {
@@ -471,7 +471,7 @@ export type ManualBackupSelection =
 
 /**
  * The manual backup to judge: `--backup NAME` when given, else the newest backup that no
- * Schedule created (no label velero.io/schedule-name, FACTS.md §3 Schedule).
+ * Schedule created (no label velero.io/schedule-name, docs/velero-facts.md §3 Schedule).
  */
 export function selectManualBackup(state: State, plan: BackupPlan, backupName?: string): ManualBackupSelection {
   const backups = veleroBackups(state, plan);
@@ -519,7 +519,7 @@ export function backupsToCover(state: State, plan: BackupPlan, backupName?: stri
   return result;
 }
 
-/** Counts are omitted from JSON when 0 (omitempty, FACTS.md §3): missing means 0. */
+/** Counts are omitted from JSON when 0 (omitempty, docs/velero-facts.md §3): missing means 0. */
 export function backupCounts(backup: KubeObject): { errors: number; warnings: number; itemsBackedUp?: number; totalItems?: number } {
   const status = backup.status ?? {};
   return {
@@ -550,7 +550,7 @@ export function backupTimesLine(backup: KubeObject, now: Date): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pod volumes a backup must cover (FACTS.md §4)
+// Pod volumes a backup must cover (docs/velero-facts.md §4)
 // ---------------------------------------------------------------------------------------------
 
 export interface BackupScope {
@@ -572,7 +572,7 @@ export function backupScope(label: string, spec: any, serverDefault: boolean, st
     label,
     includedNamespaces: (spec?.includedNamespaces ?? []) as string[],
     excludedNamespaces: (spec?.excludedNamespaces ?? []) as string[],
-    // The server fills spec.defaultVolumesToFsBackup from its flag when a backup starts (FACTS.md §3).
+    // The server fills spec.defaultVolumesToFsBackup from its flag when a backup starts (docs/velero-facts.md §3).
     defaultVolumesToFsBackup: typeof spec?.defaultVolumesToFsBackup === 'boolean' ? spec.defaultVolumesToFsBackup : serverDefault,
     podsCreatedBefore: startedAt,
     ...(spec?.labelSelector ? { labelSelector: spec.labelSelector as LabelSelector } : {}),
@@ -624,7 +624,7 @@ export function upcomingBackupScopes(state: State, plan: BackupPlan, backupName?
   return scopes;
 }
 
-/** `*` or an empty include list means every namespace (FACTS.md §3). */
+/** `*` or an empty include list means every namespace (docs/velero-facts.md §3). */
 export function namespaceInScope(namespace: string, scope: BackupScope): boolean {
   const included = scope.includedNamespaces.length === 0 || scope.includedNamespaces.some((pattern) => globMatches(pattern, namespace));
   return included && !scope.excludedNamespaces.some((pattern) => globMatches(pattern, namespace));
@@ -646,7 +646,7 @@ export function podsInScope(state: State, scope: BackupScope): KubeObject[] {
   return state.objects.pods.filter((pod) => {
     const namespace = pod.metadata.namespace ?? '';
     if (!namespaceInScope(namespace, scope)) return false;
-    if (pod.metadata.labels?.[LABELS.excludeFromBackup] === 'true') return false; // FACTS.md §4: exactly "true"
+    if (pod.metadata.labels?.[LABELS.excludeFromBackup] === 'true') return false; // docs/velero-facts.md §4: exactly "true"
     if (transientPodReason(pod)) return false;
     if (pod.status?.phase !== 'Running') return false;
     if (!scopeSelectsLabels(scope, pod.metadata.labels)) return false;
@@ -658,7 +658,7 @@ export function podsInScope(state: State, scope: BackupScope): KubeObject[] {
 export type VolumeDecision =
   /** Velero creates a PodVolumeBackup for it. */
   | { kind: 'back-up' }
-  /** Selected for FSB but silently skipped: hostPath PV or an opted-in hostPath volume (FACTS.md §4). */
+  /** Selected for FSB but silently skipped: hostPath PV or an opted-in hostPath volume (docs/velero-facts.md §4). */
   | { kind: 'silently-skipped'; reason: string }
   /** Not selected (secret, configMap, excluded by annotation, not opted in, …). */
   | { kind: 'not-selected'; reason: string };
@@ -695,7 +695,7 @@ function splitAnnotation(value: string | undefined): string[] {
 const NEVER_FSB_SOURCES = ['hostPath', 'secret', 'configMap', 'projected', 'downwardAPI'] as const;
 
 /**
- * Which volumes of `pod` the backup's FSB covers (FACTS.md §4, `GetVolumesByPod` and the pod
+ * Which volumes of `pod` the backup's FSB covers (docs/velero-facts.md §4, `GetVolumesByPod` and the pod
  * volume backupper): with defaultVolumesToFsBackup every volume except hostPath, secret,
  * configMap, projected, downwardAPI, `default-token*` and the excludes annotation; without it
  * only the opt-in annotation. Selected volumes are still skipped when they are (on) hostPath,
@@ -766,7 +766,7 @@ export function scopeVolumes(state: State, scope: BackupScope): PodVolume[] {
 
 /**
  * PVBs of a backup: label velero.io/backup-name (truncated/hashed beyond 63 characters,
- * FACTS.md §4), so spec.tags.backup and the owner reference are accepted as well.
+ * docs/velero-facts.md §4), so spec.tags.backup and the owner reference are accepted as well.
  */
 export function podVolumeBackupsOf(state: State, plan: BackupPlan, backup: KubeObject): KubeObject[] {
   const name = backup.metadata.name;

@@ -448,7 +448,7 @@ describe('pieces', () => {
     const [image] = [...images] as string[];
     const match = /^kindest\/node:v(\d+)\.(\d+)\.(\d+)@sha256:[0-9a-f]{64}$/.exec(image);
     expect(match).not.toBeNull();
-    // FACTS.md §7: Velero 1.18 is tested on Kubernetes 1.33.7, 1.34.1 and 1.35.0.
+    // docs/velero-facts.md §7: Velero 1.18 is tested on Kubernetes 1.33.7, 1.34.1 and 1.35.0.
     expect(['1.33', '1.34', '1.35']).toContain(`${match![1]}.${match![2]}`);
   });
 

@@ -58,7 +58,7 @@ const KIND_DELETE_DEADLINE_MS = 5 * 60_000;
 const KIND_QUERY_DEADLINE_MS = 60_000;
 const DOCKER_RM_DEADLINE_MS = 60_000;
 const ROLLOUT_DEADLINE = '5m';
-/** Velero validates a new location on start and then every minute (FACTS.md §3); its e2e polls up to 1m. */
+/** Velero validates a new location on start and then every minute (docs/velero-facts.md §3); its e2e polls up to 1m. */
 const BSL_AVAILABLE_DEADLINE = '3m';
 
 export type KeepMode = 'never' | 'always' | 'on-failure';

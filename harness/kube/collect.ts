@@ -101,7 +101,7 @@ function readGap(spec: ListSpec, error: unknown): ReadGap {
   return { verb: 'list', resource: qualifiedResource(spec.type), ...(spec.namespace ? { namespace: spec.namespace } : {}), reason: gapReason(error) };
 }
 
-/** Credentials from an AWS credentials file (FACTS.md §6), profile `default` unless the BSL names one. */
+/** Credentials from an AWS credentials file (docs/velero-facts.md §6), profile `default` unless the BSL names one. */
 function credentialsFromSecret(secret: KubeObject | undefined, key: string, profile: string): S3Credentials | undefined {
   const data = (secret?.data ?? {}) as Record<string, string>;
   if (typeof data[key] !== 'string') return undefined;

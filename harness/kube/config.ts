@@ -4,7 +4,7 @@
  * `--context`, else the file's current-context. Anything missing is an AuditInputError.
  *
  * client-node's `loadFromDefault()` is deliberately not used: with no file it silently falls back
- * to `http://localhost:8080` without auth (research §8), which would audit the wrong thing.
+ * to `http://localhost:8080` without auth (docs/architecture.md §9), which would audit the wrong thing.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * Keep secret values out of everything the harness prints or stores (DESIGN.md §5). Two layers:
+ * Keep secret values out of everything the harness prints or stores (docs/architecture.md §5). Two layers:
  * patterns that look like credentials (aws_secret_access_key=…, Authorization: Bearer …, AWS
  * access key ids, passwords in URLs), and
  * the exact values the run holds in memory (the credentials Secret, read for the bucket check),

@@ -1,8 +1,8 @@
 /**
- * Wait for one object to reach a state, with a deadline (DESIGN.md §6). A client-node Watch
+ * Wait for one object to reach a state, with a deadline (docs/architecture.md §6). A client-node Watch
  * (fieldSelector metadata.name=…) makes the wait react within a second; a periodic GET backs it,
  * because client-node's Watch does not reconnect, can stall silently on a broken network and
- * cannot be aborted before the response starts (research §8). A watch that ends, errors or
+ * cannot be aborted before the response starts (docs/architecture.md §9). A watch that ends, errors or
  * reports `410 Gone` is restarted from a fresh GET, so no event is lost and nothing hangs.
  */
 import type { Agent } from 'node:http';
@@ -94,7 +94,7 @@ export function waitFor(api: KubeApi, ref: ObjectRef, until: (object: KubeObject
       inner.abort('wait finished');
       for (const timer of timers) clearTimeout(timer);
       for (const controller of watchControllers) controller.abort();
-      // A watch whose response never started cannot be aborted through its controller (#2860): destroy its sockets.
+      // A watch whose response never started cannot be aborted through its controller (kubernetes-client/javascript#2860, docs/architecture.md §9): destroy its sockets.
       for (const agent of agents) agent.destroy();
       options.signal?.removeEventListener('abort', onAbort);
     };

@@ -1,5 +1,5 @@
 /**
- * The audit report (DESIGN.md §6) and the verdict rules, as pure functions of the item results.
+ * The audit report (docs/architecture.md §6) and the verdict rules, as pure functions of the item results.
  * The vitest reporter adapts test results into `ItemResult`s; everything that decides the verdict
  * lives here so it can be tested without running vitest.
  */

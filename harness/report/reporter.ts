@@ -2,7 +2,7 @@
  * The audit reporter: a vitest reporter that maps the specs project's test results to catalog
  * items, decides the verdict (model.ts) and writes audit.md / audit.json / audit.xml.
  *
- * Honest roll-up (DESIGN.md §6): vitest reports every test of a suite whose beforeAll threw as
+ * Honest roll-up (docs/architecture.md §6): vitest reports every test of a suite whose beforeAll threw as
  * *skipped*; we walk up the parents and count such tests as failed. Unhandled errors, an
  * interrupted run and zero results can never add up to APPROVE.
  */

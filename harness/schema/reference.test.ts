@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crdSchemas } from './crds.ts';
-import { SHARED_REFERENCE_DIR, VENDORED_REFERENCE_DIR } from './reference.ts';
+import { COMPARE_REFERENCE_DIR, VENDORED_REFERENCE_DIR } from './reference.ts';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -12,13 +12,14 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('vendored Velero reference data', () => {
-  it.runIf(existsSync(SHARED_REFERENCE_DIR))('is byte-identical to ../shared/velero-reference', () => {
+  it.runIf(COMPARE_REFERENCE_DIR !== undefined && existsSync(COMPARE_REFERENCE_DIR))('is byte-identical to the copy in VELERO_REFERENCE_COMPARE_DIR', () => {
+    const UPSTREAM = COMPARE_REFERENCE_DIR!;
     for (const folder of ['crds', 'chart']) {
-      const shared = filesUnder(join(SHARED_REFERENCE_DIR, folder)).map((file) => relative(SHARED_REFERENCE_DIR, file)).sort();
+      const upstream = filesUnder(join(UPSTREAM, folder)).map((file) => relative(UPSTREAM, file)).sort();
       const vendored = filesUnder(join(VENDORED_REFERENCE_DIR, folder)).map((file) => relative(VENDORED_REFERENCE_DIR, file)).sort();
-      expect(vendored).toEqual(shared);
-      for (const file of shared) {
-        expect(readFileSync(join(VENDORED_REFERENCE_DIR, file)).equals(readFileSync(join(SHARED_REFERENCE_DIR, file))), file).toBe(true);
+      expect(vendored).toEqual(upstream);
+      for (const file of upstream) {
+        expect(readFileSync(join(VENDORED_REFERENCE_DIR, file)).equals(readFileSync(join(UPSTREAM, file))), file).toBe(true);
       }
     }
   });

@@ -2,12 +2,12 @@
  * must.fsb-kopia, manifests — plan: "Kopia/FSB enabled (`deployNodeAgent: true`)".
  *
  * From the rendered objects (or the values' derivation):
- * - the `node-agent` DaemonSet is rendered (chart `deployNodeAgent`, default **false**, FACTS.md §5);
+ * - the `node-agent` DaemonSet is rendered (chart `deployNodeAgent`, default **false**, docs/velero-facts.md §5);
  * - its pod-volume hostPath is mounted at `/host_pods` (chart: `nodeAgent.podVolumePath`, default
- *   `/var/lib/kubelet/pods`, HostToContainer; FACTS.md §8): without it the node agent cannot read
+ *   `/var/lib/kubelet/pods`, HostToContainer; docs/velero-facts.md §8): without it the node agent cannot read
  *   any pod volume, and `nodeAgent.disableHostPath: true` removes it;
  * - the server's uploader is kopia (`--uploader-type=kopia`, or absent → kopia; Velero 1.18 accepts
- *   only kopia, FACTS.md §5).
+ *   only kopia, docs/velero-facts.md §5).
  * A live cluster is needed to prove the agent is ready on every node; that is the live judge's job.
  */
 import type { KubeObject } from '../../state.ts';
@@ -57,7 +57,7 @@ function checkNodeAgent(checks: Checks, daemonSet: KubeObject | undefined, names
   }
   checks.evidence.push(`${where}: hostPath ${volume.hostPath.path} mounted at /host_pods (${mount.mountPropagation ?? 'no mountPropagation'})`);
   if (volume.hostPath.path.replace(/\/+$/, '') !== STANDARD_POD_VOLUME_PATH) {
-    checks.warnings.push(`The node agent reads pod volumes from ${volume.hostPath.path}, not ${STANDARD_POD_VOLUME_PATH}: make sure that is this cluster's kubelet pods directory (FACTS.md §8: RKE and others differ).`);
+    checks.warnings.push(`The node agent reads pod volumes from ${volume.hostPath.path}, not ${STANDARD_POD_VOLUME_PATH}: make sure that is this cluster's kubelet pods directory (docs/velero-facts.md §8: RKE and others differ).`);
   }
   if (mount.mountPropagation !== 'HostToContainer') {
     checks.warnings.push(`/host_pods is mounted without mountPropagation: HostToContainer (the chart's setting); volumes mounted after the agent started may be invisible to it.`);
@@ -98,7 +98,7 @@ function checkFsbDefault(checks: Checks, context: JudgeContext, deployment: Kube
   );
   if (!serverDefault && scheduleDefault.length === 0) {
     checks.warnings.push(
-      'Neither --default-volumes-to-fs-backup nor a schedule\'s template.defaultVolumesToFsBackup is set: only volumes of pods annotated backup.velero.io/backup-volumes are backed up (FACTS.md §4).',
+      'Neither --default-volumes-to-fs-backup nor a schedule\'s template.defaultVolumesToFsBackup is set: only volumes of pods annotated backup.velero.io/backup-volumes are backed up (docs/velero-facts.md §4).',
     );
   }
 }

@@ -6,7 +6,7 @@
  * - the velero Deployment (and the node-agent DaemonSet, which uploads volume data) reads its
  *   credentials from the plan's Secret and key: the chart mounts the Secret as volume
  *   `cloud-credentials` at `/credentials` and sets `AWS_SHARED_CREDENTIALS_FILE=/credentials/cloud`
- *   (FACTS.md §5), or the BSL names it in `spec.credential`;
+ *   (docs/velero-facts.md §5), or the BSL names it in `spec.credential`;
  * - that Secret is not in the rendered output in plaintext (data/stringData committed to git):
  *   a SOPS-encrypted Secret is fine and is checked by its key names only; no other plaintext
  *   Secret carries an AWS credentials file, and no container sets AWS keys as literal env values.
@@ -156,7 +156,7 @@ function checkRenderedSecrets(checks: Checks, context: JudgeContext, source: Cre
     checks.evidence.push(`Secret ${plan.namespace}/${secretName}: SOPS-encrypted, keys ${keysText(planSecret)}`);
     if (!planSecret.keys.includes(key)) {
       checks.problems.push(`the SOPS-encrypted Secret ${secretName} has no key ${key} (keys: ${keysText(planSecret)})`);
-      remedy(checks, `Store the AWS credentials file under key ${key} in Secret ${secretName} (FACTS.md §6).`);
+      remedy(checks, `Store the AWS credentials file under key ${key} in Secret ${secretName} (docs/velero-facts.md §6).`);
     }
   } else if (planSecret.hasPlaintextValues) {
     checks.evidence.push(`Secret ${plan.namespace}/${secretName}: plaintext data/stringData, keys ${keysText(planSecret)} (values not shown)`);

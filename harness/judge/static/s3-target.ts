@@ -4,12 +4,12 @@
  * The rendered BackupStorageLocation equals the plan: provider, bucket, prefix, s3Url, region and
  * s3ForcePathStyle (each plan value only while its expectation is on, `expects(plan, key)`), it is
  * the default location and writable. Values in `spec.config` are strings (CRD: map of strings), so
- * path style must be the string "true" — the chart quotes it (FACTS.md §5); a YAML boolean is
+ * path style must be the string "true" — the chart quotes it (docs/velero-facts.md §5); a YAML boolean is
  * rejected by the API server.
  *
  * No VolumeSnapshotLocation may be rendered with an empty provider: the chart's default
  * `snapshotsEnabled: true` plus its default list item `provider: ""` renders exactly that
- * (FACTS.md §5), and a backup that tries native snapshots then fails on the location.
+ * (docs/velero-facts.md §5), and a backup that tries native snapshots then fails on the location.
  */
 import { expects } from '../../plan.ts';
 import type { KubeObject } from '../../state.ts';

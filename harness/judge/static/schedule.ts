@@ -1,11 +1,11 @@
 /**
  * must.schedule, manifests — plan: "Schedule enabled" (daily at 03:00, TTL 336h).
  *
- * The rendered Schedule (`<release>-<key>`, `velero-daily`; FACTS.md §5) has the plan's cron and
- * TTL — compared as durations, `336h` == `336h0m0s` (FACTS.md §3) — is not paused, and writes to
+ * The rendered Schedule (`<release>-<key>`, `velero-daily`; docs/velero-facts.md §5) has the plan's cron and
+ * TTL — compared as durations, `336h` == `336h0m0s` (docs/velero-facts.md §3) — is not paused, and writes to
  * the plan's location. A Schedule without `template.ttl` gets the server's default TTL
  * (`--default-backup-ttl`, else 720h). The cron runs in the server's zone (UTC in the upstream
- * image) unless prefixed `CRON_TZ=` (FACTS.md §3): always noted, never failed.
+ * image) unless prefixed `CRON_TZ=` (docs/velero-facts.md §3): always noted, never failed.
  */
 import { CronExpressionParser } from 'cron-parser';
 import { formatDuration, parseGoDuration } from '../../duration.ts';
@@ -21,7 +21,7 @@ const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@
 
 /**
  * Why Velero's cron parser (robfig `ParseStandard`: 5 fields, descriptors, `@every <duration>`,
- * optional `CRON_TZ=<zone>` prefix; FACTS.md §3) would reject `expression`, or undefined.
+ * optional `CRON_TZ=<zone>` prefix; docs/velero-facts.md §3) would reject `expression`, or undefined.
  */
 export function cronProblem(expression: string): string | undefined {
   const text = expression.trim().replace(/^(CRON_TZ|TZ)=\S+\s+/, '');
@@ -45,7 +45,7 @@ export function cronProblem(expression: string): string | undefined {
 function timeZoneNote(cron: string): string {
   const zone = /^(?:CRON_TZ|TZ)=(\S+)/.exec(cron.trim());
   if (zone) return `The cron carries CRON_TZ=${zone[1]}: it runs in that zone.`;
-  return `The cron "${cron}" runs in the Velero server's time zone — UTC in the upstream image — unless prefixed CRON_TZ=<zone> (FACTS.md §3).`;
+  return `The cron "${cron}" runs in the Velero server's time zone — UTC in the upstream image — unless prefixed CRON_TZ=<zone> (docs/velero-facts.md §3).`;
 }
 
 function checkSchedule(checks: Checks, context: JudgeContext, schedule: KubeObject): void {
