@@ -358,7 +358,7 @@ function summarizePvb(pvb: KubeObject): PodVolumeBackupSummary {
   };
 }
 
-/** Exactly one Completed kopia PodVolumeBackup per volume of the canary pod (FACTS.md §4, §10: count PVBs, not only the phase). */
+/** Exactly one Completed kopia PodVolumeBackup per volume of the canary pod (docs/velero-facts.md §4, §10: count PVBs, not only the phase). */
 async function checkPodVolumeBackups(api: KubeApi, names: DrillNames, pvbs: KubeObject[], signal: AbortSignal): Promise<void> {
   const ours = pvbs.filter((pvb) => (pvb.spec as { pod?: { namespace?: string } } | undefined)?.pod?.namespace === names.sourceNamespace);
   const refs = pvbs.map((pvb) => ({ type: R.podVolumeBackups, name: pvb.metadata.name, namespace: names.veleroNamespace }));
@@ -368,7 +368,7 @@ async function checkPodVolumeBackups(api: KubeApi, names: DrillNames, pvbs: Kube
     const pv = pvName ? await api.get(R.persistentVolumes, pvName, undefined, { signal }) : undefined;
     const hostPath = (pv?.spec as { hostPath?: { path?: string } } | undefined)?.hostPath;
     const hint = hostPath
-      ? `the canary PVC is bound to PersistentVolume ${pvName}, a hostPath volume (${hostPath.path}); file-system backup silently skips hostPath volumes (FACTS.md §4). Use a storage class that provisions local or network volumes (drill.storageClassName; for local-path, the PVC annotation volumeType: local needs a provisioner that honours it)`
+      ? `the canary PVC is bound to PersistentVolume ${pvName}, a hostPath volume (${hostPath.path}); file-system backup silently skips hostPath volumes (docs/velero-facts.md §4). Use a storage class that provisions local or network volumes (drill.storageClassName; for local-path, the PVC annotation volumeType: local needs a provisioner that honours it)`
       : 'check that the node-agent runs on the canary\'s node and that defaultVolumesToFsBackup is honoured';
     throw new DrillStepError(`Backup ${names.backup} is Completed but made no PodVolumeBackup for the canary volume: ${hint}`, [
       { type: R.persistentVolumeClaims, name: PVC_NAME, namespace: names.sourceNamespace },
