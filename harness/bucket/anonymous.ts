@@ -91,8 +91,3 @@ export async function runAnonymousProbes(
   }
   return results;
 }
-
-/** A probe the guardrail accepts: 403 AccessDenied (MinIO `cmd/auth-handler.go`). */
-export function probeDenied(probe: AnonymousProbe): boolean {
-  return probe.status === 403;
-}

@@ -37,10 +37,6 @@ export function runLabels(runId: string): Record<string, string> {
   return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_ID_LABEL]: runId };
 }
 
-export function runSelector(runId: string): string {
-  return `${MANAGED_SELECTOR},${RUN_ID_LABEL}=${runId}`;
-}
-
 /** Whether an object carries our labels (and, with `runId`, this run's). Nothing else is ever changed or deleted. */
 export function isOurs(object: KubeObject | undefined, runId?: string): boolean {
   const labels = object?.metadata.labels ?? {};
