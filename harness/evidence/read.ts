@@ -15,7 +15,7 @@ import { parseObjectText } from '../collect/read-objects.ts';
 import { looksLikeObjects, parseObjects } from './objects.ts';
 import { readTables } from './tables.ts';
 import { cleanText, segments } from './text.ts';
-import { createMatcher, type Matcher, type SignatureMatch } from '../triage/match.ts';
+import { createMatcher, jsonLinesThatMayMatch, type Matcher, type SignatureMatch } from '../triage/match.ts';
 import { emptyOutput, mergeOutputs, type EvidenceKind, type ReaderOutput } from './types.ts';
 
 /** Files larger than this are streamed line by line as logs (memory stays bounded). */
@@ -44,8 +44,15 @@ function newRead(): EvidenceRead {
   return { ...emptyOutput(), files: [], unread: [], objectFiles: [], textFiles: [], matcher: createMatcher(), signatures: [] };
 }
 
-/** Offer every line of a text to the signature registry (it keeps only what matches). */
-function matchText(read: EvidenceRead, text: string, source: string): void {
+/**
+ * Offer the lines of a text to the signature registry (it keeps only what matches). A whole
+ * kubectl JSON capture offers only the lines that can match: most of a large capture cannot.
+ */
+function matchText(read: EvidenceRead, text: string, source: string, wholeJson = false): void {
+  if (wholeJson) {
+    for (const { text: raw, line } of jsonLinesThatMayMatch(text)) read.matcher.push({ text: raw, source, line });
+    return;
+  }
   let line = 0;
   for (const raw of text.split(/\r?\n|\r/)) {
     line += 1;
@@ -180,13 +187,13 @@ export function readTextContent(text: string, source: string, read: EvidenceRead
     read.unread.push(`${source}: holds only white space`);
     return;
   }
-  matchText(read, text, source);
   if (looksLikeObjects(text)) {
     const problemsBefore = read.unread.length;
     // Whole files of objects go through the fast reader the captures use (JSON.parse, js-yaml).
     try {
       const objects = flattenLists(parseObjectText(text)).filter(isKubeObject);
       if (objects.length > 0) {
+        matchText(read, text, source, /^\s*[[{]/.test(text));
         for (const object of objects) read.objects.push({ object, at: { source, line: 1, reader: 'kubectl YAML/JSON' } });
         read.recognised.push({ reader: 'kubectl YAML/JSON', source, line: 1, count: objects.length });
         read.objectFiles.push(source);
@@ -197,6 +204,7 @@ export function readTextContent(text: string, source: string, read: EvidenceRead
       const at = problem.line !== undefined ? `, line ${problem.line}${problem.column !== undefined ? `, column ${problem.column}` : ''}` : '';
       read.unread.push(`${source}${at}: invalid YAML/JSON (${problem.reason ?? problem.message ?? String(error)})`);
     }
+    matchText(read, text, source);
     // Not readable as a whole (a paste cut short, two outputs glued together): salvage the documents that parse.
     const parsed = parseObjects(text, source);
     if (read.unread.length === problemsBefore) read.unread.push(...parsed.problems);
@@ -213,6 +221,8 @@ export function readTextContent(text: string, source: string, read: EvidenceRead
       read.textFiles.push(source);
       return;
     }
+  } else {
+    matchText(read, text, source);
   }
   read.textFiles.push(source);
   mergeOutputs(read, readText(text, source, input));

@@ -1,7 +1,7 @@
 /** How the matcher treats lines: counting, latest phase wins, continuations, redaction, streaming. */
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../kube/redact.ts';
-import { createMatcher, fill, matchSignatures, type InputLine } from './match.ts';
+import { createMatcher, fill, jsonLinesThatMayMatch, matchSignatures, type InputLine } from './match.ts';
 
 const lines = (text: string, source = 'server.log'): InputLine[] => text.split('\n').map((line, index) => ({ text: line, source, line: index + 1 }));
 
@@ -204,5 +204,37 @@ describe('fill', () => {
     expect(fill('The backup {name|} ended {phase|Failed}.', { name: 'b1' })).toBe('The backup b1 ended Failed.');
     expect(fill('The backup {name|} ended {phase|Failed}.', {})).toBe('The backup ended Failed.');
     expect(fill('Needs {thing}.', {})).toBe('Needs <thing>.');
+  });
+});
+
+describe('jsonLinesThatMayMatch', () => {
+  // A kubectl JSON List as `kubectl get -o json` prints it (4-space indentation, CRLF in one line).
+  const capture = JSON.stringify(
+    {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: { name: 'default', namespace: 'velero' }, status: { phase: 'Unavailable', message: 'BackupStorageLocation "default" is unavailable: rpc error: code = Unknown desc = InvalidAccessKeyId: The Access Key Id you provided does not exist in our records.\n\tstatus code: 403, request id: 1' } },
+        { apiVersion: 'velero.io/v1', kind: 'Backup', metadata: { name: 'daily', namespace: 'velero', labels: { app: 'x' } }, status: { phase: 'Completed' } },
+      ],
+    },
+    null,
+    4,
+  );
+  const lines = capture.split('\n');
+
+  it('yields exactly the lines that name a needle, with their own line numbers', () => {
+    const found = [...jsonLinesThatMayMatch(capture)];
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.length).toBeLessThan(lines.length / 4);
+    for (const { text, line } of found) expect(text).toBe(lines[line - 1]);
+    expect(found.some(({ text }) => text.includes('InvalidAccessKeyId'))).toBe(true);
+  });
+
+  it('gives the matcher the same findings as every line of the capture', () => {
+    const every = matchSignatures(lines.map((text, index) => ({ text, source: 'state.json', line: index + 1 })));
+    const some = matchSignatures([...jsonLinesThatMayMatch(capture)].map((entry) => ({ ...entry, source: 'state.json' })));
+    expect(every.map((match) => match.code)).toContain('VV-BSL-001');
+    expect(some).toEqual(every);
   });
 });

@@ -78,6 +78,30 @@ const MAX_VALUE_CHARS = 200;
 const MESSAGE_SIGNATURES = SIGNATURES.filter((signature) => signature.patterns?.length);
 // One pass over the line decides whether any message signature can match at all (most log lines: none).
 const ANY_NEEDLE = new NeedleSet(MESSAGE_SIGNATURES.flatMap((signature) => signature.needles ?? []));
+const NEEDLE_SEARCH = new RegExp([...new Set(MESSAGE_SIGNATURES.flatMap((signature) => signature.needles ?? []))].map((needle) => needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+
+/**
+ * The lines of a whole `kubectl get -o json` file that can match a signature, with their line
+ * numbers. JSON lines carry no phase context (the matcher reads phases from describe output,
+ * tables and YAML), so only lines naming a message signature's needle can match; one regular
+ * expression over the whole text finds them, so that a capture of thousands of objects costs
+ * little more than parsing it instead of a pass of the matcher over millions of lines.
+ */
+export function* jsonLinesThatMayMatch(text: string): Generator<{ text: string; line: number }> {
+  const search = new RegExp(NEEDLE_SEARCH.source, 'g');
+  let line = 1;
+  let counted = 0; // `line` is the number of the line that starts at or before `counted`
+  for (let hit = search.exec(text); hit; hit = search.exec(text)) {
+    const start = Math.max(text.lastIndexOf('\n', hit.index) + 1, 0);
+    for (let at = text.indexOf('\n', counted); at !== -1 && at < start; at = text.indexOf('\n', at + 1)) line += 1;
+    const end = text.indexOf('\n', hit.index);
+    const stop = end === -1 ? text.length : end;
+    yield { text: text.slice(start, stop).replace(/\r$/, ''), line };
+    counted = start;
+    search.lastIndex = stop;
+  }
+}
+
 const ANY_NON_FAILURE = new RegExp(NON_FAILURES.map((entry) => entry.pattern.source).join('|'));
 
 // ESC/CSI sequences (colours from `velero describe`) and other control characters except tab.
