@@ -18,7 +18,7 @@ export default defineConfig({
           include: ['harness/**/*.test.ts', 'scripts/**/*.test.ts', 'fixtures/**/*.test.ts'],
           environment: 'node',
           // Tests reach loopback only (docs/architecture.md §8): any other connection fails the test.
-          setupFiles: ['fixtures/setup/loopback-only.ts'],
+          setupFiles: ['fixtures/setup/loopback-only.ts', 'fixtures/setup/temp-root.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
