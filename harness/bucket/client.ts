@@ -246,7 +246,8 @@ export class S3Requester {
       }
       const attemptBudget = options.timeoutMs ?? this.options.requestTimeoutMs ?? 15_000;
       // Which budget can end this attempt: its own timeout, or the whole deadline (named as configured).
-      const endedBy = attemptBudget < remaining ? `the ${formatSeconds(attemptBudget)} request timeout` : `the ${formatSeconds(this.options.deadlineMs)} deadline`;
+      const cutByDeadline = attemptBudget >= remaining;
+      const endedBy = cutByDeadline ? `the ${formatSeconds(this.options.deadlineMs)} deadline` : `the ${formatSeconds(attemptBudget)} request timeout`;
       const controller = new AbortController();
       let timedOut = false;
       const timer = setTimeout(() => {
@@ -265,7 +266,8 @@ export class S3Requester {
             ? { code: 'Aborted', message: 'the collection was cancelled' }
             : toProbeError(error);
         if (!isRetryable(lastProbe) || this.options.signal?.aborted) throw new S3RequestError(lastProbe, label);
-        if (timedOut && this.remainingMs() <= 0) throw new S3RequestError(lastProbe, label);
+        // The deadline's own timer ended it: done, whatever the clock says a millisecond later.
+        if (timedOut && (cutByDeadline || this.remainingMs() <= 0)) throw new S3RequestError(lastProbe, label);
         if (timedOut && options.retryTimeouts === false) throw new S3RequestError(lastProbe, label);
         await this.clock.sleep(Math.min(backoff, Math.max(0, this.remainingMs())), this.options.signal);
         backoff = Math.min(backoff * 2, 2_000);
