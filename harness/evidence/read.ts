@@ -15,7 +15,7 @@ import { parseObjectText } from '../collect/read-objects.ts';
 import { looksLikeObjects, parseObjects } from './objects.ts';
 import { readTables } from './tables.ts';
 import { cleanText, segments } from './text.ts';
-import { createMatcher, jsonLinesThatMayMatch, type Matcher, type SignatureMatch } from '../triage/match.ts';
+import { createMatcher, objectFileLinesThatMayMatch, type Matcher, type SignatureMatch } from '../triage/match.ts';
 import { emptyOutput, mergeOutputs, type EvidenceKind, type ReaderOutput } from './types.ts';
 
 /** Files larger than this are streamed line by line as logs (memory stays bounded). */
@@ -46,11 +46,11 @@ function newRead(): EvidenceRead {
 
 /**
  * Offer the lines of a text to the signature registry (it keeps only what matches). A whole
- * kubectl JSON capture offers only the lines that can match: most of a large capture cannot.
+ * kubectl JSON/YAML file offers only the lines that can match: most of a large capture cannot.
  */
-function matchText(read: EvidenceRead, text: string, source: string, wholeJson = false): void {
-  if (wholeJson) {
-    for (const { text: raw, line } of jsonLinesThatMayMatch(text)) read.matcher.push({ text: raw, source, line });
+function matchText(read: EvidenceRead, text: string, source: string, wholeObjects?: 'json' | 'yaml'): void {
+  if (wholeObjects) {
+    for (const { text: raw, line } of objectFileLinesThatMayMatch(text, wholeObjects)) read.matcher.push({ text: raw, source, line });
     return;
   }
   let line = 0;
@@ -193,7 +193,7 @@ export function readTextContent(text: string, source: string, read: EvidenceRead
     try {
       const objects = flattenLists(parseObjectText(text)).filter(isKubeObject);
       if (objects.length > 0) {
-        matchText(read, text, source, /^\s*[[{]/.test(text));
+        matchText(read, text, source, /^\s*[[{]/.test(text) ? 'json' : 'yaml');
         for (const object of objects) read.objects.push({ object, at: { source, line: 1, reader: 'kubectl YAML/JSON' } });
         read.recognised.push({ reader: 'kubectl YAML/JSON', source, line: 1, count: objects.length });
         read.objectFiles.push(source);

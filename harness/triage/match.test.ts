@@ -1,7 +1,7 @@
 /** How the matcher treats lines: counting, latest phase wins, continuations, redaction, streaming. */
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../kube/redact.ts';
-import { createMatcher, fill, jsonLinesThatMayMatch, matchSignatures, type InputLine } from './match.ts';
+import { createMatcher, fill, matchSignatures, objectFileLinesThatMayMatch, type InputLine } from './match.ts';
 
 const lines = (text: string, source = 'server.log'): InputLine[] => text.split('\n').map((line, index) => ({ text: line, source, line: index + 1 }));
 
@@ -207,8 +207,8 @@ describe('fill', () => {
   });
 });
 
-describe('jsonLinesThatMayMatch', () => {
-  // A kubectl JSON List as `kubectl get -o json` prints it (4-space indentation, CRLF in one line).
+describe('objectFileLinesThatMayMatch', () => {
+  // A kubectl JSON List as `kubectl get -o json` prints it (4-space indentation).
   const capture = JSON.stringify(
     {
       apiVersion: 'v1',
@@ -222,19 +222,31 @@ describe('jsonLinesThatMayMatch', () => {
     4,
   );
   const lines = capture.split('\n');
+  const all = (text: string, source: string): InputLine[] => text.split(/\r?\n|\r/).map((line, index) => ({ text: line, source, line: index + 1 }));
 
-  it('yields exactly the lines that name a needle, with their own line numbers', () => {
-    const found = [...jsonLinesThatMayMatch(capture)];
+  it('yields from JSON exactly the lines that name a needle, with their own line numbers', () => {
+    const found = [...objectFileLinesThatMayMatch(capture, 'json')];
     expect(found.length).toBeGreaterThan(0);
     expect(found.length).toBeLessThan(lines.length / 4);
     for (const { text, line } of found) expect(text).toBe(lines[line - 1]);
     expect(found.some(({ text }) => text.includes('InvalidAccessKeyId'))).toBe(true);
   });
 
-  it('gives the matcher the same findings as every line of the capture', () => {
-    const every = matchSignatures(lines.map((text, index) => ({ text, source: 'state.json', line: index + 1 })));
-    const some = matchSignatures([...jsonLinesThatMayMatch(capture)].map((entry) => ({ ...entry, source: 'state.json' })));
+  it('gives the matcher the same findings as every line of a JSON capture', () => {
+    const every = matchSignatures(all(capture, 'state.json'));
+    const some = matchSignatures([...objectFileLinesThatMayMatch(capture, 'json')].map((entry) => ({ ...entry, source: 'state.json' })));
     expect(every.map((match) => match.code)).toContain('VV-BSL-001');
     expect(some).toEqual(every);
+  });
+
+  it('skips the deep lines of YAML but keeps what phases and names are read from', () => {
+    const yaml = ['apiVersion: v1', 'items:', '- apiVersion: velero.io/v1', '  kind: Backup', '  metadata:', '    labels:', '      app: x', '    name: daily', '  spec:', '    includedNamespaces:', '    - paperless', '  status:', '    phase: PartiallyFailed', 'kind: List'].join('\n');
+    const kept = [...objectFileLinesThatMayMatch(yaml, 'yaml')].map(({ line }) => line);
+    expect(kept).not.toContain(7); // app: x
+    expect(kept).not.toContain(11); // - paperless
+    expect(kept).toEqual(expect.arrayContaining([4, 5, 8, 13]));
+    const every = matchSignatures(all(yaml, 'b.yaml'));
+    expect(every.map((match) => match.code)).toContain('VV-BKP-002');
+    expect(matchSignatures([...objectFileLinesThatMayMatch(yaml, 'yaml')].map((entry) => ({ ...entry, source: 'b.yaml' })))).toEqual(every);
   });
 });

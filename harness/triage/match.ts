@@ -81,25 +81,48 @@ const ANY_NEEDLE = new NeedleSet(MESSAGE_SIGNATURES.flatMap((signature) => signa
 const NEEDLE_SEARCH = new RegExp([...new Set(MESSAGE_SIGNATURES.flatMap((signature) => signature.needles ?? []))].map((needle) => needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
 
 /**
- * The lines of a whole `kubectl get -o json` file that can match a signature, with their line
- * numbers. JSON lines carry no phase context (the matcher reads phases from describe output,
- * tables and YAML), so only lines naming a message signature's needle can match; one regular
- * expression over the whole text finds them, so that a capture of thousands of objects costs
- * little more than parsing it instead of a pass of the matcher over millions of lines.
+ * The lines of a whole `kubectl get -o json|yaml` file that can change what the matcher finds,
+ * with their line numbers. A line that names a message signature's needle can match (one regular
+ * expression over the whole text finds those). JSON lines carry no phase context, so nothing else
+ * of a JSON file can. In YAML the phase observations read only shallow structure: an object's own
+ * keys (indentation ≤ 2, in a List or alone — they also end a `metadata:` block) and the
+ * `kind:`/`metadata:`/`name:`/`phase:`/`paused:` lines a few levels down. The deep rest of a large
+ * capture (labels, annotations, managedFields, specs) cannot match and is skipped, so that a
+ * capture of thousands of objects costs little more than parsing it.
  */
-export function* jsonLinesThatMayMatch(text: string): Generator<{ text: string; line: number }> {
+export function* objectFileLinesThatMayMatch(text: string, format: 'json' | 'yaml'): Generator<{ text: string; line: number }> {
+  const needleLines = new Set<number>();
   const search = new RegExp(NEEDLE_SEARCH.source, 'g');
   let line = 1;
-  let counted = 0; // `line` is the number of the line that starts at or before `counted`
+  let counted = 0; // every newline before `counted` has been counted into `line`
   for (let hit = search.exec(text); hit; hit = search.exec(text)) {
-    const start = Math.max(text.lastIndexOf('\n', hit.index) + 1, 0);
-    for (let at = text.indexOf('\n', counted); at !== -1 && at < start; at = text.indexOf('\n', at + 1)) line += 1;
+    for (let at = text.indexOf('\n', counted); at !== -1 && at < hit.index; at = text.indexOf('\n', at + 1)) line += 1;
+    counted = hit.index;
+    needleLines.add(line);
     const end = text.indexOf('\n', hit.index);
-    const stop = end === -1 ? text.length : end;
-    yield { text: text.slice(start, stop).replace(/\r$/, ''), line };
-    counted = start;
-    search.lastIndex = stop;
+    search.lastIndex = end === -1 ? text.length : end;
   }
+  let number = 0;
+  for (let start = 0; start <= text.length; ) {
+    const end = text.indexOf('\n', start);
+    const stop = end === -1 ? text.length : end;
+    number += 1;
+    if (needleLines.has(number) || (format === 'yaml' && shallowYamlContext(text, start, stop))) {
+      yield { text: text.slice(start, stop).replace(/\r$/, ''), line: number };
+    }
+    if (end === -1) break;
+    start = end + 1;
+  }
+}
+
+const YAML_CONTEXT_KEY = /^\s*(?:- )?(?:kind|metadata|name|phase|paused):/;
+
+function shallowYamlContext(text: string, start: number, stop: number): boolean {
+  let indent = 0;
+  while (start + indent < stop && text.charCodeAt(start + indent) === 32) indent += 1;
+  if (start + indent === stop) return false; // blank
+  if (indent <= 2) return true;
+  return indent <= 8 && YAML_CONTEXT_KEY.test(text.slice(start, Math.min(stop, start + indent + 12)));
 }
 
 const ANY_NON_FAILURE = new RegExp(NON_FAILURES.map((entry) => entry.pattern.source).join('|'));
