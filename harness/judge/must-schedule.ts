@@ -12,7 +12,7 @@
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import { expects } from '../plan.ts';
-import { compareScope, templateScope } from './schedule-scope.ts';
+import { compareScope, scopeFix, templateScope } from './schedule-scope.ts';
 import { fail, pass, type Judge } from './types.ts';
 import { details, failIfVeleroAbsent, inNamespace, normalizeCron, parseVeleroCron, relativeTime, selectPlanBsl, selectPlanSchedule, serverDefaultBackupTtl } from './velero-objects.ts';
 
@@ -104,9 +104,7 @@ export const judgeSchedule: Judge = ({ state, plan, now }) => {
     warnings.push(...scope.warnings);
     if (scope.problems.length) {
       problems.push(...scope.problems);
-      fixes.push(
-        `set the schedule template's scope to the plan's (schedules.daily.template: includedNamespaces ${JSON.stringify(plan.schedule.scope.includedNamespaces)}${plan.schedule.scope.excludedNamespaces.length ? `, excludedNamespaces ${JSON.stringify(plan.schedule.scope.excludedNamespaces)}` : ''}, no labelSelector unless the plan names one; or change schedule.scope in velero-verify.yaml if the plan changed)`,
-      );
+      fixes.push(scopeFix(plan.schedule.scope));
     }
   }
 

@@ -96,3 +96,8 @@ export function compareScope(actual: TemplateScope, planned: PlanScope): ScopeCo
   }
   return { problems, warnings, evidence: `Scope: template ${describeTemplateScope(actual)}; plan ${describeTemplateScope({ ...planned })}` };
 }
+
+/** What to change when a schedule's template scope is not the plan's (any target). */
+export function scopeFix(planned: PlanScope): string {
+  return `set the schedule template's scope to the plan's (schedules.daily.template: includedNamespaces ${JSON.stringify(planned.includedNamespaces)}${planned.excludedNamespaces.length ? `, excludedNamespaces ${JSON.stringify(planned.excludedNamespaces)}` : ''}, no labelSelector unless the plan names one; or change schedule.scope in velero-verify.yaml if the plan changed)`;
+}

@@ -3,7 +3,8 @@
  *
  * The rendered Schedule (`<release>-<key>`, `velero-daily`; docs/velero-facts.md §5) has the plan's cron and
  * TTL — compared as durations, `336h` == `336h0m0s` (docs/velero-facts.md §3) — is not paused, and writes to
- * the plan's location. A Schedule without `template.ttl` gets the server's default TTL
+ * the plan's location, and backs up the plan's scope (schedule-scope.ts, the same rule as on a
+ * cluster). A Schedule without `template.ttl` gets the server's default TTL
  * (`--default-backup-ttl`, else 720h). The cron runs in the server's zone (UTC in the upstream
  * image) unless prefixed `CRON_TZ=` (docs/velero-facts.md §3): always noted, never failed.
  */
@@ -13,6 +14,7 @@ import { expects } from '../../plan.ts';
 import type { KubeObject } from '../../state.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
 import { inNamespace, normalizeCron, selectPlanSchedule, serverDefaultBackupTtl, veleroDeployment } from '../velero-objects.ts';
+import { compareScope, scopeFix, templateScope } from '../schedule-scope.ts';
 import { crdProblemsOf, describeObject, newChecks, provenance, remedy, staticJudge, type Checks } from './common.ts';
 
 const ID = 'must.schedule' as const;
@@ -98,6 +100,16 @@ function checkSchedule(checks: Checks, context: JudgeContext, schedule: KubeObje
   if (location !== undefined && location !== plan.storage.locationName) {
     checks.problems.push(`the schedule writes to location "${location}", the plan's location is "${plan.storage.locationName}"`);
     remedy(checks, `Set \`${key}.template.storageLocation: ${plan.storage.locationName}\` (or remove it to use the default location).`);
+  }
+  // What its backups will cover: a schedule of the wrong scope leaves the applications out.
+  if (expects(plan, 'scope')) {
+    const scope = compareScope(templateScope(spec.template), plan.schedule.scope);
+    checks.evidence.push(`${where}: ${scope.evidence}`);
+    checks.warnings.push(...scope.warnings);
+    if (scope.problems.length) {
+      checks.problems.push(...scope.problems);
+      remedy(checks, `${scopeFix(plan.schedule.scope).replace(/^s/, 'S')}.`);
+    }
   }
   const crd = crdProblemsOf(state, schedule);
   if (crd.length) {

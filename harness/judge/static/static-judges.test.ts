@@ -13,6 +13,7 @@ import { collectManifests, readManifestFile } from '../../collect/manifests.ts';
 import { parsePlan, type BackupPlanInput } from '../../plan.ts';
 import { judgeItem } from '../index.ts';
 import type { Finding } from '../types.ts';
+import { compareScope, templateScope } from '../schedule-scope.ts';
 import { cronProblem } from './schedule.ts';
 import { normalizeUrl } from './s3-target.ts';
 
@@ -125,6 +126,17 @@ describe('must.s3-target (manifests)', () => {
 });
 
 describe('must.schedule (manifests)', () => {
+  it('fails a template that backs up only the velero namespace, for the same reason as on a cluster', () => {
+    const finding = judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.template.includedNamespaces = ['velero']));
+    expect(finding.status).toBe('fail');
+    const [problem] = compareScope(templateScope({ includedNamespaces: ['velero'] }), parsePlan(GOOD_PLAN).schedule.scope).problems;
+    expect(problem).toMatch(/velero/);
+    expect(finding.summary).toContain(problem);
+    expect(finding.remediation).toMatch(/includedNamespaces \["\*"\]/);
+    // `expect: { scope: false }` switches the comparison off.
+    expect(judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.template.includedNamespaces = ['velero']), { plan: { expect: { scope: false } } }).status).toBe('pass');
+  });
+
   it('fails a paused schedule and a wrong cron; notes the UTC time zone', () => {
     const paused = judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.paused = true));
     expect(paused.status).toBe('fail');
