@@ -34,6 +34,26 @@ export interface ReadFileOptions {
 
 const EXPECTED_DEFAULT = 'YAML or JSON as `kubectl get … -o yaml` writes it';
 
+/**
+ * Every file below the directory `path`, sorted by name at each level; hidden directories,
+ * `node_modules` and the `skipDirs` (relative to `path`) are left out.
+ */
+export function filesUnder(path: string, skipDirs: readonly string[] = []): string[] {
+  const files: string[] = [];
+  const skip = new Set(skipDirs);
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name.startsWith('.') || entry.name === 'node_modules' || skip.has(relative(path, full))) continue;
+        walk(full);
+      } else if (entry.isFile()) files.push(full);
+    }
+  };
+  walk(path);
+  return files;
+}
+
 /** The object files under `path` (a file, or a directory searched recursively), sorted. */
 export function listObjectFiles(path: string, options: ReadFilesOptions): string[] {
   let stats;
@@ -43,18 +63,7 @@ export function listObjectFiles(path: string, options: ReadFilesOptions): string
     throw new AuditInputError(`${options.flag} ${path}: no such file or directory.`);
   }
   if (stats.isFile()) return [path];
-  const files: string[] = [];
-  const skip = new Set(options.skipDirs ?? []);
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name.startsWith('.') || entry.name === 'node_modules' || skip.has(relative(path, full))) continue;
-        walk(full);
-      } else if (entry.isFile() && OBJECT_FILE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) files.push(full);
-    }
-  };
-  walk(path);
+  const files = filesUnder(path, options.skipDirs).filter((file) => OBJECT_FILE_EXTENSIONS.includes(extname(file).toLowerCase()));
   if (files.length === 0 && !options.allowEmpty) {
     throw new AuditInputError(
       `${options.flag} ${path}: the directory holds no .yaml, .yml or .json files. Point it at the output of \`kubectl get … -o yaml\` (a file or a directory of such files).`,

@@ -4,14 +4,14 @@
  * mixing them, `velero debug` bundles (bundle.ts). Returns the objects with their provenance,
  * the lines the signature registry reads, and what could not be read.
  */
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { readDescribe } from './describe.ts';
 import { parseLogLine, quickLogKind } from './logs.ts';
 import { flattenLists, isKubeObject } from '../collect/objects.ts';
-import { parseObjectText } from '../collect/read-objects.ts';
+import { filesUnder, parseObjectText } from '../collect/read-objects.ts';
 import { looksLikeObjects, parseObjects } from './objects.ts';
 import { readTables } from './tables.ts';
 import { cleanText, segments } from './text.ts';
@@ -266,19 +266,7 @@ export async function readEvidence(path: string, input: ReadInput, options: { st
     read.signatures = read.matcher.results();
     return read;
   }
-  const skip = new Set(options.skipDirs ?? []);
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name.startsWith('.') || entry.name === 'node_modules' || skip.has(relative(path, full))) continue;
-        walk(full);
-      } else if (entry.isFile()) files.push(full);
-    }
-  };
-  walk(path);
-  for (const file of files) {
+  for (const file of filesUnder(path, options.skipDirs)) {
     const source = relative(path, file) || file;
     if (source === CAPTURE_LOG) {
       const { readFileSync } = await import('node:fs');
