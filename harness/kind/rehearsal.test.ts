@@ -28,6 +28,7 @@ import type { AuditReport } from '../report/model.ts';
 import { REPO_ROOT } from '../schema/reference.ts';
 import { DEFAULT_MINIO_IMAGE } from './object-store.ts';
 import { KIND_CONFIG } from './tier.ts';
+import { processAlive } from '../../fixtures/doubles/stub-tools.ts';
 
 const VITEST = join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 const RUN_DEADLINE_MS = 150_000;
@@ -132,15 +133,6 @@ function report(): AuditReport {
 
 function reportTexts(): string {
   return ['audit.md', 'audit.json', 'audit.xml'].map((name) => readFileSync(join(work, 'reports', name), 'utf8')).join('\n');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** What the tier ran, in order, with the run's names generalised. */
@@ -278,8 +270,8 @@ describe('the kind tier, rehearsed with stand-ins for docker, kind, helm and kub
       // helm and the process it started, both deaf to SIGTERM, are gone.
       await vi.waitFor(
         () => {
-          expect(alive(helmPid!)).toBe(false);
-          expect(alive(helmChildPid!)).toBe(false);
+          expect(processAlive(helmPid!)).toBe(false);
+          expect(processAlive(helmChildPid!)).toBe(false);
         },
         { timeout: 15_000, interval: 100 },
       );
@@ -312,8 +304,8 @@ describe('the same stand-ins, in process', () => {
     await expect(attempt).rejects.toThrow(DeployError);
     await expect(attempt).rejects.toThrow(/^helm upgrade --install did not finish within 1s \(--timeout\): the Velero pods did not become ready in time/);
     const [helmPid, helmChildPid] = host.hung()!;
-    expect(alive(helmPid!)).toBe(false);
-    await vi.waitFor(() => expect(alive(helmChildPid!)).toBe(false), { timeout: 5_000, interval: 50 });
+    expect(processAlive(helmPid!)).toBe(false);
+    await vi.waitFor(() => expect(processAlive(helmChildPid!)).toBe(false), { timeout: 5_000, interval: 50 });
   });
 });
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { describeFailure, displayCommand, findExecutable, redactText, runCommand } from './run.ts';
+import { processAlive } from '../../fixtures/doubles/stub-tools.ts';
 
 let dir: string;
 
@@ -19,15 +20,6 @@ function tool(name: string, source: string): void {
 }
 
 const env = () => ({ PATH: dir, TOOL_DIR: dir });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'velero-verify-run-'));
@@ -62,7 +54,7 @@ afterEach(() => {
   for (const file of ['hung.pid', 'pids.json']) {
     if (!existsSync(join(dir, file))) continue;
     const pids = file.endsWith('.json') ? (JSON.parse(readFileSync(join(dir, file), 'utf8')) as number[]) : [Number(readFileSync(join(dir, file), 'utf8'))];
-    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   }
   rmSync(dir, { recursive: true, force: true });
 });
@@ -96,7 +88,7 @@ describe('runCommand', () => {
     expect(result.signal).toBe('SIGKILL');
     expect(describeFailure(result)).toMatch(/^hung --wait did not finish within its deadline \(stopped after \d+s\)$/);
     const pid = Number(readFileSync(join(dir, 'hung.pid'), 'utf8'));
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
   });
 
   it('on abort (Ctrl-C) stops the whole process group, the tool\'s own children included', async () => {
@@ -104,15 +96,15 @@ describe('runCommand', () => {
     const running = runCommand(['parent'], { env: env(), timeoutMs: 60_000, killGraceMs: 200, signal: abort.signal });
     await vi.waitFor(() => expect(existsSync(join(dir, 'pids.json'))).toBe(true), { timeout: 15_000, interval: 50 });
     const [parentPid, childPid] = JSON.parse(readFileSync(join(dir, 'pids.json'), 'utf8')) as number[];
-    expect(alive(childPid!)).toBe(true);
+    expect(processAlive(childPid!)).toBe(true);
     abort.abort();
     const result = await running;
     expect(result.aborted).toBe(true);
     expect(result.timedOut).toBe(false);
     expect(describeFailure(result)).toBe('parent was interrupted');
     await vi.waitFor(() => {
-      expect(alive(parentPid!)).toBe(false);
-      expect(alive(childPid!)).toBe(false);
+      expect(processAlive(parentPid!)).toBe(false);
+      expect(processAlive(childPid!)).toBe(false);
     }, { timeout: 5_000, interval: 50 });
   });
 
