@@ -85,11 +85,11 @@ describe('beyond.repository', () => {
       const capture = Capture.healthy();
       capture.remove((object) => object.kind === 'BackupRepository');
       const ctx = contextOf(capture);
-      ctx.state.readGaps.push({ resource: 'backuprepositories', verb: 'list', namespace: 'velero', reason: 'forbidden' });
+      ctx.state.readGaps.push({ resource: 'backuprepositories.velero.io', verb: 'list', namespace: 'velero', reason: 'forbidden' });
       return ctx;
     })();
     const unread = judgeRepository(context);
     expect(unread.status).toBe('skip');
-    expect(unread.summary).toBe('BackupRepositories could not be read (list backuprepositories in velero: forbidden): the Kopia repositories are not verified.');
+    expect(unread.summary).toBe('BackupRepositories could not be read (list backuprepositories.velero.io in velero: forbidden): the Kopia repositories are not verified.');
   });
 });

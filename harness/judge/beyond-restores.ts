@@ -8,7 +8,7 @@
  * live cluster, a capture, a `velero restore get` with no rows), none run means none failed.
  */
 import { fail, pass, skip, type Judge } from './types.ts';
-import { inNamespace, newestFirst, readGapFor } from './velero-objects.ts';
+import { failIfVeleroAbsent, inNamespace, newestFirst, readGapFor } from './velero-objects.ts';
 
 const ID = 'beyond.restores-completed' as const;
 const EXPECTED = 'Restores that were run end with Phase: Completed.';
@@ -17,6 +17,9 @@ const DRILL_LABEL = 'app.kubernetes.io/managed-by';
 export const judgeRestoresCompleted: Judge = ({ state, plan }) => {
   const restores = inNamespace(state.objects.restores, plan.namespace).filter((restore) => restore.metadata.labels?.[DRILL_LABEL] !== 'velero-verify');
   if (restores.length === 0) {
+    // An empty list from a cluster without Velero is no evidence that restores succeeded.
+    const absent = state.evidence?.mode === 'paste' ? undefined : failIfVeleroAbsent(ID, state, plan, EXPECTED);
+    if (absent) return absent;
     const gap = readGapFor(state, 'restores');
     if (gap) return skip(ID, `The Restores could not be read: ${gap}`);
     return pass(ID, 'No Restore has been run besides the drill: none failed', [`Restores in ${plan.namespace}: none (the drill's restore is judged by beyond.restore)`], { expected: EXPECTED });

@@ -126,7 +126,7 @@ describe('dod.data-in-bucket', () => {
   it('only warns about the PVB count when the cluster\'s PVBs could not be read', async () => {
     scenario = await bucketScenario();
     scenario.state.objects.podVolumeBackups = [];
-    scenario.state.readGaps.push({ resource: 'podvolumebackups', verb: 'list', namespace: 'velero', reason: 'forbidden' });
+    scenario.state.readGaps.push({ resource: 'podvolumebackups.velero.io', verb: 'list', namespace: 'velero', reason: 'forbidden' });
     const finding = judgeLiveAndCaptured(judgeDataInBucket, scenario.context());
     expect(finding.status).toBe('pass');
     expect(finding.warnings?.some((warning) => /PodVolumeBackups could not be read from the cluster/.test(warning))).toBe(true);

@@ -88,9 +88,13 @@ export function newestFirst<T extends KubeObject>(objects: T[]): T[] {
   });
 }
 
-/** A read the collector could not make for `resource`: items needing it are not verified. */
+/**
+ * A read the collector could not make for `resource` (a plural such as `restores`): items needing
+ * it are not verified. The live collector names Velero's resources with their group
+ * (`restores.velero.io`), core ones without; both forms match.
+ */
 export function readGapFor(state: State, resource: string): string | undefined {
-  const gap = state.readGaps.find((candidate) => candidate.resource === resource);
+  const gap = state.readGaps.find((candidate) => candidate.resource === resource || candidate.resource.split('.')[0] === resource);
   return gap ? `${gap.verb} ${gap.resource}${gap.namespace ? ` in ${gap.namespace}` : ''}: ${gap.reason}` : undefined;
 }
 

@@ -67,6 +67,13 @@ describe('verdict rules', () => {
     expect(report.items.filter((item) => item.status === 'fail').length).toBe(snapshotIds.length);
   });
 
+  it('never approves on advisory passes alone (an empty `velero restore get` table proves nothing required)', () => {
+    const results = snapshotIds.map((id): ItemResult => (catalogItem(id).severity === 'advisory' ? passed(id) : { id, state: 'skipped', errors: [], skipNote: 'Not shown in this evidence: no data' }));
+    const report = build(results);
+    expect(report.verdict).toBe('REJECT');
+    expect(report.verdictReasons).toContain('Nothing was verified: no required item passed.');
+  });
+
   it('never approves when every item was skipped', () => {
     const results = snapshotIds.map((id): ItemResult => ({ id, state: 'skipped', errors: [], skipNote: 'no data' }));
     expect(build(results).verdict).toBe('REJECT');

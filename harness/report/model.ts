@@ -261,7 +261,8 @@ export function buildReport(input: BuildReportInput): AuditReport {
     if (run.setupError) verdictReasons.push(`The ${run.target} target could not be set up: ${run.setupError}`);
     if (problems.length > 0) verdictReasons.push(...problems.map((problem) => `Run problem: ${problem}`));
     if (input.results.length === 0) verdictReasons.push('No check produced a result: zero results never approve.');
-    if (counts.pass === 0 && input.results.length > 0) verdictReasons.push('Nothing was verified: every item was skipped.');
+    // Advisory passes alone (e.g. an empty `velero restore get` table) prove nothing the plan requires.
+    if (required.verified === 0 && input.results.length > 0) verdictReasons.push('Nothing was verified: no required item passed.');
     verdict = verdictReasons.length > 0 ? 'REJECT' : 'APPROVE';
     if (verdict === 'APPROVE') {
       verdictReasons.push(
