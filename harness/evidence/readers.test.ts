@@ -205,4 +205,10 @@ describe('text cleaning, logs and redaction', () => {
     expect(text).toContain('aws_secret_access_key');
     expect(text).toContain('@minio:9000');
   });
+
+  it('redacts a secret named with a prefix (MINIO_ROOT_PASSWORD=) and a credentials-file value with ; # and spaces whole', () => {
+    expect(redactSecrets('mc: MINIO_ROOT_PASSWORD=Sup3rSecretValue failed')).toBe('mc: MINIO_ROOT_PASSWORD=<redacted> failed');
+    expect(redactSecrets('[default]\naws_secret_access_key = abc;def#GHI jkl\nregion = minio')).toBe('[default]\naws_secret_access_key = <redacted>\nregion = minio');
+    expect(redactSecrets('password=abc;defGHIJ&x')).not.toMatch(/defGHIJ/);
+  });
 });

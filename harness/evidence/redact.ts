@@ -8,7 +8,11 @@ export const REDACTED = '<redacted>';
 
 const RULES: Array<[RegExp, string]> = [
   // aws_secret_access_key=…, aws_session_token: …, secretKey: … (any separator, quoted or not)
-  [/\b(aws_secret_access_key|aws_session_token|secret_?access_?key|secretKey|password|passwd|token|apiKey|api_key)(["']?\s*[:=]\s*["']?)([^\s"',;&]{4,})/gi, `$1$2${REDACTED}`],
+  // A line of an AWS credentials file: the value runs to the end of the line (`;`, `#` and spaces included).
+  [/^(\s*(?:aws_secret_access_key|aws_session_token)\s*=\s*)\S.*$/gim, `$1${REDACTED}`],
+  // aws_secret_access_key=…, aws_session_token: …, secretKey: …, MINIO_ROOT_PASSWORD=… (any separator,
+  // quoted or not; `_` before the key counts as a boundary; the value runs to white space or a quote).
+  [/(?<![A-Za-z0-9])(aws_secret_access_key|aws_session_token|secret_?access_?key|secretKey|password|passwd|token|apiKey|api_key)(["']?\s*[:=]\s*["']?)([^\s"']{4,})/gi, `$1$2${REDACTED}`],
   // AWS access key ids (AKIA…, ASIA…)
   [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, `$1${REDACTED}`],
   // user:password@host in URLs

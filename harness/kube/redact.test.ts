@@ -16,6 +16,11 @@ describe('Redactor patterns', () => {
     expect(redactor.text('s3Url: http://minio.lan:9000')).toBe('s3Url: http://minio.lan:9000');
   });
 
+  it('redacts a credentials-file value to the end of its line (the AWS format allows ; # and spaces in it)', () => {
+    expect(redactor.text('aws_secret_access_key = abc;def#GHI jkl\nregion = minio')).toBe(`aws_secret_access_key = ${REDACTED}\nregion = minio`);
+    expect(redactor.text('token: abc;defGHIJ')).not.toMatch(/defGHIJ/);
+  });
+
   it('keeps redacting key=value credentials', () => {
     expect(redactor.text('aws_secret_access_key = wJalrXUtnFEMI/K7MDENG')).toBe(`aws_secret_access_key = ${REDACTED}`);
   });

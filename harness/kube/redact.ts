@@ -8,13 +8,15 @@
 export const REDACTED = '[REDACTED]';
 
 const PATTERNS: RegExp[] = [
-  /(aws_secret_access_key|aws_access_key_id|aws_session_token|secret_?key|access_?key|password|passwd|token|client_secret)(\s*["']?\s*[=:]\s*["']?)([^\s"',;}&]+)/gi,
+  /(aws_secret_access_key|aws_access_key_id|aws_session_token|secret_?key|access_?key|password|passwd|token|client_secret)(\s*["']?\s*[=:]\s*["']?)([^\s"'}]+)/gi,
   /(authorization\s*[:=]\s*)(bearer|basic)(\s+)([^\s"',;]+)/gi,
   /(X-Amz-Signature=|X-Amz-Credential=|Signature=)([^&\s"']+)/g,
   // AWS access key ids (long-term AKIA…, temporary ASIA…) wherever they appear, e.g. in a pasted error.
   /\b(?:AKIA|ASIA)[A-Z0-9]{12,24}\b/g,
   // The password of a URL's user info: scheme://user:password@host.
   /\b([a-z][a-z0-9+.-]{0,20}:\/\/[^\s:@/]{1,200}:)([^\s@/]{1,200})@/gi,
+  // A line of an AWS credentials file: the value runs to the end of the line (`;`, `#` and spaces included).
+  /^(\s*(?:aws_secret_access_key|aws_session_token)\s*=\s*)(\S.*)$/gim,
 ];
 
 export class Redactor {
@@ -44,6 +46,7 @@ export class Redactor {
     for (const value of [...this.values].sort((a, b) => b.length - a.length)) {
       if (out.includes(value)) out = out.split(value).join(REDACTED);
     }
+    out = out.replace(PATTERNS[5], (_m, head: string) => `${head}${REDACTED}`);
     out = out.replace(PATTERNS[0], (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
     out = out.replace(PATTERNS[1], (_m, head: string, scheme: string, space: string) => `${head}${scheme}${space}${REDACTED}`);
     out = out.replace(PATTERNS[2], (_m, key: string) => `${key}${REDACTED}`);
