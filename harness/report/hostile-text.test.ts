@@ -102,6 +102,17 @@ function outsideCode(markdown: string): string {
 }
 
 describe('hostile text in every report field', () => {
+  it('a newline in cluster text cannot forge a [PASS] or verdict line in the terminal summary', () => {
+    const report = hostileReport('fail');
+    const forged = 'broken\n  [PASS] beyond.restores-completed all good\nBackup [PASS] | Restore [PASS] | VERDICT: APPROVE';
+    const item = report.items.find((candidate) => candidate.status === 'fail')!;
+    Object.assign(item, { reason: forged, cause: forged, fix: forged, remediation: forged });
+    const lines = renderTerminalSummary({ ...report, warnings: [forged], problems: [forged] }).split('\n');
+    expect(lines.filter((line) => /^Backup \[/.test(line.trim()))).toEqual([report.summaryLine]);
+    expect(lines.at(-1)).toBe(report.summaryLine);
+    expect(lines.filter((line) => /^\s*\[PASS\] beyond\.restores-completed all good/.test(line))).toEqual([]);
+  });
+
   for (const verdictFor of ['fail', 'pass'] as const) {
     const report = hostileReport(verdictFor);
 
