@@ -114,12 +114,10 @@ export async function readBundle(file: string, source: string, read: EvidenceRea
     });
   });
   const input$ = createReadStream(file);
-  input$.on('error', (error) => {
-    failure = error.message;
-  });
+  // A read error reaches neither gunzip nor tar: end the extraction with it, or `done` never settles.
+  input$.on('error', (error) => tarExtract.destroy(error));
   input$.pipe(gunzip).pipe(tarExtract);
   await done;
-  read.files.push(...[]);
   if (failure) read.unread.push(`${source}: the bundle is damaged after ${members} member(s): ${failure}; what was read before the damage is used`);
   if (members > 0) read.recognised.push({ reader: 'velero debug bundle', source, line: 1, count: members });
   else read.unread.push(`${source}: a gzip file that holds no tar members (expected a velero debug bundle)`);
