@@ -8,7 +8,8 @@
  * directories) says nothing about the credentials and is not judged.
  */
 import { fail, pass, skip, type Judge } from './types.ts';
-import { inNamespace, oneLine, selectPlanBsl } from './velero-objects.ts';
+import { inNamespace, oneLine } from './facts/object-access.ts';
+import { selectPlanBsl } from './facts/plan-objects.ts';
 
 const ID = 'beyond.credentials-valid' as const;
 const EXPECTED = 'The object store accepts the credentials Velero uses: the BackupStorageLocation validates Available.';

@@ -19,22 +19,13 @@
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, type Judge } from './types.ts';
-import {
-  backupPhase,
-  cronIntervalAt,
-  backupStatusLine,
-  details,
-  failIfVeleroAbsent,
-  isTerminalBackup,
-  LABELS,
-  parseVeleroCron,
-  planScheduleName,
-  type VeleroCron,
-  relativeTime,
-  scheduledBackups,
-  selectPlanSchedule,
-  timeOf,
-} from './velero-objects.ts';
+import { backupPhase, backupStatusLine, isTerminalBackup, planScheduleName, scheduledBackups } from './facts/backups.ts';
+import { cronIntervalAt, parseVeleroCron, type VeleroCron } from './facts/velero-cron.ts';
+import { details } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent } from './facts/workloads.ts';
+import { LABELS } from './facts/velero-names.ts';
+import { relativeTime, timeOf } from './facts/object-access.ts';
+import { selectPlanSchedule } from './facts/plan-objects.ts';
 
 const ID = 'beyond.freshness' as const;
 const DAY = 24 * 3_600_000;

@@ -15,7 +15,9 @@
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, skip, type Judge } from './types.ts';
-import { details, failIfVeleroAbsent, inNamespace, pvbPhase, readGapFor, relativeTime, timeOf } from './velero-objects.ts';
+import { details, pvbPhase } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent } from './facts/workloads.ts';
+import { inNamespace, readGapFor, relativeTime, timeOf } from './facts/object-access.ts';
 
 const ID = 'beyond.repository' as const;
 const HOUR = 3_600_000;

@@ -8,7 +8,8 @@
  * live cluster, a capture, a `velero restore get` with no rows), none run means none failed.
  */
 import { fail, pass, skip, type Judge } from './types.ts';
-import { failIfVeleroAbsent, inNamespace, newestFirst, readGapFor } from './velero-objects.ts';
+import { failIfVeleroAbsent } from './facts/workloads.ts';
+import { inNamespace, newestFirst, readGapFor } from './facts/object-access.ts';
 
 const ID = 'beyond.restores-completed' as const;
 const EXPECTED = 'Restores that were run end with Phase: Completed.';

@@ -17,7 +17,8 @@ import type { BucketState } from '../bucket/types.ts';
 import { analyzeRetention, normalizeLifecycleRules, prefixesOverlap, type LifecycleRule } from './lifecycle.ts';
 import { bucketUnavailableReason } from './dod-data-in-bucket.ts';
 import { fail, pass, skip, type Finding, type Judge, type JudgeContext } from './types.ts';
-import { inNamespace, serverDefaultBackupTtl } from './velero-objects.ts';
+import { inNamespace } from './facts/object-access.ts';
+import { serverDefaultBackupTtl } from './facts/workloads.ts';
 
 const ID = 'beyond.retention' as const;
 const EXPECTED =

@@ -13,31 +13,12 @@ import type { BackupPlan } from '../plan.ts';
 import type { TargetKind } from '../catalog.ts';
 import type { KubeObject, State } from '../state.ts';
 import { fail, pass, skip, type Judge } from './types.ts';
-import {
-  ANNOTATIONS,
-  backupPhase,
-  backupsToCover,
-  details,
-  failIfVeleroAbsent,
-  backupScope,
-  inNamespace,
-  isTerminalBackup,
-  isVeleroOwnPod,
-  LABELS,
-  namespaceInScope,
-  oneLine,
-  podVolumeBackupsOf,
-  pvbPhase,
-  pvbTarget,
-  readGapFor,
-  scopeOfBackup,
-  scopeSelectsLabels,
-  scopeVolumes,
-  serverDefaultVolumesToFsBackup,
-  transientPodReason,
-  volumeText,
-  type PodVolume,
-} from './velero-objects.ts';
+import { ANNOTATIONS, LABELS } from './facts/velero-names.ts';
+import { backupPhase, backupsToCover, isTerminalBackup } from './facts/backups.ts';
+import { details, podVolumeBackupsOf, pvbPhase, pvbTarget, volumeText } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent, serverDefaultVolumesToFsBackup, transientPodReason } from './facts/workloads.ts';
+import { backupScope, isVeleroOwnPod, namespaceInScope, scopeOfBackup, scopeSelectsLabels, scopeVolumes, type PodVolume } from './facts/backup-scope.ts';
+import { inNamespace, oneLine, readGapFor } from './facts/object-access.ts';
 
 const ID = 'beyond.volume-coverage' as const;
 const EXPECTED =

@@ -14,7 +14,10 @@
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, type Finding, type Judge } from './types.ts';
-import { details, failIfVeleroAbsent, failNoPlanBsl, oneLine, relativeTime, selectPlanBsl, timeOf } from './velero-objects.ts';
+import { details } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent } from './facts/workloads.ts';
+import { failNoPlanBsl, selectPlanBsl } from './facts/plan-objects.ts';
+import { oneLine, relativeTime, timeOf } from './facts/object-access.ts';
 
 const ID = 'dod.bsl-available' as const;
 const MINUTE = 60_000;

@@ -16,7 +16,10 @@ import type { BackupInBucket, BucketState, KopiaRepositoryInBucket, ProbeError }
 import type { BackupPlan } from '../plan.ts';
 import type { KubeObject, State } from '../state.ts';
 import { fail, pass, skip, type Finding, type Judge } from './types.ts';
-import { backupsToCover, details, failIfVeleroAbsent, inNamespace, podVolumeBackupsOf, readGapFor, selectManualBackup, type BackupToCover } from './velero-objects.ts';
+import { backupsToCover, selectManualBackup, type BackupToCover } from './facts/backups.ts';
+import { details, podVolumeBackupsOf } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent } from './facts/workloads.ts';
+import { inNamespace, readGapFor } from './facts/object-access.ts';
 
 const ID = 'dod.data-in-bucket' as const;
 const EXPECTED =

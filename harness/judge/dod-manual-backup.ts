@@ -10,7 +10,10 @@
  */
 import type { KubeObject } from '../state.ts';
 import { fail, pass, type Finding, type Judge } from './types.ts';
-import { backupCounts, backupPhase, backupStatusLine, backupTimesLine, details, failIfVeleroAbsent, LABELS, selectManualBackup } from './velero-objects.ts';
+import { backupCounts, backupPhase, backupStatusLine, backupTimesLine, selectManualBackup } from './facts/backups.ts';
+import { details } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent } from './facts/workloads.ts';
+import { LABELS } from './facts/velero-names.ts';
 
 const ID = 'dod.manual-backup' as const;
 const EXPECTED = 'Plan: "Manual backup completes successfully" — `velero backup create verification-test --wait` ends with Phase: Completed.';

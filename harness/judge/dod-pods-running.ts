@@ -10,17 +10,9 @@
  */
 import type { KubeObject } from '../state.ts';
 import { fail, pass, type Judge } from './types.ts';
-import {
-  inNamespace,
-  NODE_AGENT_DAEMONSET,
-  nodeAgentDaemonSet,
-  podStatusLine,
-  transientPodReason,
-  failIfVeleroAbsent,
-  VELERO_DEPLOYMENT,
-  veleroDeployment,
-  workloadPods,
-} from './velero-objects.ts';
+import { inNamespace } from './facts/object-access.ts';
+import { NODE_AGENT_DAEMONSET, VELERO_DEPLOYMENT } from './facts/velero-names.ts';
+import { nodeAgentDaemonSet, podStatusLine, transientPodReason, failIfVeleroAbsent, veleroDeployment, workloadPods } from './facts/workloads.ts';
 
 const ID = 'dod.pods-running' as const;
 const EXPECTED = 'Plan: "`kubectl get pod -n velero` shows Running" — the velero Deployment is available and the node-agent DaemonSet is ready on every scheduled node.';

@@ -14,7 +14,10 @@
 import { expects, type BackupPlan } from '../plan.ts';
 import type { KubeObject, SecretSummary } from '../state.ts';
 import { fail, pass, skip, type Judge } from './types.ts';
-import { details, failIfVeleroAbsent, findSecret, nodeAgentDaemonSet, readGapFor, selectPlanBsl, veleroDeployment, veleroServerContainer } from './velero-objects.ts';
+import { details } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent, nodeAgentDaemonSet, veleroDeployment, veleroServerContainer } from './facts/workloads.ts';
+import { findSecret, readGapFor } from './facts/object-access.ts';
+import { selectPlanBsl } from './facts/plan-objects.ts';
 
 const ID = 'guard.k8s-secrets' as const;
 const CREDENTIALS_ENV = 'AWS_SHARED_CREDENTIALS_FILE';

@@ -13,7 +13,8 @@ import type { AnonymousProbe, BucketState } from '../bucket/types.ts';
 import { classifyHost, findPublicExposure, isLanScope } from './exposure.ts';
 import { bucketUnavailableReason } from './dod-data-in-bucket.ts';
 import { fail, pass, type Finding, type Judge } from './types.ts';
-import { details, selectPlanBsl } from './velero-objects.ts';
+import { details } from './facts/pod-volume-backups.ts';
+import { selectPlanBsl } from './facts/plan-objects.ts';
 
 const ID = 'guard.lan-only' as const;
 const EXPECTED =

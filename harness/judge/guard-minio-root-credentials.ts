@@ -8,7 +8,9 @@
  * from the cluster: the finding says so.
  */
 import { fail, pass, skip, type Judge } from './types.ts';
-import { details, failIfVeleroAbsent, readGapFor } from './velero-objects.ts';
+import { details } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent } from './facts/workloads.ts';
+import { readGapFor } from './facts/object-access.ts';
 
 const ID = 'guard.minio-root-credentials' as const;
 

@@ -8,7 +8,10 @@
  * the value never reaches the State.
  */
 import { fail, pass, skip, type Judge } from './types.ts';
-import { details, failIfVeleroAbsent, findSecret, readGapFor, REPO_CREDENTIALS_SECRET } from './velero-objects.ts';
+import { details } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent } from './facts/workloads.ts';
+import { findSecret, readGapFor } from './facts/object-access.ts';
+import { REPO_CREDENTIALS_SECRET } from './facts/velero-names.ts';
 
 const ID = 'guard.repository-password' as const;
 const KEY = 'repository-password';

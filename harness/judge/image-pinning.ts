@@ -14,7 +14,7 @@ import type { KubeObject } from '../state.ts';
 import { AWS_PLUGIN_LINE_FOR_VELERO, expectedAwsPluginLine, minorLine, parseImageRef, parseVersion, pinProblem, type ImageRef } from './images.ts';
 import { isPlaceholder } from './exposure.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from './types.ts';
-import { failIfVeleroAbsent, nodeAgentDaemonSet, veleroDeployment } from './velero-objects.ts';
+import { failIfVeleroAbsent, nodeAgentDaemonSet, veleroDeployment } from './facts/workloads.ts';
 
 const ID = 'beyond.image-pinning' as const;
 

@@ -15,26 +15,13 @@
 import { expects } from '../plan.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, type Judge } from './types.ts';
-import {
-  backupsToCover,
-  blockingTaints,
-  details,
-  failIfVeleroAbsent,
-  inNamespace,
-  isPodRunningAndReady,
-  NODE_AGENT_DAEMONSET,
-  nodeAgentDaemonSet,
-  podStatusLine,
-  podVolumeBackupsOf,
-  scopeVolumes,
-  serverFlag,
-  taintText,
-  upcomingBackupScopes,
-  veleroDeployment,
-  volumeText,
-  workloadPods,
-  type PodVolume,
-} from './velero-objects.ts';
+import { backupsToCover } from './facts/backups.ts';
+import { blockingTaints, taintText } from './facts/taints.ts';
+import { details, podVolumeBackupsOf, volumeText } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent, isPodRunningAndReady, nodeAgentDaemonSet, podStatusLine, serverFlag, veleroDeployment, workloadPods } from './facts/workloads.ts';
+import { inNamespace } from './facts/object-access.ts';
+import { NODE_AGENT_DAEMONSET } from './facts/velero-names.ts';
+import { scopeVolumes, upcomingBackupScopes, type PodVolume } from './facts/backup-scope.ts';
 
 const ID = 'must.fsb-kopia' as const;
 const EXPECTED =

@@ -12,7 +12,10 @@
 import { expects } from '../plan.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, type Judge } from './types.ts';
-import { details, failIfVeleroAbsent, failNoPlanBsl, goBool, inNamespace, selectPlanBsl } from './velero-objects.ts';
+import { details } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent, goBool } from './facts/workloads.ts';
+import { failNoPlanBsl, selectPlanBsl } from './facts/plan-objects.ts';
+import { inNamespace } from './facts/object-access.ts';
 
 const ID = 'must.s3-target' as const;
 

@@ -14,7 +14,11 @@ import { formatDuration, parseGoDuration } from '../duration.ts';
 import { expects } from '../plan.ts';
 import { compareScope, scopeFix, templateScope } from './schedule-scope.ts';
 import { fail, pass, type Judge } from './types.ts';
-import { details, failIfVeleroAbsent, inNamespace, normalizeCron, parseVeleroCron, relativeTime, selectPlanBsl, selectPlanSchedule, serverDefaultBackupTtl } from './velero-objects.ts';
+import { details } from './facts/pod-volume-backups.ts';
+import { failIfVeleroAbsent, serverDefaultBackupTtl } from './facts/workloads.ts';
+import { inNamespace, relativeTime } from './facts/object-access.ts';
+import { normalizeCron, selectPlanBsl, selectPlanSchedule } from './facts/plan-objects.ts';
+import { parseVeleroCron } from './facts/velero-cron.ts';
 
 const ID = 'must.schedule' as const;
 

@@ -8,7 +8,9 @@ import type { ItemId } from '../catalog.ts';
 import { inferOwner } from '../evidence/tables.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, skip, type Finding, type Judge } from './types.ts';
-import { backupPhase, inNamespace, isPodRunningAndReady } from './velero-objects.ts';
+import { backupPhase } from './facts/backups.ts';
+import { inNamespace } from './facts/object-access.ts';
+import { isPodRunningAndReady } from './facts/workloads.ts';
 
 function shownStatus(pod: KubeObject): string {
   return String(pod.status?.shownStatus ?? pod.status?.phase ?? '');

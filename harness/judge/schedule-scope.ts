@@ -10,7 +10,7 @@
  * backed up", false never includes them.
  */
 import type { BackupPlan } from '../plan.ts';
-import type { LabelSelector } from './velero-objects.ts';
+import type { LabelSelector } from './facts/workloads.ts';
 
 type PlanScope = BackupPlan['schedule']['scope'];
 

@@ -14,7 +14,8 @@ import { parseAwsCredentialsFile, profileKeys } from '../aws-credentials-file.ts
 import type { BackupPlan } from '../plan.ts';
 import type { KubeObject, ReadGap, State } from '../state.ts';
 import { buildState } from '../collect/objects.ts';
-import { backupsToCover, LABELS, REPO_CREDENTIALS_SECRET } from '../judge/velero-objects.ts';
+import { backupsToCover } from '../judge/facts/backups.ts';
+import { LABELS, REPO_CREDENTIALS_SECRET } from '../judge/facts/velero-names.ts';
 import { AuditInputError, describeError } from '../errors.ts';
 import type { KubeApi } from './api.ts';
 import type { KubeTarget } from './config.ts';

@@ -13,7 +13,8 @@
 import type { KubeObject } from '../../state.ts';
 import { parseImageRef, parseVersion } from '../images.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
-import { goBool, inNamespace, nodeAgentDaemonSet, serverFlag, veleroDeployment } from '../velero-objects.ts';
+import { goBool, nodeAgentDaemonSet, serverFlag, veleroDeployment } from '../facts/workloads.ts';
+import { inNamespace } from '../facts/object-access.ts';
 import { newChecks, podSpecOf, provenance, remedy, staticJudge, type Checks } from './common.ts';
 
 const ID = 'must.fsb-kopia' as const;

@@ -19,7 +19,8 @@
 import { expects } from '../../plan.ts';
 import type { KubeObject, SecretSummary } from '../../state.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
-import { nodeAgentDaemonSet, selectPlanBsl, veleroDeployment } from '../velero-objects.ts';
+import { nodeAgentDaemonSet, veleroDeployment } from '../facts/workloads.ts';
+import { selectPlanBsl } from '../facts/plan-objects.ts';
 import { newChecks, podSpecOf, provenance, remedy, staticJudge, type Checks, type EnvVar } from './common.ts';
 
 const ID = 'guard.k8s-secrets' as const;

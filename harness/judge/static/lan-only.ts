@@ -15,7 +15,7 @@ import type { KubeObject } from '../../state.ts';
 import { expects } from '../../plan.ts';
 import { classifyHost, classifyStorageEndpoint, findPublicExposure, isLanScope } from '../exposure.ts';
 import { fail, pass, type Finding, type JudgeContext } from '../types.ts';
-import { inNamespace } from '../velero-objects.ts';
+import { inNamespace } from '../facts/object-access.ts';
 import { describeObject, newChecks, provenance, remedy, staticJudge, type Checks } from './common.ts';
 
 const ID = 'guard.lan-only' as const;

@@ -12,7 +12,10 @@ import { formatDuration, parseGoDuration } from '../../duration.ts';
 import { declaredBucketLifecycle, expects } from '../../plan.ts';
 import { analyzeRetention, rulesFromPlan } from '../lifecycle.ts';
 import { fail, pass, type Finding, type JudgeContext } from '../types.ts';
-import { inNamespace, parseVeleroCron, selectPlanBsl, serverDefaultBackupTtl, serverFlag, veleroDeployment } from '../velero-objects.ts';
+import { inNamespace } from '../facts/object-access.ts';
+import { parseVeleroCron } from '../facts/velero-cron.ts';
+import { selectPlanBsl } from '../facts/plan-objects.ts';
+import { serverDefaultBackupTtl, serverFlag, veleroDeployment } from '../facts/workloads.ts';
 import { provenance, staticJudge } from './common.ts';
 
 const ID = 'beyond.retention' as const;

@@ -14,7 +14,9 @@
 import { expects } from '../../plan.ts';
 import type { KubeObject } from '../../state.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
-import { inNamespace, selectPlanBsl, serverFlag, veleroDeployment } from '../velero-objects.ts';
+import { inNamespace } from '../facts/object-access.ts';
+import { selectPlanBsl } from '../facts/plan-objects.ts';
+import { serverFlag, veleroDeployment } from '../facts/workloads.ts';
 import { crdProblemsOf, describeObject, newChecks, provenance, remedy, staticJudge, type Checks } from './common.ts';
 
 const ID = 'must.s3-target' as const;

@@ -13,7 +13,9 @@ import { formatDuration, parseGoDuration } from '../../duration.ts';
 import { expects } from '../../plan.ts';
 import type { KubeObject } from '../../state.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
-import { inNamespace, normalizeCron, selectPlanSchedule, serverDefaultBackupTtl, veleroDeployment } from '../velero-objects.ts';
+import { inNamespace } from '../facts/object-access.ts';
+import { normalizeCron, selectPlanSchedule } from '../facts/plan-objects.ts';
+import { serverDefaultBackupTtl, veleroDeployment } from '../facts/workloads.ts';
 import { compareScope, scopeFix, templateScope } from '../schedule-scope.ts';
 import { crdProblemsOf, describeObject, newChecks, provenance, remedy, staticJudge, type Checks } from './common.ts';
 

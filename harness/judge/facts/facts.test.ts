@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Capture } from '../../fixtures/snapshots/capture.ts';
-import { contextOf } from '../../fixtures/snapshots/load.ts';
-import { MANUAL_BACKUP, NODES, PAPERLESS_POD, VELERO_POD } from '../../fixtures/snapshots/model.ts';
-import type { KubeObject } from '../state.ts';
-import {
-  backupCounts,
-  backupScope,
-  blockingTaints,
-  goBool,
-  namespaceInScope,
-  newestFirst,
-  parseVeleroCron,
-  podVolumeDecisions,
-  selectManualBackup,
-  selectorMatches,
-  serverFlag,
-  tolerates,
-  transientPodReason,
-  workloadPods,
-} from './velero-objects.ts';
+import { Capture } from '../../../fixtures/snapshots/capture.ts';
+import { contextOf } from '../../../fixtures/snapshots/load.ts';
+import { MANUAL_BACKUP, NODES, PAPERLESS_POD, VELERO_POD } from '../../../fixtures/snapshots/model.ts';
+import type { KubeObject } from '../../state.ts';
+import { backupCounts, selectManualBackup } from './backups.ts';
+import { backupScope, namespaceInScope, podVolumeDecisions } from './backup-scope.ts';
+import { blockingTaints, tolerates } from './taints.ts';
+import { goBool, selectorMatches, serverFlag, transientPodReason, workloadPods } from './workloads.ts';
+import { newestFirst } from './object-access.ts';
+import { parseVeleroCron } from './velero-cron.ts';
 
 function deploymentWithArgs(args: string[]): KubeObject {
   return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'velero' }, spec: { template: { spec: { containers: [{ name: 'velero', args }] } } } };
