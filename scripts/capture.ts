@@ -24,7 +24,7 @@ import { runCommand } from '../harness/tools/run.ts';
 import { parseGoDuration } from '../harness/duration.ts';
 import { AuditInputError, describeError, isAuditInputError } from '../harness/errors.ts';
 import { bucketScope } from '../harness/judge/dod-data-in-bucket.ts';
-import { selectPlanBsl } from '../harness/judge/velero-objects.ts';
+import { selectPlanBsl } from '../harness/judge/facts/plan-objects.ts';
 import { loadPlan } from '../harness/plan.ts';
 import { CAPTURE_META_DIR, CAPTURE_META_FILE } from '../harness/targets/snapshot.ts';
 import type { KubeObject } from '../harness/state.ts';

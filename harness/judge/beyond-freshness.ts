@@ -18,10 +18,9 @@
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import type { KubeObject } from '../state.ts';
-import { fail, pass, type Judge } from './types.ts';
+import { fail, pass, type Judge, details } from './types.ts';
 import { backupPhase, backupStatusLine, isTerminalBackup, planScheduleName, scheduledBackups } from './facts/backups.ts';
 import { cronIntervalAt, parseVeleroCron, type VeleroCron } from './facts/velero-cron.ts';
-import { details } from './facts/pod-volume-backups.ts';
 import { failIfVeleroAbsent } from './facts/workloads.ts';
 import { LABELS } from './facts/velero-names.ts';
 import { relativeTime, timeOf } from './facts/object-access.ts';

@@ -14,8 +14,8 @@
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import type { KubeObject } from '../state.ts';
-import { fail, pass, skip, type Judge } from './types.ts';
-import { details, pvbPhase } from './facts/pod-volume-backups.ts';
+import { fail, pass, skip, type Judge, details } from './types.ts';
+import { pvbPhase } from './facts/pod-volume-backups.ts';
 import { failIfVeleroAbsent } from './facts/workloads.ts';
 import { inNamespace, readGapFor, relativeTime, timeOf } from './facts/object-access.ts';
 

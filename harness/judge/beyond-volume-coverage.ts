@@ -12,10 +12,10 @@
 import type { BackupPlan } from '../plan.ts';
 import type { TargetKind } from '../catalog.ts';
 import type { KubeObject, State } from '../state.ts';
-import { fail, pass, skip, type Judge } from './types.ts';
+import { fail, pass, skip, type Judge, details } from './types.ts';
 import { ANNOTATIONS, LABELS } from './facts/velero-names.ts';
 import { backupPhase, backupsToCover, isTerminalBackup } from './facts/backups.ts';
-import { details, podVolumeBackupsOf, pvbPhase, pvbTarget, volumeText } from './facts/pod-volume-backups.ts';
+import { podVolumeBackupsOf, pvbPhase, pvbTarget, volumeText } from './facts/pod-volume-backups.ts';
 import { failIfVeleroAbsent, serverDefaultVolumesToFsBackup, transientPodReason } from './facts/workloads.ts';
 import { backupScope, isVeleroOwnPod, namespaceInScope, scopeOfBackup, scopeSelectsLabels, scopeVolumes, type PodVolume } from './facts/backup-scope.ts';
 import { inNamespace, oneLine, readGapFor } from './facts/object-access.ts';

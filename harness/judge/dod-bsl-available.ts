@@ -13,8 +13,7 @@
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import type { KubeObject } from '../state.ts';
-import { fail, pass, type Finding, type Judge } from './types.ts';
-import { details } from './facts/pod-volume-backups.ts';
+import { fail, pass, type Finding, type Judge, details } from './types.ts';
 import { failIfVeleroAbsent } from './facts/workloads.ts';
 import { failNoPlanBsl, selectPlanBsl } from './facts/plan-objects.ts';
 import { oneLine, relativeTime, timeOf } from './facts/object-access.ts';

@@ -9,9 +9,8 @@
  * omitted when 0 (omitempty): missing means 0. Any other phase is not finished.
  */
 import type { KubeObject } from '../state.ts';
-import { fail, pass, type Finding, type Judge } from './types.ts';
+import { fail, pass, type Finding, type Judge, details } from './types.ts';
 import { backupCounts, backupPhase, backupStatusLine, backupTimesLine, selectManualBackup } from './facts/backups.ts';
-import { details } from './facts/pod-volume-backups.ts';
 import { failIfVeleroAbsent } from './facts/workloads.ts';
 import { LABELS } from './facts/velero-names.ts';
 

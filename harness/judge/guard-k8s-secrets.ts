@@ -13,8 +13,7 @@
  */
 import { expects, type BackupPlan } from '../plan.ts';
 import type { KubeObject, SecretSummary } from '../state.ts';
-import { fail, pass, skip, type Judge } from './types.ts';
-import { details } from './facts/pod-volume-backups.ts';
+import { fail, pass, skip, type Judge, details } from './types.ts';
 import { failIfVeleroAbsent, nodeAgentDaemonSet, veleroDeployment, veleroServerContainer } from './facts/workloads.ts';
 import { findSecret, readGapFor } from './facts/object-access.ts';
 import { selectPlanBsl } from './facts/plan-objects.ts';

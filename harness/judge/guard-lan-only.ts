@@ -12,8 +12,7 @@
 import type { AnonymousProbe, BucketState } from '../bucket/types.ts';
 import { classifyHost, findPublicExposure, isLanScope } from './exposure.ts';
 import { bucketUnavailableReason } from './dod-data-in-bucket.ts';
-import { fail, pass, type Finding, type Judge } from './types.ts';
-import { details } from './facts/pod-volume-backups.ts';
+import { fail, pass, type Finding, type Judge, details } from './types.ts';
 import { selectPlanBsl } from './facts/plan-objects.ts';
 
 const ID = 'guard.lan-only' as const;

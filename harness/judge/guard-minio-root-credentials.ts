@@ -7,8 +7,7 @@
  * (`usesWellKnownDefaults`) is read. A root user with a changed password cannot be recognised
  * from the cluster: the finding says so.
  */
-import { fail, pass, skip, type Judge } from './types.ts';
-import { details } from './facts/pod-volume-backups.ts';
+import { fail, pass, skip, type Judge, details } from './types.ts';
 import { failIfVeleroAbsent } from './facts/workloads.ts';
 import { readGapFor } from './facts/object-access.ts';
 

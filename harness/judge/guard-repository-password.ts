@@ -7,8 +7,7 @@
  * can read the bucket can decrypt every backup. Only the SecretSummary's yes/no fact is read:
  * the value never reaches the State.
  */
-import { fail, pass, skip, type Judge } from './types.ts';
-import { details } from './facts/pod-volume-backups.ts';
+import { fail, pass, skip, type Judge, details } from './types.ts';
 import { failIfVeleroAbsent } from './facts/workloads.ts';
 import { findSecret, readGapFor } from './facts/object-access.ts';
 import { REPO_CREDENTIALS_SECRET } from './facts/velero-names.ts';

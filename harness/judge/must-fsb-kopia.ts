@@ -14,10 +14,10 @@
  */
 import { expects } from '../plan.ts';
 import type { KubeObject } from '../state.ts';
-import { fail, pass, type Judge } from './types.ts';
+import { fail, pass, type Judge, details } from './types.ts';
 import { backupsToCover } from './facts/backups.ts';
 import { blockingTaints, taintText } from './facts/taints.ts';
-import { details, podVolumeBackupsOf, volumeText } from './facts/pod-volume-backups.ts';
+import { podVolumeBackupsOf, volumeText } from './facts/pod-volume-backups.ts';
 import { failIfVeleroAbsent, isPodRunningAndReady, nodeAgentDaemonSet, podStatusLine, serverFlag, veleroDeployment, workloadPods } from './facts/workloads.ts';
 import { inNamespace } from './facts/object-access.ts';
 import { NODE_AGENT_DAEMONSET } from './facts/velero-names.ts';

@@ -11,8 +11,7 @@
  */
 import { expects } from '../plan.ts';
 import type { KubeObject } from '../state.ts';
-import { fail, pass, type Judge } from './types.ts';
-import { details } from './facts/pod-volume-backups.ts';
+import { fail, pass, type Judge, details } from './types.ts';
 import { failIfVeleroAbsent, goBool } from './facts/workloads.ts';
 import { failNoPlanBsl, selectPlanBsl } from './facts/plan-objects.ts';
 import { inNamespace } from './facts/object-access.ts';

@@ -13,8 +13,7 @@
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import { expects } from '../plan.ts';
 import { compareScope, scopeFix, templateScope } from './schedule-scope.ts';
-import { fail, pass, type Judge } from './types.ts';
-import { details } from './facts/pod-volume-backups.ts';
+import { fail, pass, type Judge, details } from './types.ts';
 import { failIfVeleroAbsent, serverDefaultBackupTtl } from './facts/workloads.ts';
 import { inNamespace, relativeTime } from './facts/object-access.ts';
 import { normalizeCron, selectPlanBsl, selectPlanSchedule } from './facts/plan-objects.ts';

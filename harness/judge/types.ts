@@ -65,3 +65,8 @@ export function fail(id: ItemId, summary: string, evidence: string[], remediatio
 export function skip(id: ItemId, reason: string, evidence: string[] = []): Finding {
   return { id, status: 'skip', summary: reason, evidence };
 }
+
+/** `expected` and, when there are any, `warnings` for pass()/fail(). */
+export function details(expected: string, warnings: string[] = []): { expected: string; warnings?: string[] } {
+  return warnings.length ? { expected, warnings: [...warnings] } : { expected };
+}

@@ -35,12 +35,3 @@ export function volumeText(volume: PodVolume): string {
 export function pvbPhase(pvb: KubeObject): string {
   return typeof pvb.status?.phase === 'string' ? pvb.status.phase : '';
 }
-
-// ---------------------------------------------------------------------------------------------
-// Finding details
-// ---------------------------------------------------------------------------------------------
-
-/** `expected` and, when there are any, `warnings` for pass()/fail(). */
-export function details(expected: string, warnings: string[] = []): { expected: string; warnings?: string[] } {
-  return warnings.length ? { expected, warnings: [...warnings] } : { expected };
-}
