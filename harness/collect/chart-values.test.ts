@@ -8,7 +8,7 @@ import { crdProblems } from '../schema/crds.ts';
 import { referenceDir } from '../schema/reference.ts';
 import { AuditInputError } from '../errors.ts';
 import { chartFullname, chartReference, mergeValues, readValuesFile, redactValues, renderFromValues, valuesSchemaProblems } from './chart-values.ts';
-import { REDACTED } from './manifests-types.ts';
+import { REDACTED } from '../redact.ts';
 import type { KubeObject } from '../state.ts';
 
 const homelabValues = () => parse(readFileSync(join(referenceDir(), 'examples', 'values-homelab.yaml'), 'utf8'));

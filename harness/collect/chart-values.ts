@@ -33,7 +33,8 @@ import { AuditInputError, describeError } from '../errors.ts';
 import semver from 'semver';
 import { chartIndex, newestRelease, releaseDefaults, releaseSchema, releaseTemplateWords } from './chart-releases.ts';
 import type { KubeObject } from '../state.ts';
-import { REDACTED, type ValuesProblem } from './manifests-types.ts';
+import { REDACTED } from '../redact.ts';
+import type { ValuesProblem } from './manifests-types.ts';
 
 type Values = Record<string, unknown>;
 

@@ -2,11 +2,9 @@
  * Extra inputs of the manifests target: Helm values and the GitOps repository facts
  * that rendered objects alone do not carry. Plain data; never a secret value — credentials in
  * values (`credentials.secretContents`, `credentials.extraEnvVars`) are replaced by
- * REDACTED before they are stored here.
+ * REDACTED (harness/redact.ts) before they are stored here.
  */
 
-/** Placeholder that replaces every secret value kept in `ManifestsExtras.values`. */
-export const REDACTED = '<redacted>';
 
 /** Where the objects the judges read came from. */
 export type ManifestsMode =

@@ -7,7 +7,7 @@
  *     aws_secret_access_key=<secret>
  *
  * The values only ever travel on stdin to `kubectl apply -f -`: never in argv, logs or output.
- * Everything printable goes through `redactSecretManifest` / `redact`.
+ * Everything printable goes through `redactSecretManifest` / `redactValues` (harness/redact.ts).
  */
 import { readFileSync } from 'node:fs';
 import { CredentialsFileError, parseAwsCredentialsFile, profileKeys, type AwsProfiles } from '../aws-credentials-file.ts';
@@ -105,16 +105,9 @@ export function redactSecretManifest(options: { namespace: string; secretName: s
   return `${toYaml({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: options.namespace } })}---\n${toYaml(placeholder, { lineWidth: 0 })}`;
 }
 
-/** Every printable form of the secret values (plain and base64 of the file), for `redact`. */
+/** Every printable form of the secret values (plain and base64 of the file), for `redactValues`. */
 export function secretForms(credentials: S3Credentials | undefined): string[] {
   if (!credentials) return [];
   const file = awsCredentialsFile(credentials);
   return [credentials.secretAccessKey, credentials.accessKeyId, Buffer.from(file).toString('base64')].filter((value) => value.length >= 4);
-}
-
-/** Replace every occurrence of any secret form in text (tool output we show the user). */
-export function redact(text: string, forms: string[]): string {
-  let out = text;
-  for (const form of forms) out = out.split(form).join('<redacted>');
-  return out;
 }

@@ -32,11 +32,11 @@ import {
   ACCESS_KEY_ENV,
   SECRET_KEY_ENV,
   credentialsManifest,
-  redact,
   redactSecretManifest,
   secretForms,
   type S3Credentials,
 } from './credentials.ts';
+import { redactValues } from '../redact.ts';
 import { displayCommand, findExecutable, lastLines, runCommand, type CommandResult } from '../tools/run.ts';
 import { CHART_NAME, CHART_REPO_NAME, CHART_REPO_URL, DEFAULT_RELEASE, checkHelmValues, renderHelmValues, type HelmValues } from './values.ts';
 
@@ -250,7 +250,7 @@ export function renderDryRun(options: DeployOptions, planSource: string): string
 }
 
 function failureDetail(result: CommandResult, forms: string[]): string {
-  const detail = lastLines(redact(`${result.stderr}\n${result.exitCode !== 0 && !result.stderr.trim() ? result.stdout : ''}`, forms));
+  const detail = lastLines(redactValues(`${result.stderr}\n${result.exitCode !== 0 && !result.stderr.trim() ? result.stdout : ''}`, forms));
   return detail ? ` (${result.argv[0]} said: ${detail})` : ` (exit code ${result.exitCode ?? result.signal})`;
 }
 

@@ -8,7 +8,7 @@ import { stringify as toYaml } from 'yaml';
 import type { KubeObject } from '../state.ts';
 import { describeError } from '../errors.ts';
 import type { KubeApi } from '../kube/api.ts';
-import type { Redactor } from '../kube/redact.ts';
+import type { Redactor } from '../redact.ts';
 import { describeRef, R } from '../kube/resources.ts';
 import type { ObjectRef } from '../kube/wait.ts';
 import type { DrillDiagnostics } from './types.ts';

@@ -7,7 +7,7 @@ import type { BackupPlan } from '../plan.ts';
 import type { KubeObject } from '../state.ts';
 import type { KubeApi } from '../kube/api.ts';
 import { isAborted, isConflict, throwIfAborted } from '../kube/errors.ts';
-import type { Redactor } from '../kube/redact.ts';
+import type { Redactor } from '../redact.ts';
 import { R, type ResourceType } from '../kube/resources.ts';
 import { waitFor, type ObjectRef } from '../kube/wait.ts';
 import { drillTimeout, isOurs, parseCanaryLog, POD_NAMES, type CanaryLogLine, type DrillNames, type PodRole } from './canary.ts';

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KubeApi } from '../kube/api.ts';
 import { KubeClient } from '../kube/client.ts';
 import { loadKubeTarget } from '../kube/config.ts';
-import { Redactor } from '../kube/redact.ts';
+import { Redactor } from '../redact.ts';
 import { drillNames, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL, runLabels } from './canary.ts';
 import { runDrill, type DrillOptions } from './run-drill.ts';
 import { DRILL_STEPS, type DrillResult } from './types.ts';

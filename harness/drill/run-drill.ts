@@ -14,7 +14,7 @@ import { formatDuration } from '../duration.ts';
 import { describeError } from '../errors.ts';
 import type { KubeApi } from '../kube/api.ts';
 import { abortReason, isAborted, throwIfAborted } from '../kube/errors.ts';
-import type { Redactor } from '../kube/redact.ts';
+import type { Redactor } from '../redact.ts';
 import { describeRef, R } from '../kube/resources.ts';
 import { WaitTimeoutError } from '../kube/wait.ts';
 import { drillNames, drillTimeout, expectedCanarySha256, VOLUME_NAME, type DrillNames } from './canary.ts';

@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { quickLogKind } from './logs.ts';
-import { redactSecrets } from './redact.ts';
+import { redactSecrets } from '../redact.ts';
 import type { EvidenceKind } from './types.ts';
 import type { EvidenceRead, ReadInput } from './read.ts';
 

@@ -7,7 +7,7 @@
 import { buildState } from '../collect/objects.ts';
 import { KIND_COLLECTIONS, kindKey, type KubeObject, type ObjectCollection, type State } from '../state.ts';
 import type { EvidenceRead } from './read.ts';
-import { redactSecrets } from './redact.ts';
+import { redactSecrets } from '../redact.ts';
 
 function redactDeep<T>(value: T): T {
   // eslint-disable-next-line no-control-regex

@@ -4,7 +4,7 @@
  * marks go; shell prompts are recognised and turn into command lines (they separate one
  * output from the next in a transcript). Secrets are redacted here, before anything is kept.
  */
-import { redactSecrets } from './redact.ts';
+import { redactSecrets } from '../redact.ts';
 
 export interface CleanLine {
   /** The cleaned text (prompt removed for command lines). */

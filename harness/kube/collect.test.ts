@@ -9,7 +9,7 @@ import { KubeApi } from './api.ts';
 import { KubeClient } from './client.ts';
 import { backupNameLabelValue, collectLiveState, veleroVersionOf } from './collect.ts';
 import { loadKubeTarget } from './config.ts';
-import { Redactor } from './redact.ts';
+import { Redactor } from '../redact.ts';
 import type { KubeObject } from '../state.ts';
 import { healthyVeleroObjects } from '../../fixtures/snapshots/model.ts';
 import { largeStateObjects } from '../../fixtures/snapshots/large.ts';

@@ -20,7 +20,7 @@ import { AuditInputError, describeError } from '../errors.ts';
 import type { KubeApi } from './api.ts';
 import type { KubeTarget } from './config.ts';
 import { isAborted, KubeApiError, KubeTransportError } from './errors.ts';
-import type { Redactor } from './redact.ts';
+import type { Redactor } from '../redact.ts';
 import { qualifiedResource, R, VELERO_GROUP, VELERO_VERSION, type ResourceType } from './resources.ts';
 
 /** S3 credentials read from the credentials Secret; memory only, never in State or output. */

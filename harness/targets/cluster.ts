@@ -15,7 +15,7 @@ import { KubeApi } from '../kube/api.ts';
 import { KubeClient, type KubeClientOptions } from '../kube/client.ts';
 import { collectLiveState, type S3Credentials } from '../kube/collect.ts';
 import { loadKubeTarget, type KubeTarget } from '../kube/config.ts';
-import { Redactor } from '../kube/redact.ts';
+import { Redactor } from '../redact.ts';
 import { R } from '../kube/resources.ts';
 import { parseGoDuration } from '../duration.ts';
 import { deleteBackupThroughVelero, deleteIfOurs, deleteRestoreWhenDone, emptyOutcome, mergeOutcome, type CleanupContext } from '../drill/cleanup.ts';

@@ -17,6 +17,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { execa } from 'execa';
+import { redactValues } from '../redact.ts';
 
 export interface RunOptions {
   /** The whole environment of the child (not merged with process.env); PATH decides which tool runs. */
@@ -50,7 +51,6 @@ export interface CommandResult {
 }
 
 export const DEFAULT_KILL_GRACE_MS = 5_000;
-const REDACTED = '[REDACTED]';
 
 /** Process groups of tools that are still running: killed if this process exits under them. */
 const liveGroups = new Set<number>();
@@ -73,13 +73,6 @@ function installExitHook(): void {
   process.once('exit', () => {
     for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
   });
-}
-
-/** Replace every listed value (and nothing shorter than 4 characters, to keep text readable). */
-export function redactText(text: string, values: readonly string[] = []): string {
-  let out = text;
-  for (const value of [...values].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(value).join(REDACTED);
-  return out;
 }
 
 /** Run a command to completion. Never throws for what the tool did; look at the result. */
@@ -140,8 +133,8 @@ export async function runCommand(argv: readonly string[], options: RunOptions): 
       argv: [...argv],
       exitCode: result.exitCode ?? null,
       signal: result.signal ?? null,
-      stdout: redactText(String(result.stdout ?? ''), redact),
-      stderr: redactText(String(result.stderr ?? ''), redact),
+      stdout: redactValues(String(result.stdout ?? ''), redact),
+      stderr: redactValues(String(result.stderr ?? ''), redact),
       timedOut: why === 'deadline',
       aborted: why === 'abort',
       ...(notStarted ? { startError: startErrorOf(result, file) } : {}),
@@ -192,7 +185,7 @@ export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | u
 /** A command line for humans (dry-run output, progress lines, errors); quoting only where needed. */
 export function displayCommand(argv: readonly string[], redact: readonly string[] = []): string {
   return argv
-    .map((arg) => redactText(arg, redact))
+    .map((arg) => redactValues(arg, redact))
     .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
     .join(' ');
 }
@@ -217,6 +210,6 @@ export function describeFailure(result: CommandResult, options: { words?: number
   const seconds = Math.max(1, Math.round(result.durationMs / 1000));
   if (result.timedOut) return `${name} did not finish within its deadline (stopped after ${seconds}s)`;
   if (result.aborted) return `${name} was interrupted`;
-  const detail = lastLines(redactText(result.stderr, options.redact)) || (result.exitCode !== null ? `exit code ${result.exitCode}` : `killed by ${result.signal}`);
+  const detail = lastLines(redactValues(result.stderr, options.redact ?? [])) || (result.exitCode !== null ? `exit code ${result.exitCode}` : `killed by ${result.signal}`);
   return `${name} failed: ${detail}`;
 }

@@ -1,6 +1,6 @@
 /** How the matcher treats lines: counting, latest phase wins, continuations, redaction, streaming. */
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../kube/redact.ts';
+import { Redactor } from '../redact.ts';
 import { createMatcher, fill, matchSignatures, objectFileLinesThatMayMatch, type InputLine } from './match.ts';
 
 const lines = (text: string, source = 'server.log'): InputLine[] => text.split('\n').map((line, index) => ({ text: line, source, line: index + 1 }));

@@ -11,10 +11,10 @@
  *   `describe --details`) are observations of an object: the latest observation of each object
  *   counts, so a backup described InProgress and then Completed is Completed.
  *
- * Quoted evidence and values are redacted (harness/kube/redact.ts) and stripped of terminal
+ * Quoted evidence and values are redacted (harness/redact.ts) and stripped of terminal
  * control sequences; they are still untrusted text that a reporter must escape.
  */
-import { Redactor } from '../kube/redact.ts';
+import { Redactor } from '../redact.ts';
 import type { ItemId } from '../catalog.ts';
 import { NeedleSet } from './needles.ts';
 import {
