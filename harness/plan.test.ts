@@ -32,6 +32,70 @@ describe('BackupPlan defaults are the homelab plan (docs/architecture.md §4)', 
   ])('%s', (_name, actual, expected) => expect(actual).toEqual(expected));
 });
 
+/** The whole default plan, as parsing `{}` gave it before the nested defaults were written once (`.prefault({})`). */
+const FULL_DEFAULT_PLAN = {
+  namespace: 'velero',
+  velero: {
+    version: '1.18.1',
+    image: 'docker.io/velero/velero:v1.18.1',
+    chartVersion: '12.1.0',
+    plugin: 'velero-plugin-for-aws',
+    pluginImage: 'docker.io/velero/velero-plugin-for-aws:v1.14.4',
+  },
+  storage: {
+    locationName: 'default',
+    provider: 'aws',
+    bucket: 'homelab-backup-velero',
+    prefix: '',
+    s3Url: 'http://10.10.10.209:9000',
+    region: 'minio',
+    s3ForcePathStyle: true,
+  },
+  credentials: {
+    secretName: 'velero-s3-credentials',
+    key: 'cloud',
+    sourceKeys: { accessKeyId: 'minio_velero_access_key_id', secretAccessKey: 'minio_velero_secret_access_key' },
+    k8sSecretsFile: 'secrets/k8s-secrets.enc.yaml',
+    hostsSecretsFile: 'secrets/hosts-secrets.enc.yaml',
+  },
+  schedule: { name: 'velero-daily', cron: '0 3 * * *', ttl: '336h', scope: { includedNamespaces: ['*'], excludedNamespaces: [] } },
+  uploaderType: 'kopia',
+  deployNodeAgent: true,
+  snapshotsEnabled: false,
+  retention: { gcSlack: '48h' },
+  freshness: { grace: '6h' },
+  drill: {
+    namespacePrefix: 'velero-verify',
+    dataSizeBytes: 4194304,
+    image: 'docker.io/library/busybox:1.37',
+    storageClassName: null,
+    repositoryMaintenanceFrequency: '24h',
+    timeouts: { podReady: '3m', backup: '10m', restore: '10m', deletion: '5m' },
+  },
+  expect: true,
+};
+
+describe('default plan: every nested default is filled from the field defaults', () => {
+  it('parsing {} (or nothing) gives the whole default plan, nested objects included', () => {
+    expect(parsePlan({})).toStrictEqual(FULL_DEFAULT_PLAN);
+    expect(parsePlan(undefined)).toStrictEqual(FULL_DEFAULT_PLAN);
+  });
+
+  it('an empty or partial nested object gets the remaining field defaults', () => {
+    expect(parsePlan({ drill: { timeouts: {} } }).drill).toStrictEqual(FULL_DEFAULT_PLAN.drill);
+    expect(parsePlan({ schedule: { scope: {} } }).schedule).toStrictEqual(FULL_DEFAULT_PLAN.schedule);
+    expect(parsePlan({ credentials: { sourceKeys: { accessKeyId: 'x' } } }).credentials.sourceKeys).toStrictEqual({ accessKeyId: 'x', secretAccessKey: 'minio_velero_secret_access_key' });
+    expect(parsePlan({ storage: { bucket: 'other' } }).storage).toStrictEqual({ ...FULL_DEFAULT_PLAN.storage, bucket: 'other' });
+  });
+
+  it('each parse gets its own nested objects (changing one plan cannot change the next default)', () => {
+    const first = defaultPlan();
+    first.schedule.scope.excludedNamespaces.push('kube-system');
+    first.drill.timeouts.backup = '1m';
+    expect(defaultPlan()).toStrictEqual(FULL_DEFAULT_PLAN);
+  });
+});
+
 describe('parsePlan', () => {
   it('names the path of every bad field and what was expected', () => {
     const error = (() => {

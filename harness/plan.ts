@@ -76,8 +76,6 @@ const scheduleScope = z
   })
   .strict();
 
-const DEFAULT_SCOPE = { includedNamespaces: ['*'], excludedNamespaces: [] as string[] };
-
 const expectationsSchema = z.union([
   z.boolean(),
   z.object(Object.fromEntries(EXPECTATION_KEYS.map((key) => [key, z.boolean().optional()]))).strict(),
@@ -95,13 +93,7 @@ export const BackupPlanSchema = z
         pluginImage: z.string().default('docker.io/velero/velero-plugin-for-aws:v1.14.4'),
       })
       .strict()
-      .default({
-        version: '1.18.1',
-        image: 'docker.io/velero/velero:v1.18.1',
-        chartVersion: '12.1.0',
-        plugin: 'velero-plugin-for-aws',
-        pluginImage: 'docker.io/velero/velero-plugin-for-aws:v1.14.4',
-      }),
+      .prefault({}),
     storage: z
       .object({
         locationName: k8sName.default('default'),
@@ -113,15 +105,7 @@ export const BackupPlanSchema = z
         s3ForcePathStyle: z.boolean().default(true),
       })
       .strict()
-      .default({
-        locationName: 'default',
-        provider: 'aws',
-        bucket: 'homelab-backup-velero',
-        prefix: '',
-        s3Url: 'http://10.10.10.209:9000',
-        region: 'minio',
-        s3ForcePathStyle: true,
-      }),
+      .prefault({}),
     credentials: z
       .object({
         secretName: k8sName.default('velero-s3-credentials'),
@@ -132,18 +116,12 @@ export const BackupPlanSchema = z
             secretAccessKey: z.string().default('minio_velero_secret_access_key'),
           })
           .strict()
-          .default({ accessKeyId: 'minio_velero_access_key_id', secretAccessKey: 'minio_velero_secret_access_key' }),
+          .prefault({}),
         k8sSecretsFile: z.string().default('secrets/k8s-secrets.enc.yaml'),
         hostsSecretsFile: z.string().default('secrets/hosts-secrets.enc.yaml'),
       })
       .strict()
-      .default({
-        secretName: 'velero-s3-credentials',
-        key: 'cloud',
-        sourceKeys: { accessKeyId: 'minio_velero_access_key_id', secretAccessKey: 'minio_velero_secret_access_key' },
-        k8sSecretsFile: 'secrets/k8s-secrets.enc.yaml',
-        hostsSecretsFile: 'secrets/hosts-secrets.enc.yaml',
-      }),
+      .prefault({}),
     schedule: z
       .object({
         name: k8sName.default('velero-daily'),
@@ -154,10 +132,10 @@ export const BackupPlanSchema = z
          * backs up "K8s resources and marked PVCs" of every namespace: all namespaces, no label
          * selector, cluster-scoped resources not switched off.
          */
-        scope: scheduleScope.default(DEFAULT_SCOPE),
+        scope: scheduleScope.prefault({}),
       })
       .strict()
-      .default({ name: 'velero-daily', cron: '0 3 * * *', ttl: '336h', scope: DEFAULT_SCOPE }),
+      .prefault({}),
     uploaderType: z.literal('kopia').default('kopia'),
     deployNodeAgent: z.boolean().default(true),
     snapshotsEnabled: z.boolean().default(false),
@@ -173,11 +151,11 @@ export const BackupPlanSchema = z
         gcSlack: goDuration('GC slack').default('48h'),
       })
       .strict()
-      .default({ gcSlack: '48h' }),
+      .prefault({}),
     freshness: z
       .object({ grace: goDuration('grace period').default('6h') })
       .strict()
-      .default({ grace: '6h' }),
+      .prefault({}),
     drill: z
       .object({
         /**
@@ -202,17 +180,10 @@ export const BackupPlanSchema = z
             deletion: goDuration('timeout').default('5m'),
           })
           .strict()
-          .default({ podReady: '3m', backup: '10m', restore: '10m', deletion: '5m' }),
+          .prefault({}),
       })
       .strict()
-      .default({
-        namespacePrefix: 'velero-verify',
-        dataSizeBytes: 4 * 1024 * 1024,
-        image: 'docker.io/library/busybox:1.37',
-        storageClassName: null,
-        repositoryMaintenanceFrequency: '24h',
-        timeouts: { podReady: '3m', backup: '10m', restore: '10m', deletion: '5m' },
-      }),
+      .prefault({}),
     expect: expectationsSchema.default(true),
   })
   .strict();
