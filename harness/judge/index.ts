@@ -29,6 +29,7 @@ import { judgeCredentials } from './beyond-credentials.ts';
 import { judgeRestoresCompleted } from './beyond-restores.ts';
 import { PASTED_JUDGES } from './pasted.ts';
 import { judgeOnEvidence } from '../evidence/judge.ts';
+import { withValuesNotes } from './values-notes.ts';
 
 export interface JudgeEntry {
   live?: Judge;
@@ -53,7 +54,7 @@ export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
   'guard.k8s-secrets': { live: judgeK8sSecrets, manifests: staticJudges.judgeK8sSecretsManifests },
   'guard.lan-only': { live: judgeLanOnlyLive, manifests: staticJudges.judgeLanOnlyManifests },
   'beyond.retention': { live: judgeRetentionLive, manifests: staticJudges.judgeRetentionManifests },
-  'beyond.image-pinning': { live: judgeImagePinning, manifests: staticJudges.judgeImagePinningManifests },
+  'beyond.image-pinning': { live: judgeImagePinning, manifests: judgeImagePinning },
   'beyond.credentials-valid': { live: judgeCredentials },
   'beyond.restores-completed': { live: judgeRestoresCompleted },
 };
@@ -63,7 +64,9 @@ export function judgeItem(id: ItemId, context: JudgeContext): Finding {
   const notEvaluable = notEvaluableReason(item, context.target);
   if (notEvaluable) return skip(id, `Not evaluable on the ${context.target} target: ${notEvaluable}.`);
   const entry = JUDGES[id];
-  const judge = context.target === 'manifests' ? entry?.manifests : entry?.live;
+  const chosen = context.target === 'manifests' ? entry?.manifests : entry?.live;
+  // Helm values speak to every item they configure, whichever judge decides it.
+  const judge = chosen && context.state?.manifests?.values ? withValuesNotes(id, chosen) : chosen;
   if (context.state?.evidence && context.target === 'snapshot') {
     // Captured or pasted evidence: judge only what it shows (harness/evidence/judge.ts).
     const pasted = id === 'dod.manual-backup' && context.backupName ? undefined : PASTED_JUDGES[id];

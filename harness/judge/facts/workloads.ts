@@ -162,3 +162,14 @@ export function serverDefaultBackupTtl(state: State, plan: BackupPlan): { text: 
   if (flag !== undefined && ms !== undefined) return { text: flag, ms, source: `server flag --default-backup-ttl=${flag}` };
   return { text: '720h', ms: 720 * 3_600_000, source: 'Velero\'s default TTL 720h (docs/velero-facts.md §3)' };
 }
+
+/** The pod spec of a Deployment or DaemonSet. */
+export function podSpecOf(workload: KubeObject | undefined): any {
+  return workload?.spec?.template?.spec ?? {};
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name?: string; key?: string } };
+}

@@ -15,7 +15,9 @@ import { parseImageRef, parseVersion } from '../images.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
 import { goBool, nodeAgentDaemonSet, serverFlag, veleroDeployment } from '../facts/workloads.ts';
 import { inNamespace } from '../facts/object-access.ts';
-import { newChecks, podSpecOf, provenance, remedy, staticJudge, type Checks } from './common.ts';
+import { provenance } from '../facts/manifests-input.ts';
+import { newChecks, remedy, type Checks } from '../checks.ts';
+import { podSpecOf } from '../facts/workloads.ts';
 
 const ID = 'must.fsb-kopia' as const;
 const EXPECTED = 'Plan: "Kopia/FSB enabled (`deployNodeAgent: true`)" — the node-agent DaemonSet is rendered with its pod-volume hostPath at /host_pods, and the uploader is kopia.';
@@ -122,4 +124,4 @@ function judge(context: JudgeContext): Finding {
   return pass(ID, `The node-agent DaemonSet is rendered with its pod-volume hostPath and the uploader is kopia${from}.`, checks.evidence, extra);
 }
 
-export const judgeFsbKopiaManifests = staticJudge(ID, judge);
+export const judgeFsbKopiaManifests = judge;

@@ -5,4 +5,3 @@ export { judgeScheduleManifests } from './schedule.ts';
 export { judgeK8sSecretsManifests } from './k8s-secrets.ts';
 export { judgeLanOnlyManifests } from './lan-only.ts';
 export { judgeRetentionManifests } from './retention.ts';
-export { judgeImagePinningManifests } from './image-pinning.ts';

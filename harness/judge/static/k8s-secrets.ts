@@ -21,7 +21,9 @@ import type { KubeObject, SecretSummary } from '../../state.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
 import { nodeAgentDaemonSet, veleroDeployment } from '../facts/workloads.ts';
 import { selectPlanBsl } from '../facts/plan-objects.ts';
-import { newChecks, podSpecOf, provenance, remedy, staticJudge, type Checks, type EnvVar } from './common.ts';
+import { provenance } from '../facts/manifests-input.ts';
+import { newChecks, remedy, type Checks } from '../checks.ts';
+import { podSpecOf, type EnvVar } from '../facts/workloads.ts';
 
 const ID = 'guard.k8s-secrets' as const;
 
@@ -251,5 +253,5 @@ function judge(context: JudgeContext): Finding {
   return pass(ID, `Velero reads Secret ${source.secret} key ${source.key}, which is not rendered in plaintext${state.manifests?.repo ? ` and comes from ${plan.credentials.k8sSecretsFile}` : ''}${from}.`, checks.evidence, extra);
 }
 
-export const judgeK8sSecretsManifests = staticJudge(ID, judge);
+export const judgeK8sSecretsManifests = judge;
 

@@ -16,7 +16,8 @@ import { expects } from '../../plan.ts';
 import { classifyHost, classifyStorageEndpoint, findPublicExposure, isLanScope } from '../exposure.ts';
 import { fail, pass, type Finding, type JudgeContext } from '../types.ts';
 import { inNamespace } from '../facts/object-access.ts';
-import { describeObject, newChecks, provenance, remedy, staticJudge, type Checks } from './common.ts';
+import { describeObject, provenance } from '../facts/manifests-input.ts';
+import { newChecks, remedy, type Checks } from '../checks.ts';
 
 const ID = 'guard.lan-only' as const;
 const EXPECTED_ANY =
@@ -104,4 +105,4 @@ function judge(context: JudgeContext): Finding {
   return pass(ID, `The S3 endpoint is on the LAN and nothing rendered exposes MinIO${from}.`, checks.evidence, extra);
 }
 
-export const judgeLanOnlyManifests = staticJudge(ID, judge);
+export const judgeLanOnlyManifests = judge;

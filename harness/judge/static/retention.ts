@@ -16,7 +16,7 @@ import { inNamespace } from '../facts/object-access.ts';
 import { parseVeleroCron } from '../facts/velero-cron.ts';
 import { selectPlanBsl } from '../facts/plan-objects.ts';
 import { serverDefaultBackupTtl, serverFlag, veleroDeployment } from '../facts/workloads.ts';
-import { provenance, staticJudge } from './common.ts';
+import { provenance } from '../facts/manifests-input.ts';
 
 const ID = 'beyond.retention' as const;
 
@@ -139,4 +139,4 @@ function judge(context: JudgeContext): Finding {
   return pass(ID, withProvenance(analysis.summary, from), evidence, extra);
 }
 
-export const judgeRetentionManifests = staticJudge(ID, judge);
+export const judgeRetentionManifests = judge;

@@ -17,7 +17,8 @@ import { fail, pass, skip, type Finding, type JudgeContext } from '../types.ts';
 import { inNamespace } from '../facts/object-access.ts';
 import { selectPlanBsl } from '../facts/plan-objects.ts';
 import { serverFlag, veleroDeployment } from '../facts/workloads.ts';
-import { crdProblemsOf, describeObject, newChecks, provenance, remedy, staticJudge, type Checks } from './common.ts';
+import { crdProblemsOf, describeObject, provenance } from '../facts/manifests-input.ts';
+import { newChecks, remedy, type Checks } from '../checks.ts';
 
 const ID = 'must.s3-target' as const;
 
@@ -230,4 +231,4 @@ function judge(context: JudgeContext): Finding {
   return pass(ID, `BackupStorageLocation ${selected.object.metadata.name} ${what}${from}.`, checks.evidence, extra);
 }
 
-export const judgeS3TargetManifests = staticJudge(ID, judge);
+export const judgeS3TargetManifests = judge;

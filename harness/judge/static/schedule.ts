@@ -17,7 +17,8 @@ import { inNamespace } from '../facts/object-access.ts';
 import { normalizeCron, selectPlanSchedule } from '../facts/plan-objects.ts';
 import { serverDefaultBackupTtl, veleroDeployment } from '../facts/workloads.ts';
 import { compareScope, scopeFix, templateScope } from '../schedule-scope.ts';
-import { crdProblemsOf, describeObject, newChecks, provenance, remedy, staticJudge, type Checks } from './common.ts';
+import { crdProblemsOf, describeObject, provenance } from '../facts/manifests-input.ts';
+import { newChecks, remedy, type Checks } from '../checks.ts';
 
 const ID = 'must.schedule' as const;
 
@@ -154,4 +155,4 @@ function judge(context: JudgeContext): Finding {
   return pass(ID, `Schedule ${selected.object.metadata.name} runs "${selected.object.spec?.schedule}" ${ttlText} and is not paused${from}.`, checks.evidence, extra);
 }
 
-export const judgeScheduleManifests = staticJudge(ID, judge);
+export const judgeScheduleManifests = judge;
