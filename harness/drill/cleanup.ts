@@ -10,6 +10,7 @@ import type { KubeApi } from '../kube/api.ts';
 import { isAborted, isConflict } from '../kube/errors.ts';
 import { describeRef, R, type ResourceType } from '../kube/resources.ts';
 import { waitFor, WaitTimeoutError } from '../kube/wait.ts';
+import { isTerminalBackupPhase, isTerminalRestorePhase } from '../velero-phases.ts';
 import { deleteBackupRequestManifest, isOurs, POD_VOLUME_TIMEOUT_ANNOTATION } from './canary.ts';
 
 /** What cleanup needs from the object store: whether `backups/<name>/` is empty. */
@@ -38,8 +39,6 @@ export interface CleanupOutcome {
   problems: string[];
   bucketConfirmed?: boolean;
 }
-
-const TERMINAL_BACKUP_PHASES = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation']);
 
 export function emptyOutcome(): CleanupOutcome {
   return { deleted: [], left: [], problems: [] };
@@ -89,8 +88,6 @@ export async function deleteIfOurs(ctx: CleanupContext, type: ResourceType, name
   return outcome;
 }
 
-const TERMINAL_RESTORE_PHASES = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation']);
-
 /**
  * Delete a Restore once it has finished: a restore still running keeps creating objects in its
  * target namespace after the Restore CR is gone, so deleting it (and the namespace) early would
@@ -101,9 +98,9 @@ export async function deleteRestoreWhenDone(ctx: CleanupContext, name: string): 
   try {
     const restore = await ctx.api.get(R.restores, name, ctx.veleroNamespace, { signal: ctx.signal });
     const phase = (restore?.status as { phase?: string } | undefined)?.phase;
-    if (restore && isOurs(restore, ctx.runId) && !TERMINAL_RESTORE_PHASES.has(phase ?? '')) {
+    if (restore && isOurs(restore, ctx.runId) && !isTerminalRestorePhase(phase)) {
       ctx.onProgress?.(`cleanup: ${label} is ${phase ?? 'New'}; waiting for it to finish before deleting it and its namespace`);
-      await waitFor(ctx.api, { type: R.restores, name, namespace: ctx.veleroNamespace }, (object) => !object || TERMINAL_RESTORE_PHASES.has((object.status as { phase?: string } | undefined)?.phase ?? ''), {
+      await waitFor(ctx.api, { type: R.restores, name, namespace: ctx.veleroNamespace }, (object) => !object || isTerminalRestorePhase((object.status as { phase?: string } | undefined)?.phase), {
         deadlineMs: ctx.deadlineMs,
         pollMs: ctx.pollMs,
         signal: ctx.signal,
@@ -164,12 +161,12 @@ export async function deleteBackupThroughVelero(ctx: CleanupContext, backupName:
     if (!phase && ageMs > ctx.deadlineMs) {
       return deleteUnstartedBackup(ctx, backup, `${label} was never processed by the Velero server (no phase ${Math.round(ageMs / 60_000)} minute(s) after it was created; nothing reached the bucket): deleted directly. Is the velero Deployment running? Is the BackupStorageLocation Available?`, attempt);
     }
-    if (!TERMINAL_BACKUP_PHASES.has(phase ?? '') && phase !== 'Deleting') {
+    if (!isTerminalBackupPhase(phase) && phase !== 'Deleting') {
       // Velero refuses to delete a backup that is still in progress (docs/velero-facts.md); New,
       // ReadyToStart and no phase race the controller that is about to start it: wait.
       ctx.onProgress?.(`cleanup: ${label} is ${phase || 'without phase'}; waiting for it to finish before deleting it`);
       try {
-        backup = await wait(R.backups, backupName, (object) => !object || TERMINAL_BACKUP_PHASES.has((object.status as { phase?: string } | undefined)?.phase ?? '') || (object.status as { phase?: string } | undefined)?.phase === 'Queued');
+        backup = await wait(R.backups, backupName, (object) => !object || isTerminalBackupPhase((object.status as { phase?: string } | undefined)?.phase) || (object.status as { phase?: string } | undefined)?.phase === 'Queued');
       } catch (error) {
         if (!(error instanceof WaitTimeoutError)) throw error;
         const last = error.last;

@@ -16,6 +16,7 @@ import type { KubeApi } from '../kube/api.ts';
 import { isAborted, isConflict } from '../kube/errors.ts';
 import { R, VELERO_GROUP, VELERO_VERSION } from '../kube/resources.ts';
 import { waitFor, WaitTimeoutError, type ObjectRef } from '../kube/wait.ts';
+import { isTerminalBackupPhase, isTerminalRestorePhase } from '../velero-phases.ts';
 import {
   backupManifest,
   isOurs,
@@ -37,8 +38,6 @@ import { explainRestore } from './restore-cause.ts';
 import { sweepExpiredRuns } from './sweep.ts';
 import type { DrillStepName, PodVolumeBackupSummary } from './types.ts';
 import { appliedRules, BLOCKING_BACKUP_PHASES, drillPodSecurityLevel, queuesBackups, veleroRelease, type VeleroRelease } from './velero-rules.ts';
-
-const TERMINAL = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation']);
 
 function started(object: KubeObject | undefined): boolean {
   return Boolean((object?.status as { startTimestamp?: string } | undefined)?.startTimestamp);
@@ -180,7 +179,7 @@ async function backup(run: DrillRun): Promise<string> {
   await run.createOwned(R.backups, backupManifest(plan, names));
   // The deadline counts from the backup's start: first wait for Velero to start it (a backup
   // created meanwhile by a Schedule may hold the queue), bounded by the same deadline.
-  await waitFor(api, ref, (object) => !object || started(object) || TERMINAL.has(phase(object) ?? ''), run.waitOptions(run.timeout('backup'), describeBackupProgress)).catch((error) => {
+  await waitFor(api, ref, (object) => !object || started(object) || isTerminalBackupPhase(phase(object)), run.waitOptions(run.timeout('backup'), describeBackupProgress)).catch((error) => {
     if (!(error instanceof WaitTimeoutError)) throw error;
     result.backupPhase = phase(error.last);
     run.stepPhase = result.backupPhase;
@@ -189,7 +188,7 @@ async function backup(run: DrillRun): Promise<string> {
       : 'the Velero server never processed it (no phase): is the velero Deployment running? is the BackupStorageLocation Available?';
     throw new DrillStepError(`Backup ${names.backup} did not start within ${plan.drill.timeouts.backup}: ${waiting}`, [ref], result.backupPhase);
   });
-  const finished = await waitFor(api, ref, (object) => !object || TERMINAL.has(phase(object) ?? ''), run.waitOptions(run.timeout('backup'), describeBackupProgress)).catch((error) => {
+  const finished = await waitFor(api, ref, (object) => !object || isTerminalBackupPhase(phase(object)), run.waitOptions(run.timeout('backup'), describeBackupProgress)).catch((error) => {
     if (error instanceof WaitTimeoutError) {
       result.backupPhase = phase(error.last);
       run.stepPhase = result.backupPhase;
@@ -267,7 +266,7 @@ async function restore(run: DrillRun): Promise<string> {
   run.created.push({ type: R.namespaces, name: names.targetNamespace });
   result.restoreName = names.restore;
   await run.createOwned(R.restores, restoreManifest(plan, names));
-  const finished = await waitFor(api, ref, (object) => !object || TERMINAL.has(phase(object) ?? ''), run.waitOptions(run.timeout('restore'))).catch(async (error) => {
+  const finished = await waitFor(api, ref, (object) => !object || isTerminalRestorePhase(phase(object)), run.waitOptions(run.timeout('restore'))).catch(async (error) => {
     if (!(error instanceof WaitTimeoutError)) throw error;
     result.restorePhase = phase(error.last);
     run.stepPhase = result.restorePhase;

@@ -4,19 +4,18 @@
  */
 import { type BackupPlan, expects } from '../../plan.ts';
 import type { KubeObject, State } from '../../state.ts';
+import { isTerminalBackupPhase } from '../../velero-phases.ts';
 import { LABELS } from './velero-names.ts';
 import { inNamespace, labelOf, newestFirst, relativeTime } from './object-access.ts';
 import { selectPlanSchedule } from './plan-objects.ts';
-
-/** Terminal backup phases (docs/velero-facts.md §3); everything else is still running or being deleted. */
-export const TERMINAL_BACKUP_PHASES = ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'] as const;
 
 export function backupPhase(backup: KubeObject): string {
   return typeof backup.status?.phase === 'string' ? backup.status.phase : '';
 }
 
+/** Finished (harness/velero-phases.ts); everything else is still running or being deleted. */
 export function isTerminalBackup(backup: KubeObject): boolean {
-  return (TERMINAL_BACKUP_PHASES as readonly string[]).includes(backupPhase(backup));
+  return isTerminalBackupPhase(backupPhase(backup));
 }
 
 export function scheduleNameOf(backup: KubeObject): string | undefined {
