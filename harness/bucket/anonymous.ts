@@ -1,5 +1,5 @@
 /**
- * Unsigned probes (docs/retention-and-exposure.md §4 "Client-side exposure test"): requests
+ * Unsigned probes (docs/retention-and-exposure.md §5.2, rule E2): requests
  * with no Authorization header and no X-Amz-* query. MinIO checks them only against the bucket
  * policy and answers 403 AccessDenied when nothing allows them. Prefix-scoped anonymous policies
  * exist (`mc anonymous set download ALIAS/BUCKET/backups`), so the root alone is not enough.

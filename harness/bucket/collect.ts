@@ -353,7 +353,7 @@ async function readKopiaRepository(reader: BucketReader, prefix: string, namespa
   };
   if (meta.error) repository.metaError = meta.error;
   if (repository.hasRepository) {
-    // MinIO predicts lifecycle expiry per object (x-amz-expiration): the empirical check of docs/retention-and-exposure.md §7 K2.
+    // MinIO predicts lifecycle expiry per object (x-amz-expiration): the empirical check of docs/retention-and-exposure.md §4.3 (rule K2).
     const head = await recorded(() =>
       reader.requester.send<HeadObjectCommandOutput>(reader.client, `head ${folder}kopia.repository`, new HeadObjectCommand({ Bucket: reader.bucket, Key: `${folder}kopia.repository` })),
     );

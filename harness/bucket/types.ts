@@ -124,7 +124,7 @@ export interface KopiaRepositoryInBucket {
   hasBlobcfg: boolean;
   /** Data packs `p*`, metadata packs `q*`, index blobs `x*` (docs/velero-facts.md §1). */
   packs: { p: BlobCount; q: BlobCount; x: BlobCount };
-  /** `x-amz-expiration` on HEAD `kopia.repository` (MinIO's lifecycle prediction; docs/retention-and-exposure.md §4). */
+  /** `x-amz-expiration` on HEAD `kopia.repository` (MinIO's lifecycle prediction; docs/retention-and-exposure.md §4.3). */
   repositoryExpiration?: string;
   repositoryHeadError?: ProbeError;
 }

@@ -42,7 +42,7 @@ describe('renderHelmValues: the plan as chart values', () => {
     }
   });
 
-  it('for the homelab plan equals the team\'s example values (fixtures/deploy/values-homelab.yaml) once both are merged over the defaults', () => {
+  it('for the homelab plan equals the chart example values (fixtures/deploy/values-homelab.yaml) once both are merged over the defaults', () => {
     const example = parseYaml(readFileSync(join(REPO_ROOT, 'fixtures', 'deploy', 'values-homelab.yaml'), 'utf8'));
     expect(valuesSchemaProblems(merged(example))).toEqual([]);
     expect(merged(renderHelmValues(defaultPlan()))).toEqual(merged(example));

@@ -2,14 +2,14 @@
  * beyond.retention, live — plan: "MinIO ILM is 14 days; Velero TTL should match."
  *
  * Judges the lifecycle the bucket really has (read by harness/bucket/collect.ts) with
- * `analyzeRetention` (lifecycle.ts; docs/retention-and-exposure.md §7):
+ * `analyzeRetention` (lifecycle.ts; docs/retention-and-exposure.md §6):
  * - CRITICAL: an enabled expiration reaching `<p>kopia/` (bucket-wide included) — it destroys
  *   kopia.repository and packs that live backups need, whatever the TTL (docs/retention-and-exposure.md §1.3, docs/architecture.md §7).
- *   MinIO's `x-amz-expiration` header on HEAD kopia.repository confirms it (rule K2).
+ *   MinIO's `x-amz-expiration` header on HEAD kopia.repository confirms it (rule K2, §4.3).
  * - FAIL / WARN: a `backups/` rule shorter than the longest TTL / than TTL + GC slack.
  * - No lifecycle (404 NoSuchLifecycleConfiguration) is the safe state.
  * The TTL is the longest of the Schedules' template.ttl and the Backups' spec.ttl, compared as
- * durations (docs/velero-facts.md §3). Versioning and object lock are noted (docs/retention-and-exposure.md §6 items 14, rules V1/O1).
+ * durations (docs/velero-facts.md §3). Versioning and object lock are noted (docs/retention-and-exposure.md §3, rules V1/O1).
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import { declaredBucketLifecycle } from '../plan.ts';
@@ -56,7 +56,7 @@ function policyNotes(bucket: BucketState, rules: LifecycleRule[], evidence: stri
     evidence.push(`Versioning: ${versioning.status ?? 'never enabled'}`);
     const purgesNoncurrent = rules.some((rule) => rule.enabled && rule.noncurrentExpirationDays !== undefined);
     if (versioning.status === 'Enabled' && !purgesNoncurrent) {
-      // docs/retention-and-exposure.md §6 item 14: Velero's deletes leave noncurrent versions behind.
+      // docs/retention-and-exposure.md §3: Velero's deletes leave noncurrent versions behind.
       warnings.push('Bucket versioning is Enabled without a NoncurrentVersionExpiration rule: every object Velero or Kopia deletes stays as a noncurrent version and storage grows without bound.');
     }
   }

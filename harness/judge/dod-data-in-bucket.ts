@@ -53,7 +53,7 @@ function targetsOf(state: State, plan: BackupPlan, backupName?: string): BackupT
 /**
  * What the collector must read for this item: the backups in scope and the namespaces whose
  * Kopia repositories matter (BackupRepositories' volumeNamespace and the PVBs' pod namespaces).
- * The lead's live collector passes these to collectBucket; scripts/capture.mjs does the same.
+ * The live collector (harness/targets/cluster.ts) passes these to collectBucket; scripts/capture.mjs does the same.
  */
 export function bucketScope(state: State, plan: BackupPlan, backupName?: string): { backupNames: string[]; volumeNamespaces: string[] } {
   const targets = targetsOf(state, plan, backupName);

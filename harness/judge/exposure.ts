@@ -8,8 +8,8 @@
  * - `findPublicExposure(objects)` — Services of type LoadBalancer/NodePort (or with externalIPs),
  *   Ingresses and Gateway API HTTPRoutes that reach MinIO.
  *
- * docs/retention-and-exposure.md §6 item 5 and §7 rule E4: "Endpoint resolves to a public
- * IP / publicUrl is public / LoadBalancer or Ingress to the internet"; Velero
+ * docs/retention-and-exposure.md §5.3 (rule E4): the endpoint or publicUrl is public, or a
+ * Service, Ingress or HTTPRoute publishes MinIO; Velero
  * `contributions/minio.md` names NodePort, Ingress and `publicUrl` as the ways MinIO gets exposed.
  */
 import ipaddr from 'ipaddr.js';

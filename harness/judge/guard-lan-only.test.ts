@@ -16,7 +16,7 @@ async function judged(options: ScenarioOptions = {}) {
   return judgeLiveAndCaptured(judgeLanOnlyLive, scenario.context());
 }
 
-/** What `mc anonymous set download ALIAS/BUCKET/backups` writes (minio-go canned policy, docs/retention-and-exposure.md §4). */
+/** What `mc anonymous set download ALIAS/BUCKET/backups` writes (minio-go canned policy, docs/retention-and-exposure.md §5.1). */
 const DOWNLOAD_BACKUPS_ONLY = {
   Version: '2012-10-17',
   Statement: [

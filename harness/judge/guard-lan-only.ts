@@ -1,7 +1,7 @@
 /**
  * guard.lan-only, live — plan: "Do NOT expose MinIO publicly (keep LAN only)."
  *
- * docs/retention-and-exposure.md §4 "Client-side exposure test" and §7 rules E1, E2, E4:
+ * docs/retention-and-exposure.md §5 (rules E1, E2, E4):
  * - the BSL `s3Url` host is loopback/private (RFC 1918, ULA, link-local, `.lan`/`.local`/
  *   `.home.arpa`, single-label); `publicUrl` is unset or private (exposure.ts `classifyHost`);
  * - no Service of type LoadBalancer/NodePort, no Ingress or HTTPRoute exposes MinIO (exposure.ts);
@@ -31,7 +31,7 @@ function asList(value: unknown): unknown[] {
   return value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
 }
 
-/** Principal "*", {"AWS":"*"} or {"AWS":["*"]} (docs/retention-and-exposure.md §4 step 1). */
+/** Principal "*", {"AWS":"*"} or {"AWS":["*"]} (docs/retention-and-exposure.md §5.1). */
 export function principalIsEveryone(principal: unknown): boolean {
   if (principal === '*') return true;
   if (typeof principal === 'object' && principal !== null) return asList((principal as Record<string, unknown>).AWS).includes('*');
@@ -41,7 +41,7 @@ export function principalIsEveryone(principal: unknown): boolean {
 export interface PublicStatement {
   actions: string[];
   resources: string[];
-  /** Has a Condition (e.g. aws:SourceIp): narrower, still worth a look (docs/retention-and-exposure.md §4: WARN). */
+  /** Has a Condition (e.g. aws:SourceIp): narrower, still worth a look (docs/retention-and-exposure.md §5.1: warn). */
   conditional: boolean;
 }
 

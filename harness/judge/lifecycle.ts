@@ -8,16 +8,16 @@
  * - `rulesFromPlan(plan.retention.bucketLifecycle)`: the lifecycle the plan declares.
  *
  * Then `analyzeRetention({ rules, veleroPrefix, longestTtlMs, gcSlackMs })` decides
- * (docs/retention-and-exposure.md §7, docs/architecture.md §7):
+ * (docs/retention-and-exposure.md §6, docs/architecture.md §7):
  * - CRITICAL: an enabled Expiration (Days or Date) whose filter can reach `<p>kopia/` — a
  *   bucket-wide rule included. Kopia packs are content-addressed and shared by every later
  *   snapshot; `kopia.repository` is written once at init. Age says nothing about liveness, so an
  *   age rule deletes data live backups need and makes the repository unopenable (docs/retention-and-exposure.md §1.3,
  *   ionfury/homelab PR #953).
  * - FAIL: an Expiration on `<p>backups/` shorter than the longest TTL (backups vanish early; the
- *   sync controller then drops the Backup CRs and the kopia snapshots are never forgotten, §3).
- * - WARN: shorter than TTL + GC slack (ILM races Velero's GC, §3 "Timing race").
- * A missing lifecycle is the safe state, never a problem (docs/retention-and-exposure.md §7 note).
+ *   sync controller then drops the Backup CRs and the kopia snapshots are never forgotten, §2.2).
+ * - WARN: shorter than TTL + GC slack (ILM races Velero's GC, §2.3).
+ * A missing lifecycle is the safe state, never a problem (docs/retention-and-exposure.md §4.1).
  */
 import { child, children, childText, parseXml, type XmlElement } from '../bucket/xml.ts';
 import { formatDuration } from '../duration.ts';
@@ -31,7 +31,7 @@ export interface LifecycleRule {
   enabled: boolean;
   /** The key prefix the rule applies to; '' = the whole bucket. */
   prefix: string;
-  /** Where the prefix came from (docs/retention-and-exposure.md §7: Filter.Prefix, then Filter.And.Prefix, then the legacy rule Prefix). */
+  /** Where the prefix came from (docs/retention-and-exposure.md §4.2: Filter.Prefix, then Filter.And.Prefix, then the legacy rule Prefix). */
   prefixSource: 'Filter.Prefix' | 'Filter.And.Prefix' | 'Prefix' | 'none';
   /** The filter needs object tags. Velero and Kopia never tag objects, so such a rule cannot match them. */
   tagScoped: boolean;
@@ -42,7 +42,7 @@ export interface LifecycleRule {
   /** Current-version expiration on a fixed date (ISO). */
   expirationDate?: string;
   expiredObjectDeleteMarker?: boolean;
-  /** Permanent removal of noncurrent versions after N days (compatible with Kopia, docs/retention-and-exposure.md §2.4). */
+  /** Permanent removal of noncurrent versions after N days (compatible with Kopia, docs/retention-and-exposure.md §1.4). */
   noncurrentExpirationDays?: number;
   /** The rule moves objects to another storage class. */
   hasTransition: boolean;
@@ -197,7 +197,7 @@ export function veleroRoot(bslPrefix: string | undefined): string {
 }
 
 /**
- * Whether a rule prefix can match keys under `target` (docs/retention-and-exposure.md §7): the target lies inside the
+ * Whether a rule prefix can match keys under `target` (docs/retention-and-exposure.md §4.2): the target lies inside the
  * rule's scope, or the rule's scope lies inside the target. '' matches everything.
  */
 export function prefixesOverlap(rulePrefix: string, target: string): boolean {
@@ -295,7 +295,7 @@ export function analyzeRetention(input: RetentionInput): RetentionAnalysis {
       continue;
     }
     if (rule.tagScoped) {
-      // docs/retention-and-exposure.md §7: Velero and Kopia never tag objects, so a tag filter cannot match them — but verify.
+      // docs/retention-and-exposure.md §4.2: Velero and Kopia never tag objects, so a tag filter cannot match them — but verify.
       problems.push({
         severity: 'warn',
         ruleId: rule.id,

@@ -1,6 +1,6 @@
 /**
  * Validate objects of Velero kinds against the real CRD schemas (Velero v1.18.1, byte-exact
- * copies in velero-reference/crds). Used by fixture tests and by the fake Kubernetes API server,
+ * copies in reference/velero/crds). Used by fixture tests and by the fake Kubernetes API server,
  * so no fixture or double can hold an object a real Velero would reject.
  */
 import { readdirSync, readFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * guard.lan-only, manifests — plan: "Do NOT expose MinIO publicly (keep LAN only)".
  *
- * What rendered manifests can show (docs/retention-and-exposure.md §7 rule E4; Velero
+ * What rendered manifests can show (docs/retention-and-exposure.md §5.3, rule E4; Velero
  * `contributions/minio.md` names NodePort, Ingress and `publicUrl` as the ways MinIO leaks):
  * - every BackupStorageLocation's `s3Url` host is loopback or private (RFC 1918, link-local, ULA,
  *   `.local`/`.lan`/`.home.arpa`/`.internal`, single-label); an aws-provider BSL without `s3Url`

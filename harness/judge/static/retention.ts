@@ -3,7 +3,7 @@
  *
  * Rendered manifests cannot read the bucket, so the lifecycle judged is the one the plan
  * declares (`plan.retention.bucketLifecycle`; its default is the plan's words read literally — a
- * bucket-wide 14-day expiration, docs/retention-and-exposure.md §0: "MinIO ILM is 14 days"
+ * bucket-wide 14-day expiration, docs/retention-and-exposure.md §4.2: "MinIO ILM is 14 days"
  * with no prefix stated is bucket-wide until proven otherwise). It is checked against the
  * rendered TTLs with `analyzeRetention` (lifecycle.ts): an expiration that reaches `kopia/` is
  * critical whatever the TTL; a `backups/` rule shorter than TTL + GC slack fails or warns.
