@@ -2,8 +2,7 @@
  * `npm run audit` — collect a target, judge it with the specs, write the audit report.
  * Exit codes (docs/architecture.md §6): 0 APPROVE, 1 REJECT (or NOT RUN), 2 the audit itself could not run.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuditInputError, describeError, isAuditInputError } from './errors.ts';
@@ -12,7 +11,8 @@ import { newRunId, type RunContext } from './run-context.ts';
 import { forSpecWorkers, stateFacts, withFindings } from './judge/judge-run.ts';
 import { REPO_ROOT } from './schema/reference.ts';
 import type { TargetKind } from './catalog.ts';
-import { AuditReporter, SPECS_PROJECT, toolVersion } from './report/reporter.ts';
+import { toolVersion } from './report/reporter.ts';
+import { startSpecRun, type SpecRun } from './report/spec-run.ts';
 import type { AuditReport } from './report/model.ts';
 import { stripControls } from './report/sanitize.ts';
 
@@ -218,67 +218,37 @@ async function readStandardInput(): Promise<string> {
 
 
 /**
- * Run the specs against a prepared run context; returns the report the reporter built. The items
- * are judged here, where the state is; the spec workers receive the findings, not the state.
+ * Judge the run where its state is and hand the spec run (already started, spec-run.ts) the
+ * findings, not the state; returns the report the reporter built.
  */
-export async function judgeWithSpecs(run: RunContext, reportDir: string, print: (text: string) => void): Promise<AuditReport> {
+export async function judgeWithSpecs(run: RunContext, specRun: SpecRun): Promise<AuditReport> {
   const findings = withFindings(run).findings;
-  // Once judged, the objects are not needed: free them before the spec run allocates its own
-  // (the report shows only the state's facts). This is why `run.state` is reduced in place.
+  // Once judged, the objects are not needed: free them (the report shows only the state's facts).
+  // This is why `run.state` is reduced in place.
   if (run.state) run.state = stateFacts(run.state);
   const judged: RunContext = findings ? { ...run, findings } : run;
   // `npm run audit` starts node with --expose-gc: collecting now returns the objects' memory
-  // before vitest allocates, instead of letting the two peak together.
+  // while the spec run goes on, instead of letting the two peak together.
   (globalThis as { gc?: () => void }).gc?.();
-  const workDir = mkdtempSync(join(tmpdir(), 'velero-verify-'));
-  const runFile = join(workDir, 'run.json');
-  writeFileSync(runFile, JSON.stringify(forSpecWorkers(judged)));
-  const previous = process.env.VELERO_VERIFY_RUN_FILE;
-  process.env.VELERO_VERIFY_RUN_FILE = runFile;
-  const reporter = new AuditReporter({ reportDir, run: judged, print, always: true });
-  try {
-    const { startVitest } = await import('vitest/node');
-    const vitest = await startVitest('test', [], {
-      root: REPO_ROOT,
-      config: join(REPO_ROOT, 'vitest.config.ts'),
-      project: [SPECS_PROJECT],
-      reporters: [reporter],
-      watch: false,
-      // Four small spec files that only assert on findings: one worker thread, no per-file
-      // isolation, starts fastest (the test files share nothing mutable).
-      pool: 'threads',
-      maxWorkers: 1,
-      isolate: false,
-    });
-    await vitest.close();
-  } finally {
-    if (previous === undefined) delete process.env.VELERO_VERIFY_RUN_FILE;
-    else process.env.VELERO_VERIFY_RUN_FILE = previous;
-    rmSync(workDir, { recursive: true, force: true });
-  }
-  if (!reporter.report) throw new Error('the spec run produced no report');
-  return reporter.report;
+  return specRun.judge({ reporterRun: forReporter(judged), specRun: forSpecWorkers(judged) });
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const options = parseCliArgs(argv);
-  // Progress lines can carry cluster text (names, API messages): never terminal control sequences.
-  const print = (text: string) => (options.json ? process.stderr : process.stdout).write(`${stripControls(text)}\n`);
-  if (options.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const { plan, source: planSource } = loadPlan({ explicitPath: options.config });
-  const runId = newRunId();
-  const target = targetOf(options);
-  if (options.cleanup) {
-    const { cleanupLeftovers } = await import('./targets/cluster.ts');
-    const result = await cleanupLeftovers({ plan, kubeconfig: options.kubeconfig, context: options.context, s3Endpoint: options.s3Endpoint, onProgress: print });
-    print(result.deleted.length ? `Removed ${result.deleted.length} leftover object(s):\n  ${result.deleted.join('\n  ')}` : 'No leftovers of velero-verify were found.');
-    for (const problem of result.problems) print(`Not removed: ${problem}`);
-    return result.problems.length ? 1 : 0;
-  }
-  const startedAt = new Date().toISOString();
+/** The run as the reporter reads it: the state's facts, without where each object was read (only judges quote that). */
+function forReporter(run: RunContext): RunContext {
+  const evidence = run.state?.evidence;
+  return evidence ? { ...run, state: { ...run.state!, evidence: { ...evidence, provenance: {} } } } : run;
+}
+
+async function collectAndJudge(
+  target: TargetKind,
+  options: CliOptions,
+  plan: BackupPlan,
+  planSource: string,
+  runId: string,
+  startedAt: string,
+  specRun: SpecRun,
+  print: (text: string) => void,
+): Promise<AuditReport> {
   let collected: Collected | undefined = await collectTarget(target, options, plan, runId, (line) => print(`… ${line}`));
   const snapshotTime = target === 'snapshot' ? collected.state?.capturedAt : undefined;
   const now = options.now ?? snapshotTime ?? new Date().toISOString();
@@ -300,7 +270,38 @@ export async function main(argv: string[]): Promise<number> {
     ...(target === 'cluster' && options.readOnly ? { optedOut: { 'beyond.restore': '--read-only' } } : {}),
   };
   collected = undefined; // the run holds the state now; judgeWithSpecs frees it once judged
-  const report = await judgeWithSpecs(run, resolve(options.reportDir), print);
+  return judgeWithSpecs(run, specRun);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const options = parseCliArgs(argv);
+  // Progress lines can carry cluster text (names, API messages): never terminal control sequences.
+  const print = (text: string) => (options.json ? process.stderr : process.stdout).write(`${stripControls(text)}\n`);
+  if (options.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const { plan, source: planSource } = loadPlan({ explicitPath: options.config });
+  const runId = newRunId();
+  const target = targetOf(options);
+  if (options.cleanup) {
+    const { cleanupLeftovers } = await import('./targets/cluster.ts');
+    const result = await cleanupLeftovers({ plan, kubeconfig: options.kubeconfig, context: options.context, s3Endpoint: options.s3Endpoint, onProgress: print });
+    print(result.deleted.length ? `Removed ${result.deleted.length} leftover object(s):\n  ${result.deleted.join('\n  ')}` : 'No leftovers of velero-verify were found.');
+    for (const problem of result.problems) print(`Not removed: ${problem}`);
+    return result.problems.length ? 1 : 0;
+  }
+  const startedAt = new Date().toISOString();
+  // vitest starts in its own thread while the target is collected and judged here.
+  const specRun = startSpecRun({ reportDir: resolve(options.reportDir), print });
+  let report: AuditReport;
+  try {
+    report = await collectAndJudge(target, options, plan, planSource, runId, startedAt, specRun, print);
+  } catch (error) {
+    // The audit could not run: no report (the thread's vitest is still waiting for the run).
+    await specRun.cancel();
+    throw error;
+  }
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return report.verdict === 'APPROVE' ? 0 : 1;
 }

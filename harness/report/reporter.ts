@@ -20,8 +20,11 @@ export const SPECS_PROJECT = 'specs';
 
 export interface AuditReporterOptions {
   reportDir: string;
-  /** The CLI passes the run context it built; under `npm test` it comes from the globalSetup. */
-  run?: RunContext;
+  /**
+   * The CLI passes the run context it built (a function when the reporter exists before the run
+   * is judged: spec-run-thread.ts); under `npm test` it comes from the globalSetup.
+   */
+  run?: RunContext | (() => RunContext | undefined);
   /** Where the terminal summary goes; the CLI sends it to stderr with --json. */
   print?: (text: string) => void;
   /** CLI mode: always write a report, even when no spec ran (that is a REJECT). */
@@ -96,7 +99,8 @@ export class AuditReporter implements Reporter {
   }
 
   private runContext(): RunContext | undefined {
-    if (this.options.run) return this.options.run;
+    const given = typeof this.options.run === 'function' ? this.options.run() : this.options.run;
+    if (given) return given;
     try {
       return this.vitest?.getProjectByName(SPECS_PROJECT)?.getProvidedContext().run;
     } catch {
