@@ -165,8 +165,13 @@ const YAML_OPTIONS = { schema: CORE_SCHEMA };
 
 /** Expanded size above which aliases are refused (a "billion laughs" document). */
 const MAX_ALIAS_EXPANSION = 1_000_000;
-/** An alias (`*name`) may occur in the text: only then is the expansion measured. */
+/**
+ * An alias (`*name`) may occur in the text: only then is the expansion measured. An alias names an
+ * anchor (`&name`; js-yaml refuses an alias without one), so both must be there: a cron schedule
+ * (`"0 3 * * *"`) alone is not worth walking every parsed value for.
+ */
 const MAY_HOLD_ALIAS = /(?:^|[\s,[{])\*[^\s,[\]{}*]/m;
+const MAY_HOLD_ANCHOR = /(?:^|[\s,[{])&[^\s,[\]{}]/m;
 
 /**
  * js-yaml resolves an alias to the same object, so a bomb costs no memory while parsing — but
@@ -208,7 +213,7 @@ function parseYaml(text: string, lineOffset = 0): unknown[] {
     if (error instanceof RangeError) throw new TextProblem('nested too deeply to read');
     throw error;
   }
-  if (MAY_HOLD_ALIAS.test(text)) checkAliasExpansion(values, text.length);
+  if (MAY_HOLD_ANCHOR.test(text) && MAY_HOLD_ALIAS.test(text)) checkAliasExpansion(values, text.length);
   return values;
 }
 

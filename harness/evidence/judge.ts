@@ -18,10 +18,17 @@ import { provenanceKey } from './types.ts';
 
 const MAX_QUOTES = 8;
 
+function hasEntries(record: Record<string, unknown>): boolean {
+  for (const _key in record) return true;
+  return false;
+}
+
 /** Quotes of the objects a finding names (by name, in its summary or evidence). */
 function objectQuotes(finding: Finding, state: State): EvidenceQuote[] {
   const evidence = state.evidence;
-  if (!evidence) return [];
+  // Only a paste records where its objects were read (a capture's objects are named by their
+  // fields, and may be many): without provenance there is nothing to quote.
+  if (!evidence || !hasEntries(evidence.provenance)) return [];
   const text = `${finding.summary}\n${finding.evidence.join('\n')}`;
   const quotes: EvidenceQuote[] = [];
   for (const [collection, list] of Object.entries(state.objects)) {

@@ -15,7 +15,7 @@ import { filesUnder, parseObjectText } from '../collect/read-objects.ts';
 import { looksLikeObjects, parseObjects } from './objects.ts';
 import { readTables } from './tables.ts';
 import { cleanText, segments } from './text.ts';
-import { createMatcher, objectFileLinesThatMayMatch, type Matcher, type SignatureMatch } from '../triage/match.ts';
+import { createMatcher, matchObjectFile, type Matcher, type SignatureMatch } from '../triage/match.ts';
 import { emptyOutput, mergeOutputs, type EvidenceKind, type ReaderOutput } from './types.ts';
 
 /** Files larger than this are streamed line by line as logs (memory stays bounded). */
@@ -46,13 +46,9 @@ function newRead(): EvidenceRead {
 
 /**
  * Offer the lines of a text to the signature registry (it keeps only what matches). A whole
- * kubectl JSON/YAML file offers only the lines that can match: most of a large capture cannot.
+ * kubectl JSON/YAML file offers only what can match (matchObjectFile): most of a large capture cannot.
  */
-function matchText(read: EvidenceRead, text: string, source: string, wholeObjects?: 'json' | 'yaml'): void {
-  if (wholeObjects) {
-    for (const { text: raw, line } of objectFileLinesThatMayMatch(text, wholeObjects)) read.matcher.push({ text: raw, source, line });
-    return;
-  }
+function matchText(read: EvidenceRead, text: string, source: string): void {
   let line = 0;
   for (const raw of text.split(/\r?\n|\r/)) {
     line += 1;
@@ -193,7 +189,7 @@ export function readTextContent(text: string, source: string, read: EvidenceRead
     try {
       const objects = flattenLists(parseObjectText(text)).filter(isKubeObject);
       if (objects.length > 0) {
-        matchText(read, text, source, /^\s*[[{]/.test(text) ? 'json' : 'yaml');
+        matchObjectFile(read.matcher, text, /^\s*[[{]/.test(text) ? 'json' : 'yaml', source, objects);
         for (const object of objects) read.objects.push({ object, at: { source, line: 1, reader: 'kubectl YAML/JSON' } });
         read.recognised.push({ reader: 'kubectl YAML/JSON', source, line: 1, count: objects.length });
         read.objectFiles.push(source);

@@ -41,20 +41,27 @@ export class NeedleSet {
 
   /** True when `text` contains at least one needle. */
   test(text: string): boolean {
+    return this.find(text) !== -1;
+  }
+
+  /** Where the leftmost needle occurrence at or after `from` starts, or -1 (a whole file is searched in one pass). */
+  find(text: string, from = 0): number {
+    // Locals, not fields, in the loop: it runs once per few characters of a whole file.
+    const { shortest, shift: shifts, candidates } = this;
     const last = text.length - 1;
-    let end = this.shortest - 1;
+    let end = from + shortest - 1;
     while (end <= last) {
       const hash = blockHash(text, end);
-      const shift = this.shift[hash];
+      const shift = shifts[hash];
       if (shift > 0) {
         end += shift;
         continue;
       }
-      const start = end - this.shortest + 1;
-      const list = this.candidates.get(hash);
-      if (list) for (const needle of list) if (text.startsWith(needle, start)) return true;
+      const start = end - shortest + 1;
+      const list = candidates.get(hash);
+      if (list) for (const needle of list) if (text.startsWith(needle, start)) return start;
       end += 1;
     }
-    return false;
+    return -1;
   }
 }
