@@ -22,13 +22,15 @@ export interface AuditReporterOptions {
   reportDir: string;
   /**
    * The CLI passes the run context it built (a function when the reporter exists before the run
-   * is judged: spec-run-thread.ts); under `npm test` it comes from the globalSetup.
+   * is judged: spec-run-thread.mjs); under `npm test` it comes from the globalSetup.
    */
   run?: RunContext | (() => RunContext | undefined);
   /** Where the terminal summary goes; the CLI sends it to stderr with --json. */
   print?: (text: string) => void;
   /** CLI mode: always write a report, even when no spec ran (that is a REJECT). */
   always?: boolean;
+  /** Called with each report once it is written (the CLI's spec-run thread sends it to the CLI). */
+  onReport?: (report: AuditReport) => void;
 }
 
 export function toolVersion(): string {
@@ -124,6 +126,10 @@ export class AuditReporter implements Reporter {
     if (reason === 'interrupted') problems.push('The run was interrupted before every check finished.');
     this.report = buildReport({ run, results, problems, finishedAt: new Date(), toolVersion: toolVersion() });
     const files = writeReport(this.report, this.options.reportDir);
+    this.options.onReport?.(this.report);
     print(`\n${renderTerminalSummary(this.report, `${files.markdown}, ${files.json}, ${files.junit}`)}`);
   }
 }
+
+/** vitest loads a reporter named by path (the CLI's spec-run thread) from its default export. */
+export default AuditReporter;

@@ -7,11 +7,20 @@
  * to the thread (docs/performance.md).
  */
 import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { PENDING_RUN_KEY } from '../run-handoff.ts';
 import type { RunContext } from '../run-context.ts';
+import { REPO_ROOT } from '../schema/reference.ts';
 import type { AuditReport } from './model.ts';
+import { SPECS_PROJECT } from './reporter.ts';
 
+/** What spec-run-thread.mjs starts vitest with. */
 export interface SpecRunData {
+  vitestOptions: Record<string, unknown>;
+  /** The audit reporter, loaded by vitest from its default export. */
+  reporterModule: string;
   reportDir: string;
+  handoffKey: string;
 }
 
 /** CLI → thread: the run for the reporter (with the state's facts) and for the spec workers (findings only). */
@@ -31,7 +40,23 @@ export interface SpecRun {
 }
 
 export function startSpecRun(options: { reportDir: string; print: (text: string) => void }): SpecRun {
-  const worker = new Worker(new URL('./spec-run-thread.mjs', import.meta.url), { workerData: { reportDir: options.reportDir } satisfies SpecRunData });
+  const workerData: SpecRunData = {
+    vitestOptions: {
+      root: REPO_ROOT,
+      config: join(REPO_ROOT, 'vitest.config.ts'),
+      project: [SPECS_PROJECT],
+      // Four small spec files that only assert on findings: one worker thread, no per-file
+      // isolation, starts fastest (the test files share nothing mutable).
+      pool: 'threads',
+      maxWorkers: 1,
+      isolate: false,
+    },
+    reporterModule: join(REPO_ROOT, 'harness', 'report', 'reporter.ts'),
+    reportDir: options.reportDir,
+    handoffKey: PENDING_RUN_KEY,
+  };
+  // No `--import tsx` in the thread (newer Node versions would pass the CLI's on): it loads plain JavaScript.
+  const worker = new Worker(new URL('./spec-run-thread.mjs', import.meta.url), { workerData, execArgv: [] });
   // The outcome is awaited only once the run is handed over; a thread that fails before that
   // must not become an unhandled rejection.
   const outcome = new Promise<AuditReport>((resolve, reject) => {
