@@ -196,6 +196,14 @@ export const CATALOG = [
     targets: LIVE,
     notOn: { manifests: NO_CLUSTER },
   },
+  {
+    id: 'beyond.node-agent-admitted',
+    section: 'Beyond the plan',
+    planLine: 'Kopia/FSB enabled (`deployNodeAgent: true`)',
+    checks: 'The Velero namespace\'s Pod Security level admits the node agent (its hostPath volumes need `privileged`; `baseline` and `restricted` refuse its pods).',
+    severity: 'required',
+    targets: ALL,
+  },
 ] as const satisfies readonly CatalogItem[];
 
 export type ItemId = (typeof CATALOG)[number]['id'];

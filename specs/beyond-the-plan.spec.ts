@@ -22,4 +22,6 @@ describe('Beyond the plan', () => {
   planItem('beyond.credentials-valid');
   // Restores people ran ended Completed (the drill above is the proof; these are history).
   planItem('beyond.restores-completed');
+  // "Kopia/FSB enabled": the namespace's Pod Security level lets the node agent's pods be created.
+  planItem('beyond.node-agent-admitted');
 });

@@ -585,6 +585,37 @@ function renderSecret(values: Values, options: RenderOptions, chart: ChartRefere
 }
 
 /**
+ * The chart's `label-namespace` hook Job (charts with `namespace.labels`): after install and
+ * upgrade it runs `kubectl label namespace <release namespace> key=value …`, so the labels given
+ * in the values end up on the namespace — Pod Security labels among them (docs/velero-facts.md,
+ * "Pod Security admission and the node agent").
+ */
+function renderLabelNamespaceJob(values: Values, options: RenderOptions, chart: ChartReference, fullname: string): KubeObject | undefined {
+  // Older chart releases have no such template: Helm ignores the key there.
+  if (!isPlainObject(chart.defaults.namespace)) return undefined;
+  const given = get(values, 'namespace.labels');
+  if (!isPlainObject(given) || Object.keys(given).length === 0) return undefined;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: `${fullname}-label-namespace`,
+      namespace: options.namespace,
+      labels: labels(values, options.release, chart),
+      annotations: { 'helm.sh/hook': 'post-install,post-upgrade,post-rollback', 'helm.sh/hook-delete-policy': 'hook-succeeded' },
+    },
+    spec: {
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'label-namespace', command: ['/bin/kubectl'], args: ['label', 'namespace', options.namespace, ...Object.entries(given).map(([key, value]) => `${key}=${quoted(value)}`)] }],
+        },
+      },
+    },
+  };
+}
+
+/**
  * The location items of `configuration.<key>`: a list (chart 4.0.0 and later), or the single map
  * of older charts, whose provider may sit at `configuration.provider`.
  */
@@ -625,6 +656,8 @@ export function renderFromValues(values: Values, options: RenderOptions): Render
   if (truthy(get(values, 'credentials.useSecret')) && !truthy(get(values, 'credentials.existingSecret'))) {
     objects.push(renderSecret(values, options, chart, fullname));
   }
+  const labelJob = renderLabelNamespaceJob(values, options, chart, fullname);
+  if (labelJob) objects.push(labelJob);
   const extraObjects = get(values, 'extraObjects');
   if (Array.isArray(extraObjects)) {
     for (const item of extraObjects) {

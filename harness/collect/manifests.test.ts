@@ -115,6 +115,7 @@ describe('collectManifests: values', () => {
       'BackupStorageLocation velero/default',
       'DaemonSet velero/node-agent',
       'Deployment velero/velero',
+      'Job velero/velero-label-namespace',
       'Schedule velero/velero-daily',
     ]);
     expect(state.manifests?.values?.schemaProblems).toEqual([]);

@@ -94,6 +94,10 @@ export function readText(text: string, source: string, input: ReadInput): Reader
   // (`Error: INSTALLATION FAILED: …`), a pasted status field (`phase: FailedValidation`).
   const errorOutput = lines.find((line) => /^(Error|error): \S/.test(line.text.trim()) || /^\s*\* \S+\.velero\.io "[^"]+" is invalid:/.test(line.text));
   if (errorOutput) output.recognised.push({ reader: 'command error output', source, line: errorOutput.line, count: 0 });
+  // Kubernetes events (the Events: section of `kubectl describe`, or `kubectl get events`): the
+  // failure signatures read them, e.g. a DaemonSet whose pods Pod Security admission refuses.
+  const eventRow = lines.find((line) => /^\s*(Normal|Warning)\s+[A-Z][A-Za-z]+\s+\S/.test(line.text) || /^\s*\S+\s+(Normal|Warning)\s+[A-Z][A-Za-z]+\s+[a-z.]+\/\S+\s/.test(line.text));
+  if (eventRow) output.recognised.push({ reader: 'Kubernetes events', source, line: eventRow.line, count: 0 });
   const statusField = lines.find((line) => /^\s*(phase|Phase):\s+(Completed|PartiallyFailed|Failed|FailedValidation|InProgress|New|Deleting|Available|Unavailable|Enabled|Ready|NotReady|WaitingForPluginOperations\w*|Finalizing\w*|Queued|ReadyToStart)\b/.test(line.text));
   if (statusField && !output.recognised.some((entry) => entry.line <= statusField.line && /describe|YAML/.test(entry.reader))) output.recognised.push({ reader: 'status fields (object kind not shown)', source, line: statusField.line, count: 0 });
   if (logCount > 0) {

@@ -42,6 +42,7 @@ export const ITEM_EVIDENCE: Record<ItemId, EvidenceNeed> = {
   'guard.minio-root-credentials': { kinds: ['secrets'], reads: 'the credentials Secret (captured without values by scripts/capture.mjs)', isShown: (_s, has) => has('secrets') },
   'guard.repository-password': { kinds: ['secrets'], reads: 'the repository Secret velero-repo-credentials (captured without values by scripts/capture.mjs)', isShown: (_s, has) => has('secrets') },
   'beyond.credentials-valid': { kinds: ['backupStorageLocations'], reads: 'a BackupStorageLocation with its phase, or the server log', isShown: (s, has) => has('backupStorageLocations') && s.objects.backupStorageLocations.some((bsl) => bsl.status?.phase === 'Available') },
+  'beyond.node-agent-admitted': { kinds: ['daemonSets', 'namespaces', 'events'], reads: 'the node-agent DaemonSet with the Velero Namespace (`kubectl get ds,ns -o yaml`), or its FailedCreate events', isShown: (s) => s.objects.daemonSets.some(isAgentDaemonSet) && (s.objects.namespaces.length > 0 || s.objects.events.length > 0) },
   'beyond.restores-completed': { kinds: ['restores'], reads: 'a Restore (`velero restore get` / `velero restore describe`)', isShown: (_s, has) => has('restores') },
 };
 

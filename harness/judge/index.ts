@@ -27,6 +27,7 @@ import { judgeMinioRootCredentials } from './guard-minio-root-credentials.ts';
 import { judgeRepositoryPassword } from './guard-repository-password.ts';
 import { judgeCredentials } from './beyond-credentials.ts';
 import { judgeRestoresCompleted } from './beyond-restores.ts';
+import { judgeNodeAgentAdmitted } from './beyond-node-agent-admitted.ts';
 import { PASTED_JUDGES } from './pasted.ts';
 import { judgeOnEvidence } from '../evidence/judge.ts';
 import { withValuesNotes } from './values-notes.ts';
@@ -57,6 +58,7 @@ export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
   'beyond.image-pinning': { live: judgeImagePinning, manifests: judgeImagePinning },
   'beyond.credentials-valid': { live: judgeCredentials },
   'beyond.restores-completed': { live: judgeRestoresCompleted },
+  'beyond.node-agent-admitted': { live: judgeNodeAgentAdmitted, manifests: judgeNodeAgentAdmitted },
 };
 
 export function judgeItem(id: ItemId, context: JudgeContext): Finding {

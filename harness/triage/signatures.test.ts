@@ -286,6 +286,12 @@ const CASES: Record<string, Case> = {
     cause: 'node-agent-7pzxg',
     negative: ['NAME               READY   STATUS    RESTARTS   AGE\nnode-agent-7pzxg   1/1     Running   0          2m59s'],
   },
+  'VV-NA-005': {
+    // A real kubectl describe ds event (docs/velero-facts.md, "Pod Security admission and the node agent").
+    positive: ['  Warning  FailedCreate  8s     daemonset-controller  Error creating: pods "node-agent-rf29v" is forbidden: violates PodSecurity "baseline:v1.32": hostPath volumes (volumes "host-pods", "host-plugins")'],
+    cause: 'forbids hostPath volumes (volumes "host-pods", "host-plugins")',
+    negative: ['  Normal  SuccessfulCreate  8s  daemonset-controller  Created pod: node-agent-rf29v', 'Error creating: pods "myapp-7d9f8" is forbidden: violates PodSecurity "baseline:v1.32": hostPath volumes (volumes "data")'],
+  },
   'VV-POD-001': {
     positive: [
       'velero-1592776490-f7654cbd8-245lr   0/1     CrashLoopBackOff   36',

@@ -493,6 +493,18 @@ export const SIGNATURES: readonly Signature[] = [
     cause: 'The node-agent pod {pod} is {status}, so file-system backups on its node fail.',
     fix: 'Read `kubectl -n velero describe pod {pod}` and `kubectl -n velero logs {pod} --previous` for the reason.',
   },
+  {
+    code: 'VV-NA-005',
+    item: 'beyond.node-agent-admitted',
+    severity: 'error',
+    title: 'node-agent pods refused by Pod Security admission',
+    // The DaemonSet controller's FailedCreate event (kubectl describe ds / get events); docs/velero-facts.md, "Pod Security admission and the node agent".
+    needles: ['violates PodSecurity'],
+    patterns: [/pods "(?<pod>(?:node-agent|restic)-[a-z0-9]{3,10})" is forbidden: violates PodSecurity "(?<level>[a-z]+):[^"]*": (?<what>.+?)\s*$/],
+    distinctBy: ['pod'],
+    cause: 'Pod Security admission refuses the node agent\'s pod {pod}: the namespace enforces {level}, which forbids {what}.',
+    fix: 'Label the Velero namespace privileged: `namespace.labels: {pod-security.kubernetes.io/enforce: privileged}` in the Helm values, or `kubectl label namespace velero pod-security.kubernetes.io/enforce=privileged --overwrite`.',
+  },
 
   // ---------------------------------------------------------------- Velero server pod
   {
