@@ -31,6 +31,24 @@ function mergeObject(earlier: KubeObject, later: KubeObject): KubeObject {
   };
 }
 
+/** A paste's objects, each once: an object shown more than once keeps its latest observation (merged). */
+function latestObservations(read: EvidenceRead['objects']): EvidenceRead['objects'] {
+  const byKey = new Map<string, { object: KubeObject; at: Provenance }>();
+  const order: string[] = [];
+  for (const { object, at } of read) {
+    const collection = KIND_COLLECTIONS[kindKey(object)] ?? (object.kind === 'Secret' ? 'secrets' : object.kind);
+    // A paste is about one Velero install: its namespace may not be the plan's (openshift-adp, …).
+    const key = `${collection}//${object.metadata.name}`;
+    const previous = byKey.get(key);
+    if (previous) byKey.set(key, { object: mergeObject(previous.object, object), at });
+    else {
+      byKey.set(key, { object, at });
+      order.push(key);
+    }
+  }
+  return order.map((key) => byKey.get(key)!);
+}
+
 export interface EvidenceStateOptions {
   namespace: string;
   credentialKeys: string[];
@@ -40,25 +58,9 @@ export interface EvidenceStateOptions {
 
 export function evidenceState(read: EvidenceRead, options: EvidenceStateOptions): State {
   const isPaste = read.textFiles.length > 0 || read.recognised.some((entry) => entry.reader.startsWith('velero debug bundle'));
-  const byKey = new Map<string, { object: KubeObject; at: Provenance }>();
-  const order: string[] = [];
-  for (const { object, at } of read.objects) {
-    const collection = KIND_COLLECTIONS[kindKey(object)] ?? (object.kind === 'Secret' ? 'secrets' : object.kind);
-    // A paste is about one Velero install: its namespace may not be the plan's (openshift-adp, …).
-    const key = `${collection}/${isPaste ? '' : (object.metadata.namespace ?? '')}/${object.metadata.name}`;
-    const previous = isPaste ? byKey.get(key) : undefined;
-    if (previous) byKey.set(key, { object: mergeObject(previous.object, object), at });
-    else if (byKey.has(key)) {
-      // A capture keeps every object as read (duplicates across files are the capture's own).
-      byKey.set(`${key}#${order.length}`, { object, at });
-      order.push(`${key}#${order.length}`);
-    }
-    else {
-      byKey.set(key, { object, at });
-      order.push(key);
-    }
-  }
-  const objects = order.map((key) => byKey.get(key)!);
+  // A capture keeps every object as read, in order (duplicates across files are the capture's own);
+  // only a paste merges the observations of one object.
+  const objects = isPaste ? latestObservations(read.objects) : read.objects;
   const shownNamespaces = new Set(objects.filter(({ object }) => object.apiVersion.startsWith('velero.io/')).map(({ object }) => object.metadata.namespace));
   if (isPaste) {
     // Status texts of pasted objects are printed as evidence: redact them like pasted lines.
