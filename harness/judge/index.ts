@@ -51,7 +51,7 @@ export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
   'guard.repository-password': { live: judgeRepositoryPassword },
   'must.fsb-kopia': { live: judgeFsbKopia, manifests: staticJudges.judgeFsbKopiaManifests },
   'must.s3-target': { live: judgeS3Target, manifests: staticJudges.judgeS3TargetManifests },
-  'must.schedule': { live: judgeSchedule, manifests: staticJudges.judgeScheduleManifests },
+  'must.schedule': { live: judgeSchedule, manifests: judgeSchedule },
   'guard.k8s-secrets': { live: judgeK8sSecrets, manifests: staticJudges.judgeK8sSecretsManifests },
   'guard.lan-only': { live: judgeLanOnlyLive, manifests: staticJudges.judgeLanOnlyManifests },
   'beyond.retention': { live: judgeRetentionLive, manifests: staticJudges.judgeRetentionManifests },

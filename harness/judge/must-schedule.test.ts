@@ -1,7 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { GOOD_FIXTURE } from '../../fixtures/manifests/variants.ts';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
-import { contextOf } from '../../fixtures/snapshots/load.ts';
+import { contextOf, stateFromObjects } from '../../fixtures/snapshots/load.ts';
+import { collectManifests, readManifestFile } from '../collect/manifests.ts';
+import { parsePlan, type BackupPlanInput } from '../plan.ts';
+import { compareScope, templateScope } from './schedule-scope.ts';
+import { judgeItem } from './index.ts';
 import { judgeSchedule } from './must-schedule.ts';
+import type { Finding } from './types.ts';
 
 function withSchedule(edit: (schedule: any) => void, plan?: Record<string, unknown>, editCapture?: (capture: Capture) => void) {
   const capture = Capture.healthy();
@@ -121,5 +131,139 @@ describe('must.schedule', () => {
     it('is switchable: expect.scope false leaves the scope to the coverage item', () => {
       expect(withSchedule((schedule) => (schedule.spec.template.includedNamespaces = ['velero']), { expect: { scope: false } }).status).toBe('pass');
     });
+  });
+});
+
+// The good homelab rendering with one change, judged as --manifests (and as --snapshot for parity).
+const GOOD_PLAN: BackupPlanInput = { retention: { bucketLifecycle: [] } };
+const NOW = new Date('2026-11-25T12:00:00Z');
+const tempDirs: string[] = [];
+afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function renderedDocs(mutate: (docs: any[]) => void): any[] {
+  const docs = ['velero.yaml', 'velero-config.yaml'].flatMap((file) => readManifestFile(join(GOOD_FIXTURE.path, file))) as any[];
+  mutate(docs);
+  return docs;
+}
+
+function dailyOf(docs: any[]): any {
+  return docs.find((doc) => doc.kind === 'Schedule' && doc.metadata.name === 'velero-daily');
+}
+
+function asManifests(mutate: (docs: any[]) => void, plan: BackupPlanInput = {}): Finding {
+  const dir = mkdtempSync(join(tmpdir(), 'vv-schedule-'));
+  tempDirs.push(dir);
+  writeFileSync(join(dir, 'all.yaml'), renderedDocs(mutate).map((doc) => `---\n${stringify(doc)}`).join(''));
+  const parsed = parsePlan({ ...GOOD_PLAN, ...plan });
+  return judgeItem('must.schedule', { state: collectManifests({ paths: [dir], plan: parsed }), plan: parsed, target: 'manifests', now: NOW });
+}
+
+function asSnapshot(mutate: (docs: any[]) => void, plan: BackupPlanInput = {}): Finding {
+  const parsed = parsePlan({ ...GOOD_PLAN, ...plan });
+  return judgeItem('must.schedule', { state: stateFromObjects(renderedDocs(mutate)), plan: parsed, target: 'snapshot', now: NOW });
+}
+
+const onDaily = (edit: (schedule: any) => void) => (docs: any[]) => edit(dailyOf(docs));
+
+describe('must.schedule on rendered manifests', () => {
+  it('passes the rendered schedule and says its acceptance by the server is not shown', () => {
+    const finding = asManifests(() => {});
+    expect(finding.status).toBe('pass');
+    expect(finding.summary).toBe('Schedule velero-daily is as planned (whether the server accepted it is not shown): "0 3 * * *", TTL 14d (336h)');
+    expect(finding.warnings?.join(' ')).toMatch(/Not shown: whether the Velero server accepts velero-daily .* without status/);
+    expect(finding.warnings?.join(' ')).toMatch(/UTC in the upstream image/);
+  });
+
+  it('fails a template that backs up only the velero namespace, for the same reason as on a cluster', () => {
+    const finding = asManifests(onDaily((schedule) => (schedule.spec.template.includedNamespaces = ['velero'])));
+    expect(finding.status).toBe('fail');
+    const [problem] = compareScope(templateScope({ includedNamespaces: ['velero'] }), parsePlan(GOOD_PLAN).schedule.scope).problems;
+    expect(finding.summary).toBe(`Schedule velero-daily is not as planned: ${problem}`);
+    expect(finding.remediation).toMatch(/includedNamespaces \["\*"\]/);
+    // `expect: { scope: false }` switches the comparison off.
+    expect(asManifests(onDaily((schedule) => (schedule.spec.template.includedNamespaces = ['velero'])), { expect: { scope: false } }).status).toBe('pass');
+  });
+
+  it('fails a paused schedule and a wrong cron', () => {
+    const paused = asManifests(onDaily((schedule) => (schedule.spec.paused = true)));
+    expect(paused.status).toBe('fail');
+    expect(paused.summary).toBe('Schedule velero-daily is not as planned: it is paused (spec.paused: true)');
+    const wrong = asManifests(onDaily((schedule) => (schedule.spec.schedule = '0 4 * * *')));
+    expect(wrong.summary).toBe('Schedule velero-daily is not as planned: its cron is "0 4 * * *", the plan says "0 3 * * *"');
+    const invalid = asManifests(onDaily((schedule) => (schedule.spec.schedule = '0 25 * * *')));
+    expect(invalid.summary).toMatch(/^Schedule velero-daily is not as planned: spec.schedule "0 25 \* \* \*" is not a cron Velero accepts/);
+  });
+
+  it('compares TTLs as durations and uses the server default (720h) when the template has none', () => {
+    expect(asManifests(onDaily((schedule) => (schedule.spec.template.ttl = '336h0m0s'))).status).toBe('pass');
+    expect(asManifests(onDaily((schedule) => (schedule.spec.template.ttl = '335h59m'))).summary).toBe(
+      'Schedule velero-daily is not as planned: its backups live "335h59m", the plan says 336h',
+    );
+    const unset = asManifests(onDaily((schedule) => delete schedule.spec.template.ttl));
+    expect(unset.summary).toBe('Schedule velero-daily is not as planned: its backups live 30d (720h) (ttl unset: server default), the plan says 336h');
+    expect(unset.evidence.join(' ')).toMatch(/unset → 720h/);
+  });
+
+  it('fails a missing schedule', () => {
+    const missing = asManifests((docs) => docs.splice(docs.indexOf(dailyOf(docs)), 1));
+    expect(missing.status).toBe('fail');
+    expect(missing.summary).toBe('No Schedule in namespace velero');
+  });
+});
+
+describe('must.schedule: what the former manifests judge decided differently', () => {
+  it('compares the cron with the plan by meaning on every target: "0 3 * * MON-FRI" is the plan\'s "0 3 * * 1-5"', () => {
+    const weekdays = onDaily((schedule) => (schedule.spec.schedule = '0 3 * * MON-FRI'));
+    const plan = { schedule: { cron: '0 3 * * 1-5' } };
+    for (const finding of [asManifests(weekdays, plan), asSnapshot(weekdays, plan)]) {
+      expect(finding.status).toBe('pass');
+      expect(finding.evidence).toContain('Cron: expected "0 3 * * 1-5", observed "0 3 * * MON-FRI" (equivalent)');
+    }
+    // Descriptors and zone prefixes: @daily is "0 0 * * *"; TZ= and CRON_TZ= name the same zone; a zone is not the server's.
+    expect(asManifests(onDaily((schedule) => (schedule.spec.schedule = '@daily')), { schedule: { cron: '0 0 * * *' } }).status).toBe('pass');
+    expect(asManifests(onDaily((schedule) => (schedule.spec.schedule = 'TZ=Europe/Berlin 0 3 * * *')), { schedule: { cron: 'CRON_TZ=Europe/Berlin 0 3 * * *' } }).status).toBe('pass');
+    expect(asManifests(onDaily((schedule) => (schedule.spec.schedule = 'CRON_TZ=Europe/Berlin 0 3 * * *'))).summary).toBe(
+      'Schedule velero-daily is not as planned: its cron is "CRON_TZ=Europe/Berlin 0 3 * * *", the plan says "0 3 * * *"',
+    );
+  });
+
+  it('fails a schedule that writes to another existing location when the plan names its storage, on every target; warns with the storage expectations off', () => {
+    const offsite = (docs: any[]) => {
+      const bsl = structuredClone(docs.find((doc) => doc.kind === 'BackupStorageLocation' && doc.metadata.name === 'default'));
+      bsl.metadata.name = 'offsite';
+      delete bsl.spec.default;
+      docs.push(bsl);
+      dailyOf(docs).spec.template.storageLocation = 'offsite';
+    };
+    for (const finding of [asManifests(offsite), asSnapshot(offsite)]) {
+      expect(finding.status).toBe('fail');
+      expect(finding.summary).toBe('Schedule velero-daily is not as planned: its backups go to location "offsite", not to the plan\'s location "default"');
+    }
+    const owners = asManifests(offsite, { expect: { bucket: false, s3Url: false } });
+    expect(owners.status).toBe('pass');
+    expect(owners.warnings).toContain('Its backups go to location "offsite", not to the plan\'s location "default".');
+    // A location the input shows does not exist fails whatever the expectations.
+    expect(asManifests(onDaily((schedule) => (schedule.spec.template.storageLocation = 'gone')), { expect: { bucket: false, s3Url: false } }).summary).toBe(
+      'Schedule velero-daily is not as planned: spec.template.storageLocation "gone" does not exist (its backups fail validation)',
+    );
+  });
+
+  it('gives a rendered Schedule the same status and reason as --manifests and as --snapshot', () => {
+    const cases: Array<(docs: any[]) => void> = [
+      () => {},
+      onDaily((schedule) => (schedule.spec.paused = true)),
+      onDaily((schedule) => (schedule.spec.template.ttl = '720h')),
+      onDaily((schedule) => (schedule.spec.template.includedNamespaces = ['velero'])),
+    ];
+    for (const mutate of cases) {
+      const [manifests, snapshot] = [asManifests(mutate), asSnapshot(mutate)];
+      expect({ status: snapshot.status, summary: snapshot.summary }).toEqual({ status: manifests.status, summary: manifests.summary });
+    }
+  });
+
+  it('still fails a Schedule read from a cluster that the server never accepted (no status)', () => {
+    const finding = withSchedule((schedule) => delete schedule.status);
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toBe('Schedule velero-daily is not as planned: status.phase is empty, not Enabled (the server has not accepted it)');
   });
 });

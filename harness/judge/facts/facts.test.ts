@@ -8,7 +8,7 @@ import { backupScope, namespaceInScope, podVolumeDecisions } from './backup-scop
 import { blockingTaints, tolerates } from './taints.ts';
 import { goBool, selectorMatches, serverFlag, transientPodReason, workloadPods } from './workloads.ts';
 import { newestFirst } from './object-access.ts';
-import { parseVeleroCron } from './velero-cron.ts';
+import { compareCron, parseVeleroCron } from './velero-cron.ts';
 
 function deploymentWithArgs(args: string[]): KubeObject {
   return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'velero' }, spec: { template: { spec: { containers: [{ name: 'velero', args }] } } } };
@@ -212,5 +212,20 @@ describe('parseVeleroCron accepts what Velero accepts', () => {
     const a = parseVeleroCron('0 3 * * MON-FRI');
     const b = parseVeleroCron('0   3 * * 1-5');
     expect(a.ok && b.ok && a.canonical === b.canonical).toBe(true);
+  });
+
+  it('compareCron: the same text, an equivalent spelling in the same zone, or different', () => {
+    expect(compareCron(' 0  3 * * * ', '0 3 * * *')).toBe('same');
+    expect(compareCron('0 3 * * MON-FRI', '0 3 * * 1-5')).toBe('equivalent');
+    expect(compareCron('@daily', '0 0 * * *')).toBe('equivalent');
+    expect(compareCron('@midnight', '@daily')).toBe('equivalent');
+    expect(compareCron('TZ=Europe/Berlin 0 3 * * *', 'CRON_TZ=Europe/Berlin 0 3 * * *')).toBe('equivalent');
+    expect(compareCron('CRON_TZ=Europe/Berlin 0 3 * * *', '0 3 * * *')).toBe('different');
+    expect(compareCron('0 4 * * *', '0 3 * * *')).toBe('different');
+    expect(compareCron('0 3 * *', '0 3 * * *')).toBe('different');
+  });
+
+  it('rejects descriptors Velero does not know', () => {
+    expect(parseVeleroCron('@sometimes')).toMatchObject({ ok: false, problem: 'unknown descriptor "@sometimes"' });
   });
 });

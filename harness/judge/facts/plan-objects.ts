@@ -7,6 +7,7 @@ import type { ItemId } from '../../catalog.ts';
 import type { KubeObject, State } from '../../state.ts';
 import { fail, type Finding } from '../types.ts';
 import { inNamespace } from './object-access.ts';
+import { compareCron } from './velero-cron.ts';
 
 export interface Selected {
   object?: KubeObject;
@@ -50,14 +51,10 @@ export function failNoPlanBsl(id: ItemId, plan: BackupPlan, selected: Selected, 
   );
 }
 
-export function normalizeCron(cron: string): string {
-  return cron.trim().split(/\s+/).join(' ');
-}
-
 /**
  * The plan's Schedule: `schedule.name` (`velero-daily`) when the schedule expectation is on;
- * otherwise — or when no Schedule has that name — the schedule with the plan's cron, else the
- * first Enabled one, else the first by name.
+ * otherwise — or when no Schedule has that name — the schedule with the plan's cron (or an
+ * equivalent spelling of it, velero-cron.ts), else the first Enabled one, else the first by name.
  */
 export function selectPlanSchedule(state: State, plan: BackupPlan): Selected {
   const schedules = [...inNamespace(state.objects.schedules, plan.namespace)].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
@@ -67,10 +64,35 @@ export function selectPlanSchedule(state: State, plan: BackupPlan): Selected {
     if (byName) return { object: byName, how: `plan schedule.name "${plan.schedule.name}"` };
   }
   const fallback =
-    schedules.find((schedule) => normalizeCron(String(schedule.spec?.schedule ?? '')) === normalizeCron(plan.schedule.cron)) ??
+    schedules.find((schedule) => compareCron(String(schedule.spec?.schedule ?? ''), plan.schedule.cron) !== 'different') ??
     schedules.find((schedule) => schedule.status?.phase === 'Enabled') ??
     schedules[0];
   if (!fallback) return { how: 'none' };
   const note = planned ? `No Schedule is named "${plan.schedule.name}" (plan schedule.name); judged "${fallback.metadata.name}" instead.` : undefined;
   return { object: fallback, how: planned ? 'fallback' : 'the schedule expectation is off: any schedule', note };
+}
+
+/**
+ * Where a Schedule template's (or a Backup's) `storageLocation` sends its backups, against the
+ * plan's BSL (selectPlanBsl): `unset` — Velero uses the default location; `plan`; `other` — an
+ * existing location that is not the plan's, or one the input does not show (no
+ * BackupStorageLocation in it at all); `missing` — the input shows the locations and this one is
+ * not among them, so Velero fails the Schedule's validation (docs/velero-facts.md §3).
+ */
+export interface LocationMatch {
+  match: 'unset' | 'plan' | 'other' | 'missing';
+  /** The plan's location: the selected BSL's name, else `storage.locationName`. */
+  planLocation: string;
+  /** The input shows BackupStorageLocations, so whether `location` exists is known. */
+  locationsShown: boolean;
+}
+
+export function matchPlanLocation(state: State, plan: BackupPlan, location: string | undefined): LocationMatch {
+  const locations = inNamespace(state.objects.backupStorageLocations, plan.namespace);
+  const planLocation = selectPlanBsl(state, plan).object?.metadata.name ?? plan.storage.locationName;
+  const locationsShown = locations.length > 0;
+  if (location === undefined || location === '') return { match: 'unset', planLocation, locationsShown };
+  if (location === planLocation) return { match: 'plan', planLocation, locationsShown };
+  if (locationsShown && !locations.some((bsl) => bsl.metadata.name === location)) return { match: 'missing', planLocation, locationsShown };
+  return { match: 'other', planLocation, locationsShown };
 }

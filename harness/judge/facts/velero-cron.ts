@@ -4,7 +4,6 @@
  */
 import { CronExpressionParser } from 'cron-parser';
 import { parseGoDuration } from '../../duration.ts';
-import { normalizeCron } from './plan-objects.ts';
 
 export type VeleroCron =
   | {
@@ -23,6 +22,11 @@ export type VeleroCron =
       everyMs?: number;
     }
   | { ok: false; problem: string };
+
+/** Whitespace-normalised cron text: `" 0  3 * * *"` → `"0 3 * * *"`. */
+export function normalizeCron(cron: string): string {
+  return cron.trim().split(/\s+/).join(' ');
+}
 
 const CRON_DESCRIPTORS: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
@@ -84,4 +88,17 @@ export function cronIntervalAt(cron: Extract<VeleroCron, { ok: true }>, startedA
   if (cron.everyMs !== undefined) return { intervalMs: cron.everyMs };
   const runAt = cron.previous(startedAt) ?? startedAt;
   return { runAt, intervalMs: cron.next(runAt).getTime() - runAt.getTime() };
+}
+
+/**
+ * How a Schedule's cron compares with another (the plan's): `same` text (whitespace aside),
+ * `equivalent` — the same runs in the same zone, as Velero's parser reads them ("0 3 * * MON-FRI"
+ * and "0 3 * * 1-5", "@daily" and "0 0 * * *", CRON_TZ= and TZ= naming one zone) — or `different`.
+ * An expression Velero rejects is equivalent to nothing but its own text.
+ */
+export function compareCron(observed: string, planned: string): 'same' | 'equivalent' | 'different' {
+  if (normalizeCron(observed) === normalizeCron(planned)) return 'same';
+  const a = parseVeleroCron(observed);
+  const b = parseVeleroCron(planned);
+  return a.ok && b.ok && a.canonical === b.canonical && a.timeZone === b.timeZone ? 'equivalent' : 'different';
 }

@@ -1,7 +1,6 @@
 /** The static (manifests) judges, one per catalog item; registered in judge/index.ts. */
 export { judgeFsbKopiaManifests } from './fsb-kopia.ts';
 export { judgeS3TargetManifests } from './s3-target.ts';
-export { judgeScheduleManifests } from './schedule.ts';
 export { judgeK8sSecretsManifests } from './k8s-secrets.ts';
 export { judgeLanOnlyManifests } from './lan-only.ts';
 export { judgeRetentionManifests } from './retention.ts';

@@ -13,8 +13,6 @@ import { collectManifests, readManifestFile } from '../../collect/manifests.ts';
 import { parsePlan, type BackupPlanInput } from '../../plan.ts';
 import { judgeItem } from '../index.ts';
 import type { Finding } from '../types.ts';
-import { compareScope, templateScope } from '../schedule-scope.ts';
-import { cronProblem } from './schedule.ts';
 import { normalizeUrl } from './s3-target.ts';
 
 const GOOD_PLAN: BackupPlanInput = { retention: { bucketLifecycle: [] } };
@@ -122,55 +120,6 @@ describe('must.s3-target (manifests)', () => {
     const finding = judge('must.s3-target', (docs) => docs.splice(docs.indexOf(find(docs, 'BackupStorageLocation', 'default')), 1));
     expect(finding.status).toBe('fail');
     expect(finding.summary).toMatch(/no BackupStorageLocation named default/);
-  });
-});
-
-describe('must.schedule (manifests)', () => {
-  it('fails a template that backs up only the velero namespace, for the same reason as on a cluster', () => {
-    const finding = judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.template.includedNamespaces = ['velero']));
-    expect(finding.status).toBe('fail');
-    const [problem] = compareScope(templateScope({ includedNamespaces: ['velero'] }), parsePlan(GOOD_PLAN).schedule.scope).problems;
-    expect(problem).toMatch(/velero/);
-    expect(finding.summary).toContain(problem);
-    expect(finding.remediation).toMatch(/includedNamespaces \["\*"\]/);
-    // `expect: { scope: false }` switches the comparison off.
-    expect(judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.template.includedNamespaces = ['velero']), { plan: { expect: { scope: false } } }).status).toBe('pass');
-  });
-
-  it('fails a paused schedule and a wrong cron; notes the UTC time zone', () => {
-    const paused = judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.paused = true));
-    expect(paused.status).toBe('fail');
-    expect(paused.summary).toMatch(/is paused/);
-    const wrong = judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.schedule = '0 4 * * *'));
-    expect(wrong.summary).toMatch(/"0 4 \* \* \*", the plan says "0 3 \* \* \*"/);
-    expect(judge('must.schedule', noChange).warnings?.join(' ')).toMatch(/UTC/);
-  });
-
-  it('compares TTLs as durations: 336h0m0s equals 336h', () => {
-    expect(judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.template.ttl = '336h0m0s')).status).toBe('pass');
-    expect(judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.template.ttl = '335h59m')).status).toBe('fail');
-  });
-
-  it('uses the server default TTL (720h) when the template has none', () => {
-    const finding = judge('must.schedule', (docs) => delete find(docs, 'Schedule', 'velero-daily').spec.template.ttl);
-    expect(finding.status).toBe('fail');
-    expect(finding.evidence.join(' ')).toMatch(/720h/);
-  });
-
-  it('fails a schedule that writes to another location, and a missing schedule', () => {
-    expect(judge('must.schedule', (docs) => (find(docs, 'Schedule', 'velero-daily').spec.template.storageLocation = 'offsite')).summary).toMatch(/location "offsite"/);
-    const missing = judge('must.schedule', (docs) => docs.splice(docs.indexOf(find(docs, 'Schedule', 'velero-daily')), 1));
-    expect(missing.summary).toMatch(/No Schedule is rendered/);
-  });
-
-  it('cronProblem follows Velero\'s parser', () => {
-    expect(cronProblem('0 3 * * *')).toBeUndefined();
-    expect(cronProblem('CRON_TZ=Europe/Berlin 0 3 * * *')).toBeUndefined();
-    expect(cronProblem('@daily')).toBeUndefined();
-    expect(cronProblem('@every 6h')).toBeUndefined();
-    expect(cronProblem('0 3 * *')).toMatch(/4 fields/);
-    expect(cronProblem('0 25 * * *')).toMatch(/not a valid cron/);
-    expect(cronProblem('@sometimes')).toMatch(/descriptor/);
   });
 });
 
