@@ -17,7 +17,7 @@ import { createStubTools, type StubRule, type StubToolbox } from '../fixtures/do
 import { CAPTURED_AT, FAKE_CREDENTIALS_FILE, FAKE_REPO_PASSWORD, type Obj } from '../fixtures/snapshots/model.ts';
 import { readBucketCapture } from '../harness/bucket/capture.ts';
 import { summarizeSecret } from '../harness/collect/secrets.ts';
-import { judgeRetentionLive } from '../harness/judge/beyond-retention.ts';
+import { judgeRetention } from '../harness/judge/beyond-retention.ts';
 import { judgeDataInBucket } from '../harness/judge/dod-data-in-bucket.ts';
 import { judgeLanOnlyLive } from '../harness/judge/guard-lan-only.ts';
 import { defaultPlan } from '../harness/plan.ts';
@@ -128,7 +128,7 @@ describe('scripts/capture', CHILD_PROCESS_CASES, () => {
     expect(state.bucket?.backups.map((backup) => backup.name)).toEqual(['verification-test', 'velero-daily-20260615030000']);
     const context = { state, plan, target: 'snapshot' as const, now: new Date(CAPTURED_AT) };
     expect(judgeDataInBucket(context).status).toBe('pass');
-    expect(judgeRetentionLive(context).status).toBe('pass');
+    expect(judgeRetention(context).status).toBe('pass');
     expect(judgeLanOnlyLive(context).status).toBe('pass');
     const credentials = state.objects.secrets.find((secret) => secret.name === 'velero-s3-credentials');
     expect(credentials?.keys).toEqual(['cloud']);

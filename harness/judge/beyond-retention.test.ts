@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { findDoc, judgeRendered, removeRenderedDirs } from '../../fixtures/manifests/one-change.ts';
 import { bucketScenario, mapObjects, scenarioState, type ScenarioOptions, type BucketScenario } from '../../fixtures/doubles/bucket-scenario.ts';
 import type { FakeS3 } from '../../fixtures/doubles/fake-s3.ts';
 import { judgeLiveAndCaptured } from '../../fixtures/doubles/roundtrip.ts';
 import { MANUAL_BACKUP, healthyAppObjects, healthyVeleroObjects } from '../../fixtures/snapshots/model.ts';
 import { defaultPlan } from '../plan.ts';
-import { judgeRetentionLive, ttlsInUse } from './beyond-retention.ts';
+import { judgeRetention, ttlsInUse } from './beyond-retention.ts';
 
 let scenario: BucketScenario | undefined;
 afterEach(async () => {
@@ -14,7 +15,7 @@ afterEach(async () => {
 
 async function judged(options: ScenarioOptions = {}) {
   scenario = await bucketScenario(options);
-  return judgeLiveAndCaptured(judgeRetentionLive, scenario.context());
+  return judgeLiveAndCaptured(judgeRetention, scenario.context());
 }
 
 const lifecycle = (rules: unknown[] | string) => (fake: FakeS3) => {
@@ -127,13 +128,13 @@ describe('beyond.retention (live)', () => {
   it('skips when the bucket read holds no lifecycle setting at all', async () => {
     scenario = await bucketScenario();
     delete scenario.state.bucket!.lifecycle;
-    expect(judgeRetentionLive(scenario.context()).summary).toMatch(/holds no lifecycle configuration \(not captured\)/);
+    expect(judgeRetention(scenario.context()).summary).toMatch(/holds no lifecycle configuration \(not captured\)/);
   });
 
   it('skips without a bucket read', () => {
     const plan = defaultPlan();
     const state = scenarioState([...healthyVeleroObjects(), ...healthyAppObjects()], plan);
-    expect(judgeRetentionLive({ state, plan, target: 'snapshot', now: new Date() })).toMatchObject({ status: 'skip' });
+    expect(judgeRetention({ state, plan, target: 'snapshot', now: new Date() })).toMatchObject({ status: 'skip' });
   });
 
   it('collects TTLs as durations from schedules and backups', () => {
@@ -144,5 +145,94 @@ describe('beyond.retention (live)', () => {
     expect(ttls.every((ttl) => ttl.ms === 336 * 3_600_000)).toBe(true);
     const empty = scenarioState([], plan);
     expect(ttlsInUse({ state: empty, plan })).toEqual([{ ms: 720 * 3_600_000, from: "Velero's default TTL 720h (docs/velero-facts.md §3) (no Schedule or Backup holds a TTL)" }]);
+  });
+});
+
+// The good homelab rendering with one change: a configuration input, whose bucket lifecycle is the one the plan declares.
+afterAll(removeRenderedDirs);
+const declaring = (bucketLifecycle: Array<{ prefix: string; expirationDays: number }>) => judgeRendered('beyond.retention', () => {}, { retention: { bucketLifecycle } });
+
+describe('beyond.retention on rendered manifests (the declared lifecycle)', () => {
+  it('accepts a backups/ backstop of at least TTL + slack and warns about one shorter than TTL + slack', () => {
+    const backstop = declaring([{ prefix: 'backups/', expirationDays: 16 }]);
+    expect(backstop.status).toBe('pass');
+    expect(backstop.summary).toBe('Lifecycle rules do not reach kopia/ and do not cut backups short.');
+    expect(backstop.evidence[0]).toBe('Declared bucket lifecycle (plan.retention.bucketLifecycle; a configuration input does not hold the bucket): prefix "backups/" expires after 16 days');
+    const racing = declaring([{ prefix: 'backups/', expirationDays: 15 }]);
+    expect(racing.status).toBe('pass');
+    expect(racing.summary).toBe("Lifecycle rules do not reach kopia/, but one races Velero's TTL.");
+    expect(racing.warnings?.join(' ')).toMatch(/shorter than TTL 14d \(336h\) \+ GC slack/);
+  });
+
+  it('fails a backups/ rule shorter than the TTL and a rule on kopia/ (critical)', () => {
+    const short = declaring([{ prefix: 'backups/', expirationDays: 7 }]);
+    expect(short.status).toBe('fail');
+    expect(short.summary).toBe('Lifecycle rule "plan rule #1" expires backups before their TTL (14d (336h)).');
+    expect(short.remediation).toMatch(/declare the lifecycle the bucket really has/);
+    const kopia = declaring([{ prefix: 'kopia/', expirationDays: 90 }]);
+    expect(kopia.status).toBe('fail');
+    expect(kopia.critical).toBe(true);
+    expect(kopia.summary).toBe('Lifecycle rule "plan rule #1" expires objects under kopia/: it will destroy the Kopia repository.');
+  });
+
+  it("reads the BSL prefix: a rule on another prefix does not reach velero/kopia/", () => {
+    const finding = judgeRendered('beyond.retention', (docs) => (findDoc(docs, 'BackupStorageLocation', 'default').spec.objectStorage.prefix = 'velero'), {
+      expect: { prefix: false },
+      retention: { bucketLifecycle: [{ prefix: 'other-app/', expirationDays: 3 }] },
+    });
+    expect(finding.status).toBe('pass');
+    expect(finding.evidence.join(' ')).toMatch(/velero\/kopia\//);
+  });
+
+  it('fails a schedule that keeps an absurd number of backups, warns about a large one', () => {
+    const often = (schedule: string) => (docs: any[]) => (findDoc(docs, 'Schedule', 'velero-daily').spec.schedule = schedule);
+    const absurd = judgeRendered('beyond.retention', often('*/5 * * * *'));
+    expect(absurd.status).toBe('fail');
+    expect(absurd.summary).toBe('A schedule keeps an absurd number of backups: velero-daily ~4032.');
+    const large = judgeRendered('beyond.retention', often('0 * * * *'));
+    expect(large.status).toBe('pass');
+    expect(large.warnings).toEqual(['Schedule velero-daily: "0 * * * *" every ~1h × ttl 336h keeps ~336 backups at once: Velero lists, syncs and garbage-collects every one of them.']);
+  });
+});
+
+describe('beyond.retention: what the former manifests judge decided differently', () => {
+  const absurdSchedule = (docs: any[]) => (findDoc(docs, 'Schedule', 'velero-daily').spec.schedule = '*/5 * * * *');
+
+  it('fails a schedule that keeps an absurd number of backups on every target, even when the bucket lifecycle is not shown', () => {
+    // The snapshot of the same objects holds no bucket: the lifecycle is not shown, the Schedule still is.
+    const state = scenarioState(healthyVeleroObjects().map((o) => (o.kind === 'Schedule' ? { ...o, spec: { ...o.spec, schedule: '*/5 * * * *' } } : o)), defaultPlan());
+    const finding = judgeRetention({ state, plan: defaultPlan(), target: 'cluster', now: new Date('2026-06-15T12:00:00Z') });
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toBe('A schedule keeps an absurd number of backups: velero-daily ~4032.');
+    expect(finding.evidence[0]).toMatch(/^Bucket lifecycle: not shown \(The bucket was not read/);
+    for (const target of ['manifests', 'snapshot'] as const) {
+      expect(judgeRendered('beyond.retention', absurdSchedule, {}, target).summary, target).toBe('A schedule keeps an absurd number of backups: velero-daily ~4032.');
+    }
+  });
+
+  it('uses the declared lifecycle only for a configuration input: without a bucket read a cluster\'s lifecycle is not shown', () => {
+    const plan = defaultPlan();
+    const state = scenarioState([...healthyVeleroObjects(), ...healthyAppObjects()], plan);
+    const finding = judgeRetention({ state, plan, target: 'cluster', now: new Date('2026-06-15T12:00:00Z') });
+    expect(finding.status).toBe('skip');
+    expect(finding.summary).toMatch(/^The bucket was not read/);
+  });
+
+  it('a paused schedule adds no TTL, and a server --default-backup-ttl only warns about manual backups', () => {
+    const paused = judgeRendered('beyond.retention', (docs) => {
+      const other = structuredClone(findDoc(docs, 'Schedule', 'velero-daily'));
+      other.metadata.name = 'velero-yearly';
+      Object.assign(other.spec, { paused: true, template: { ...other.spec.template, ttl: '8760h' } });
+      docs.push(other);
+    }, { retention: { bucketLifecycle: [{ prefix: 'backups/', expirationDays: 16 }] } });
+    expect(paused.status).toBe('pass');
+    expect(paused.evidence).toContain('Longest TTL in use: 14d (336h) from Schedule velero-daily template.ttl 336h');
+    const flagged = judgeRendered('beyond.retention', (docs) => findDoc(docs, 'Deployment', 'velero').spec.template.spec.containers[0].args.push('--default-backup-ttl=720h'), {
+      retention: { bucketLifecycle: [{ prefix: 'backups/', expirationDays: 16 }] },
+    });
+    expect(flagged.status).toBe('pass');
+    expect(flagged.warnings).toEqual([
+      'Manual backups without --ttl get server flag --default-backup-ttl=720h: rule "plan rule #1" removes their files under backups/ before they expire.',
+    ]);
   });
 });

@@ -1,40 +1,66 @@
 /**
- * beyond.retention, live — plan: "MinIO ILM is 14 days; Velero TTL should match."
+ * beyond.retention — plan: "MinIO ILM is 14 days; Velero TTL should match." One judge for every target.
  *
- * Judges the lifecycle the bucket really has (read by harness/bucket/collect.ts) with
- * `analyzeRetention` (lifecycle.ts; docs/retention-and-exposure.md §6):
+ * The lifecycle judged, with `analyzeRetention` (lifecycle.ts; docs/retention-and-exposure.md §6):
+ * - the one the bucket really has, when the State holds a bucket read (harness/bucket/collect.ts,
+ *   or a capture); MinIO's `x-amz-expiration` header on HEAD kopia.repository confirms an
+ *   expiration that reaches it (rule K2, §4.3);
+ * - else, for a configuration input (state.manifests: rendered manifests, Helm values), which
+ *   never holds the bucket, the one the plan declares (`plan.retention.bucketLifecycle`; its
+ *   default is the plan's words read literally — a bucket-wide 14-day expiration,
+ *   docs/retention-and-exposure.md §4.2: "MinIO ILM is 14 days" with no prefix stated is
+ *   bucket-wide until proven otherwise);
+ * - else the lifecycle is not shown: SKIP, since a running install's bucket can be read.
+ * Then:
  * - CRITICAL: an enabled expiration reaching `<p>kopia/` (bucket-wide included) — it destroys
  *   kopia.repository and packs that live backups need, whatever the TTL (docs/retention-and-exposure.md §1.3, docs/architecture.md §7).
- *   MinIO's `x-amz-expiration` header on HEAD kopia.repository confirms it (rule K2, §4.3).
  * - FAIL / WARN: a `backups/` rule shorter than the longest TTL / than TTL + GC slack.
- * - No lifecycle (404 NoSuchLifecycleConfiguration) is the safe state.
- * The TTL is the longest of the Schedules' template.ttl and the Backups' spec.ttl, compared as
+ * - No lifecycle (404 NoSuchLifecycleConfiguration, or none declared) is the safe state.
+ * The TTL is the longest of the active Schedules' template.ttl and the Backups' spec.ttl, compared as
  * durations (docs/velero-facts.md §3). Versioning and object lock are noted (docs/retention-and-exposure.md §3, rules V1/O1).
+ * Whatever the lifecycle source, a Schedule whose frequency × TTL keeps more than
+ * ABSURD_BACKUP_COUNT backups at once fails: that is read from the Schedule alone.
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import { declaredBucketLifecycle } from '../plan.ts';
 import type { BucketState } from '../bucket/types.ts';
-import { analyzeRetention, normalizeLifecycleRules, prefixesOverlap, type LifecycleRule } from './lifecycle.ts';
+import type { KubeObject } from '../state.ts';
+import { analyzeRetention, normalizeLifecycleRules, prefixesOverlap, rulesFromPlan, type LifecycleRule } from './lifecycle.ts';
 import { bucketUnavailableReason } from './dod-data-in-bucket.ts';
 import { fail, pass, skip, type Finding, type Judge, type JudgeContext } from './types.ts';
 import { inNamespace } from './facts/object-access.ts';
+import { selectPlanBsl } from './facts/plan-objects.ts';
+import { parseVeleroCron } from './facts/velero-cron.ts';
 import { serverDefaultBackupTtl } from './facts/workloads.ts';
+import { provenance } from './facts/manifests-input.ts';
 
 const ID = 'beyond.retention' as const;
+
+/** More backups than this kept at once by one schedule is a configuration mistake, not a policy. */
+export const ABSURD_BACKUP_COUNT = 1000;
+/** Above this, Velero's sync and GC slow down noticeably: worth a warning. */
+export const LARGE_BACKUP_COUNT = 200;
+
 const EXPECTED =
-  'Plan: "MinIO ILM is 14 days; Velero TTL should match." — no expiration rule reaches kopia/ (it destroys the Kopia repository); a backups/ rule is not shorter than the TTL plus GC slack. Retention belongs to Velero\'s TTL.';
+  'Plan: "MinIO ILM is 14 days; Velero TTL should match." — no expiration rule reaches kopia/ (it destroys the Kopia repository); a backups/ rule is not shorter than the TTL plus GC slack; ' +
+  `no schedule keeps more than ${ABSURD_BACKUP_COUNT} backups at once. Retention belongs to Velero's TTL.`;
 
 export interface TtlInUse {
   ms: number;
   from: string;
 }
 
-/** TTLs in use: each Schedule's template.ttl and each Backup's spec.ttl; the server default when there is none. */
+/** The Schedules that create backups: a paused one creates none (the backups it made count by their own spec.ttl). */
+function activeSchedules(context: Pick<JudgeContext, 'state' | 'plan'>): KubeObject[] {
+  return inNamespace(context.state.objects.schedules, context.plan.namespace).filter((schedule) => schedule.spec?.paused !== true);
+}
+
+/** TTLs in use: each active Schedule's template.ttl and each Backup's spec.ttl; the server default when there is none. */
 export function ttlsInUse(context: Pick<JudgeContext, 'state' | 'plan'>): TtlInUse[] {
   const { state, plan } = context;
   const fallback = serverDefaultBackupTtl(state, plan);
   const ttls: TtlInUse[] = [];
-  for (const schedule of inNamespace(state.objects.schedules, plan.namespace)) {
+  for (const schedule of activeSchedules(context)) {
     const text = schedule.spec?.template?.ttl;
     // A template without ttl gets the server default when each backup starts (docs/velero-facts.md §3).
     const ms = typeof text === 'string' ? parseGoDuration(text) : fallback.ms;
@@ -47,6 +73,77 @@ export function ttlsInUse(context: Pick<JudgeContext, 'state' | 'plan'>): TtlInU
   }
   if (ttls.length === 0) ttls.push({ ms: fallback.ms, from: `${fallback.source} (no Schedule or Backup holds a TTL)` });
   return ttls;
+}
+
+interface BackupsKept {
+  schedule: string;
+  kept: number;
+  text: string;
+}
+
+/**
+ * How many backups each active Schedule keeps at once: TTL ÷ the interval between its runs (the
+ * average over a week of runs, from a fixed instant so the result does not depend on the clock).
+ */
+function backupsKept(context: Pick<JudgeContext, 'state' | 'plan'>): BackupsKept[] {
+  const fallback = serverDefaultBackupTtl(context.state, context.plan);
+  const out: BackupsKept[] = [];
+  for (const schedule of activeSchedules(context)) {
+    const cron = parseVeleroCron(String(schedule.spec?.schedule ?? ''));
+    const ttlText = typeof schedule.spec?.template?.ttl === 'string' ? schedule.spec.template.ttl : undefined;
+    const ttl = ttlText !== undefined ? parseGoDuration(ttlText) : fallback.ms;
+    if (!cron.ok || ttl === undefined) continue;
+    const runs: number[] = [];
+    let at = new Date(Date.UTC(2025, 0, 6));
+    const end = at.getTime() + 7 * 86_400_000;
+    while (at.getTime() < end && runs.length < 20_000) {
+      at = cron.next(at);
+      runs.push(at.getTime());
+    }
+    const gaps = runs.slice(1).map((time, index) => time - runs[index]).filter((gap) => gap > 0);
+    if (gaps.length === 0) continue;
+    const average = (runs[runs.length - 1] - runs[0]) / gaps.length;
+    const kept = Math.floor(ttl / average);
+    out.push({ schedule: schedule.metadata.name, kept, text: `Schedule ${schedule.metadata.name}: "${String(schedule.spec?.schedule)}" every ~${formatDuration(average)} × ttl ${ttlText ?? `unset → ${fallback.text}`} keeps ~${kept} backups at once` });
+  }
+  return out;
+}
+
+/** The lifecycle to judge and where it comes from, or why none is shown. */
+type LifecycleSource =
+  | { from: 'bucket'; bucket: BucketState; rules: LifecycleRule[]; veleroPrefix: string | undefined }
+  | { from: 'declared'; rules: LifecycleRule[]; veleroPrefix: string | undefined; line: string }
+  | { from: 'not shown'; reason: string };
+
+function lifecycleSource(context: JudgeContext): LifecycleSource {
+  const { state, plan } = context;
+  const bucket = state.bucket;
+  const expiring = bucket?.kopia.repositories.some((repository) => repository.repositoryExpiration) ?? false;
+  if (bucket && !bucket.unreadable) {
+    if (bucket.lifecycle && !bucket.lifecycle.error) return { from: 'bucket', bucket, rules: normalizeLifecycleRules(bucket.lifecycle.rules ?? []), veleroPrefix: bucket.prefix };
+    // MinIO's expiration header on kopia.repository shows a rule reaching it even when the lifecycle itself is not readable.
+    if (expiring) return { from: 'bucket', bucket, rules: [], veleroPrefix: bucket.prefix };
+  }
+  if (state.manifests) {
+    const declared = declaredBucketLifecycle(plan);
+    const bsl = selectPlanBsl(state, plan).object;
+    const text = declared.length
+      ? declared.map((rule) => `${rule.prefix === '' ? 'whole bucket' : `prefix "${rule.prefix}"`} expires after ${rule.expirationDays} days`).join('; ')
+      : plan.retention.bucketLifecycle === undefined
+        ? 'not declared, and not readable from a configuration (not shown)'
+        : 'none';
+    return {
+      from: 'declared',
+      rules: rulesFromPlan(declared),
+      veleroPrefix: typeof bsl?.spec?.objectStorage?.prefix === 'string' ? bsl.spec.objectStorage.prefix : plan.storage.prefix,
+      line: `Declared bucket lifecycle (plan.retention.bucketLifecycle; a configuration input does not hold the bucket): ${text}`,
+    };
+  }
+  const unavailable = bucketUnavailableReason(state, context.target);
+  if (unavailable) return { from: 'not shown', reason: unavailable };
+  const error = bucket?.lifecycle?.error;
+  if (error) return { from: 'not shown', reason: `The bucket lifecycle could not be read (${error.code ?? ''}${error.code ? ': ' : ''}${error.message}); grant the audit credentials s3:GetLifecycleConfiguration.` };
+  return { from: 'not shown', reason: 'The bucket read holds no lifecycle configuration (not captured); re-capture the bucket with scripts/capture.mjs.' };
 }
 
 function policyNotes(bucket: BucketState, rules: LifecycleRule[], evidence: string[], warnings: string[]): void {
@@ -69,52 +166,68 @@ function policyNotes(bucket: BucketState, rules: LifecycleRule[], evidence: stri
   }
 }
 
-export const judgeRetentionLive: Judge = (context): Finding => {
-  const { state, plan, target } = context;
-  const unavailable = bucketUnavailableReason(state, target);
-  if (unavailable) return skip(ID, unavailable);
-  const bucket = state.bucket!;
+/** "Summary." + " (derived …)" → "Summary (derived …)." */
+function withProvenance(summary: string, from: string): string {
+  return from ? `${summary.replace(/\.$/, '')}${from}.` : summary;
+}
 
-  const expiring = bucket.kopia.repositories.filter((repository) => repository.repositoryExpiration);
-  const expirationEvidence = expiring.map((repository) => `HEAD ${repository.prefix}kopia.repository: x-amz-expiration: ${repository.repositoryExpiration} (MinIO will expire the repository's format blob)`);
+const ABSURD_FIX =
+  'Lower the schedule frequency or the ttl (schedules.<name>.template.ttl) so that frequency × TTL keeps a number of backups Velero can list and sync (e.g. hourly × 72h = 72).';
 
-  if (!bucket.lifecycle && expiring.length === 0) return skip(ID, 'The bucket read holds no lifecycle configuration (not captured); re-capture the bucket with scripts/capture.mjs.');
-  if (bucket.lifecycle?.error && expiring.length === 0) {
-    const error = bucket.lifecycle.error;
-    return skip(ID, `The bucket lifecycle could not be read (${error.code ?? ''}${error.code ? ': ' : ''}${error.message}); grant the audit credentials s3:GetLifecycleConfiguration.`);
+export const judgeRetention: Judge = (context): Finding => {
+  const { state, plan } = context;
+  const kept = backupsKept(context);
+  const keptEvidence = kept.map((entry) => entry.text);
+  const absurd = kept.filter((entry) => entry.kept > ABSURD_BACKUP_COUNT);
+  const absurdSummary = `A schedule keeps an absurd number of backups: ${absurd.map((entry) => `${entry.schedule} ~${entry.kept}`).join(', ')}.`;
+  const source = lifecycleSource(context);
+  if (source.from === 'not shown') {
+    // The Schedules alone show this one: it fails whether or not the lifecycle is shown.
+    if (absurd.length) return fail(ID, absurdSummary, [`Bucket lifecycle: not shown (${source.reason})`, ...keptEvidence], ABSURD_FIX, { expected: EXPECTED });
+    return skip(ID, source.reason, keptEvidence);
   }
 
-  const rules = normalizeLifecycleRules(bucket.lifecycle?.rules ?? []);
   const ttls = ttlsInUse(context);
   const longest = ttls.reduce((a, b) => (b.ms > a.ms ? b : a));
   const gcSlackMs = parseGoDuration(plan.retention.gcSlack)!;
-  const analysis = analyzeRetention({ rules, veleroPrefix: bucket.prefix, longestTtlMs: longest.ms, gcSlackMs });
+  const analysis = analyzeRetention({ rules: source.rules, veleroPrefix: source.veleroPrefix, longestTtlMs: longest.ms, gcSlackMs });
+  const expiring = source.from === 'bucket' ? source.bucket.kopia.repositories.filter((repository) => repository.repositoryExpiration) : [];
 
-  const evidence = [
-    bucket.lifecycle?.error
-      ? `Bucket lifecycle: not readable (${bucket.lifecycle.error.code ?? bucket.lifecycle.error.message})`
-      : `Bucket lifecycle of ${bucket.bucket}: ${bucket.lifecycle?.configured ? `${rules.length} rule(s)` : 'none (NoSuchLifecycleConfiguration)'}`,
-    `Longest TTL in use: ${formatDuration(longest.ms)} from ${longest.from}${ttls.length > 1 ? ` (of ${ttls.length} TTLs)` : ''}`,
-    ...analysis.evidence,
-    ...expirationEvidence,
-  ];
-  const checkedRepositories = bucket.kopia.repositories.filter((repository) => repository.hasRepository && !repository.repositoryHeadError).length;
-  if (checkedRepositories > 0 && expiring.length === 0) evidence.push(`HEAD kopia.repository of ${checkedRepositories} repositor${checkedRepositories === 1 ? 'y' : 'ies'}: no x-amz-expiration header`);
+  const evidence: string[] = [];
   const warnings = [...analysis.warnings];
-  policyNotes(bucket, rules, evidence, warnings);
+  if (source.from === 'bucket') {
+    const { bucket } = source;
+    evidence.push(
+      bucket.lifecycle?.error || !bucket.lifecycle
+        ? `Bucket lifecycle: not readable (${bucket.lifecycle?.error?.code ?? bucket.lifecycle?.error?.message ?? 'not captured'})`
+        : `Bucket lifecycle of ${bucket.bucket}: ${bucket.lifecycle.configured ? `${source.rules.length} rule(s)` : 'none (NoSuchLifecycleConfiguration)'}`,
+    );
+  } else evidence.push(source.line);
+  evidence.push(`Longest TTL in use: ${formatDuration(longest.ms)} from ${longest.from}${ttls.length > 1 ? ` (of ${ttls.length} TTLs)` : ''}`, ...analysis.evidence);
+  if (source.from === 'bucket') {
+    const { bucket } = source;
+    evidence.push(...expiring.map((repository) => `HEAD ${repository.prefix}kopia.repository: x-amz-expiration: ${repository.repositoryExpiration} (MinIO will expire the repository's format blob)`));
+    const checkedRepositories = bucket.kopia.repositories.filter((repository) => repository.hasRepository && !repository.repositoryHeadError).length;
+    if (checkedRepositories > 0 && expiring.length === 0) evidence.push(`HEAD kopia.repository of ${checkedRepositories} repositor${checkedRepositories === 1 ? 'y' : 'ies'}: no x-amz-expiration header`);
+    policyNotes(bucket, source.rules, evidence, warnings);
+    if (declaredBucketLifecycle(plan).length > 0 && !bucket.lifecycle?.configured && !bucket.lifecycle?.error) {
+      warnings.push('The plan declares a bucket lifecycle (retention.bucketLifecycle) but the bucket has none — good; set retention.bucketLifecycle: [] so the manifests gate agrees.');
+    }
+  }
+  evidence.push(...keptEvidence);
   // Future manual backups without --ttl get the server default (docs/velero-facts.md §3): a shorter backups/ rule removes them early.
   const manualTtl = serverDefaultBackupTtl(state, plan);
-  const shortBackupsRule = rules.find(
+  const shortBackupsRule = source.rules.find(
     (rule) => rule.enabled && !rule.tagScoped && rule.expirationDays !== undefined && prefixesOverlap(rule.prefix, analysis.targets.backups) && rule.expirationDays * 86_400_000 < manualTtl.ms,
   );
   if (shortBackupsRule && analysis.status === 'pass') {
     warnings.push(`Manual backups without --ttl get ${manualTtl.source}: rule "${shortBackupsRule.id}" removes their files under ${analysis.targets.backups} before they expire.`);
   }
-  const declared = declaredBucketLifecycle(plan);
-  if (declared.length > 0 && !bucket.lifecycle?.configured && !bucket.lifecycle?.error) {
-    warnings.push('The plan declares a bucket lifecycle (retention.bucketLifecycle) but the bucket has none — good; set retention.bucketLifecycle: [] so the manifests gate agrees.');
+  for (const entry of kept.filter((e) => e.kept > LARGE_BACKUP_COUNT && e.kept <= ABSURD_BACKUP_COUNT)) {
+    warnings.push(`${entry.text}: Velero lists, syncs and garbage-collects every one of them.`);
   }
 
+  const from = provenance(state);
   const critical = analysis.critical || expiring.length > 0;
   const extra = { expected: EXPECTED, warnings: warnings.length ? warnings : undefined, critical: critical || undefined };
   if (analysis.status === 'fail' || expiring.length > 0) {
@@ -122,10 +235,16 @@ export const judgeRetentionLive: Judge = (context): Finding => {
       analysis.critical || expiring.length === 0
         ? analysis.summary
         : `MinIO reports an expiration date for kopia.repository in ${expiring.map((repository) => repository.prefix).join(', ')}: a lifecycle rule will destroy the Kopia repository.`;
-    const remediation =
+    let remediation =
       analysis.remediation ??
-      `Find and remove the lifecycle rule that the x-amz-expiration header names (\`mc ilm rule ls ALIAS/${bucket.bucket}\`); never let an expiration reach kopia/.`;
-    return fail(ID, summary, evidence, remediation, extra);
+      `Find and remove the lifecycle rule that the x-amz-expiration header names (\`mc ilm rule ls ALIAS/${source.from === 'bucket' ? source.bucket.bucket : 'BUCKET'}\`); never let an expiration reach kopia/.`;
+    if (source.from === 'declared') {
+      remediation +=
+        ` In velero-verify.yaml, declare the lifecycle the bucket really has (retention.bucketLifecycle: [] when there is none)` +
+        (plan.retention.bucketLifecycle === undefined ? ' — the default is the plan\'s "MinIO ILM is 14 days" read as a bucket-wide rule.' : '.');
+    }
+    return fail(ID, withProvenance(summary, from), evidence, remediation.trim(), extra);
   }
-  return pass(ID, analysis.summary, evidence, extra);
+  if (absurd.length) return fail(ID, withProvenance(absurdSummary, from), evidence, ABSURD_FIX, extra);
+  return pass(ID, withProvenance(analysis.summary, from), evidence, extra);
 };

@@ -21,7 +21,7 @@ import { judgeVolumeCoverage } from './beyond-volume-coverage.ts';
 import { judgeFreshness } from './beyond-freshness.ts';
 import { judgeRepository } from './beyond-repository.ts';
 import { judgeDataInBucket } from './dod-data-in-bucket.ts';
-import { judgeRetentionLive } from './beyond-retention.ts';
+import { judgeRetention } from './beyond-retention.ts';
 import { judgeLanOnlyLive } from './guard-lan-only.ts';
 import { judgeMinioRootCredentials } from './guard-minio-root-credentials.ts';
 import { judgeRepositoryPassword } from './guard-repository-password.ts';
@@ -54,7 +54,7 @@ export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
   'must.schedule': { live: judgeSchedule, manifests: judgeSchedule },
   'guard.k8s-secrets': { live: judgeK8sSecrets, manifests: staticJudges.judgeK8sSecretsManifests },
   'guard.lan-only': { live: judgeLanOnlyLive, manifests: staticJudges.judgeLanOnlyManifests },
-  'beyond.retention': { live: judgeRetentionLive, manifests: staticJudges.judgeRetentionManifests },
+  'beyond.retention': { live: judgeRetention, manifests: judgeRetention },
   'beyond.image-pinning': { live: judgeImagePinning, manifests: judgeImagePinning },
   'beyond.credentials-valid': { live: judgeCredentials },
   'beyond.restores-completed': { live: judgeRestoresCompleted },

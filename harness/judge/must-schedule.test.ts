@@ -1,15 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { GOOD_FIXTURE } from '../../fixtures/manifests/variants.ts';
+import { findDoc, judgeRendered, removeRenderedDirs } from '../../fixtures/manifests/one-change.ts';
+import { GOOD_CONFIG } from '../../fixtures/manifests/variant-specs.ts';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
-import { contextOf, stateFromObjects } from '../../fixtures/snapshots/load.ts';
-import { collectManifests, readManifestFile } from '../collect/manifests.ts';
+import { contextOf } from '../../fixtures/snapshots/load.ts';
 import { parsePlan, type BackupPlanInput } from '../plan.ts';
 import { compareScope, templateScope } from './schedule-scope.ts';
-import { judgeItem } from './index.ts';
 import { judgeSchedule } from './must-schedule.ts';
 import type { Finding } from './types.ts';
 
@@ -135,34 +130,10 @@ describe('must.schedule', () => {
 });
 
 // The good homelab rendering with one change, judged as --manifests (and as --snapshot for parity).
-const GOOD_PLAN: BackupPlanInput = { retention: { bucketLifecycle: [] } };
-const NOW = new Date('2026-11-25T12:00:00Z');
-const tempDirs: string[] = [];
-afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function renderedDocs(mutate: (docs: any[]) => void): any[] {
-  const docs = ['velero.yaml', 'velero-config.yaml'].flatMap((file) => readManifestFile(join(GOOD_FIXTURE.path, file))) as any[];
-  mutate(docs);
-  return docs;
-}
-
-function dailyOf(docs: any[]): any {
-  return docs.find((doc) => doc.kind === 'Schedule' && doc.metadata.name === 'velero-daily');
-}
-
-function asManifests(mutate: (docs: any[]) => void, plan: BackupPlanInput = {}): Finding {
-  const dir = mkdtempSync(join(tmpdir(), 'vv-schedule-'));
-  tempDirs.push(dir);
-  writeFileSync(join(dir, 'all.yaml'), renderedDocs(mutate).map((doc) => `---\n${stringify(doc)}`).join(''));
-  const parsed = parsePlan({ ...GOOD_PLAN, ...plan });
-  return judgeItem('must.schedule', { state: collectManifests({ paths: [dir], plan: parsed }), plan: parsed, target: 'manifests', now: NOW });
-}
-
-function asSnapshot(mutate: (docs: any[]) => void, plan: BackupPlanInput = {}): Finding {
-  const parsed = parsePlan({ ...GOOD_PLAN, ...plan });
-  return judgeItem('must.schedule', { state: stateFromObjects(renderedDocs(mutate)), plan: parsed, target: 'snapshot', now: NOW });
-}
-
+afterAll(removeRenderedDirs);
+const asManifests = (mutate: (docs: any[]) => void, plan: BackupPlanInput = {}): Finding => judgeRendered('must.schedule', mutate, plan);
+const asSnapshot = (mutate: (docs: any[]) => void, plan: BackupPlanInput = {}): Finding => judgeRendered('must.schedule', mutate, plan, 'snapshot');
+const dailyOf = (docs: any[]) => findDoc(docs, 'Schedule', 'velero-daily');
 const onDaily = (edit: (schedule: any) => void) => (docs: any[]) => edit(dailyOf(docs));
 
 describe('must.schedule on rendered manifests', () => {
@@ -177,7 +148,7 @@ describe('must.schedule on rendered manifests', () => {
   it('fails a template that backs up only the velero namespace, for the same reason as on a cluster', () => {
     const finding = asManifests(onDaily((schedule) => (schedule.spec.template.includedNamespaces = ['velero'])));
     expect(finding.status).toBe('fail');
-    const [problem] = compareScope(templateScope({ includedNamespaces: ['velero'] }), parsePlan(GOOD_PLAN).schedule.scope).problems;
+    const [problem] = compareScope(templateScope({ includedNamespaces: ['velero'] }), parsePlan(GOOD_CONFIG).schedule.scope).problems;
     expect(finding.summary).toBe(`Schedule velero-daily is not as planned: ${problem}`);
     expect(finding.remediation).toMatch(/includedNamespaces \["\*"\]/);
     // `expect: { scope: false }` switches the comparison off.

@@ -3,4 +3,3 @@ export { judgeFsbKopiaManifests } from './fsb-kopia.ts';
 export { judgeS3TargetManifests } from './s3-target.ts';
 export { judgeK8sSecretsManifests } from './k8s-secrets.ts';
 export { judgeLanOnlyManifests } from './lan-only.ts';
-export { judgeRetentionManifests } from './retention.ts';

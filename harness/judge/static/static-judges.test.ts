@@ -194,28 +194,3 @@ describe('guard.lan-only (manifests)', () => {
     expect(ingress.critical).toBe(true);
   });
 });
-
-describe('beyond.retention (manifests)', () => {
-  it('accepts a backups/ backstop of at least TTL + slack and warns about one shorter than TTL + slack', () => {
-    expect(judge('beyond.retention', noChange, { plan: { retention: { bucketLifecycle: [{ prefix: 'backups/', expirationDays: 16 }] } } }).status).toBe('pass');
-    const racing = judge('beyond.retention', noChange, { plan: { retention: { bucketLifecycle: [{ prefix: 'backups/', expirationDays: 15 }] } } });
-    expect(racing.status).toBe('pass');
-    expect(racing.warnings?.join(' ')).toMatch(/races|shorter than TTL/);
-  });
-
-  it('fails a backups/ rule shorter than the TTL and a rule on kopia/ (critical)', () => {
-    expect(judge('beyond.retention', noChange, { plan: { retention: { bucketLifecycle: [{ prefix: 'backups/', expirationDays: 7 }] } } }).status).toBe('fail');
-    const kopia = judge('beyond.retention', noChange, { plan: { retention: { bucketLifecycle: [{ prefix: 'kopia/', expirationDays: 90 }] } } });
-    expect(kopia.status).toBe('fail');
-    expect(kopia.critical).toBe(true);
-  });
-
-  it('reads the BSL prefix: a rule on another prefix does not reach velero/kopia/', () => {
-    const finding = judge('beyond.retention', (docs) => (find(docs, 'BackupStorageLocation', 'default').spec.objectStorage.prefix = 'velero'), {
-      plan: { expect: { prefix: false }, retention: { bucketLifecycle: [{ prefix: 'other-app/', expirationDays: 3 }] } },
-    });
-    expect(finding.status).toBe('pass');
-    expect(finding.evidence.join(' ')).toMatch(/velero\/kopia\//);
-  });
-});
-
