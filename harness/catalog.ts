@@ -3,7 +3,7 @@
  * its severity and the targets that can evaluate it. Specs, the reporter and docs read from here.
  * Ids are stable once released: add items, never rename them.
  */
-export const TARGETS = ['kind', 'cluster', 'snapshot', 'manifests'] as const;
+const TARGETS = ['kind', 'cluster', 'snapshot', 'manifests'] as const;
 export type TargetKind = (typeof TARGETS)[number];
 
 export type Severity = 'required' | 'advisory';

@@ -15,7 +15,7 @@ const execFileAsync = promisify(execFile);
 const CLI_DEADLINE_MS = 120_000;
 const CASE_TIMEOUT = { timeout: 2 * CLI_DEADLINE_MS };
 
-export interface CliRun {
+interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
@@ -23,7 +23,7 @@ export interface CliRun {
 }
 
 /** Run `npm run audit -- <args>` as a user would (tsx harness/cli.ts), in `cwd`. */
-export async function audit(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+async function audit(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   const reportDir = mkdtempSync(join(tmpdir(), 'vv-cli-reports-'));
   const tsx = join(REPO_ROOT, 'node_modules/.bin/tsx');
   try {

@@ -35,7 +35,7 @@ const cronExpression = z
  * Velero install: phases, node-agent coverage, PodVolumeBackups per volume, freshness, retention
  * safety and exposure.
  */
-export const EXPECTATION_KEYS = [
+const EXPECTATION_KEYS = [
   'bucket',
   'prefix',
   's3Url',
@@ -81,7 +81,7 @@ const expectationsSchema = z.union([
   z.object(Object.fromEntries(EXPECTATION_KEYS.map((key) => [key, z.boolean().optional()]))).strict(),
 ]);
 
-export const BackupPlanSchema = z
+const BackupPlanSchema = z
   .object({
     namespace: k8sName.default('velero'),
     velero: z
@@ -191,10 +191,10 @@ export const BackupPlanSchema = z
 export type BackupPlan = z.infer<typeof BackupPlanSchema>;
 export type BackupPlanInput = z.input<typeof BackupPlanSchema>;
 
-export const PLAN_FILE_NAMES = ['velero-verify.yaml', 'velero-verify.yml', 'velero-verify.json'];
+const PLAN_FILE_NAMES = ['velero-verify.yaml', 'velero-verify.yml', 'velero-verify.json'];
 
 /** The plan's own words, "MinIO ILM is 14 days", read as a bucket-wide rule. */
-export const PLAN_BUCKET_LIFECYCLE: ReadonlyArray<{ prefix: string; expirationDays: number }> = [{ prefix: '', expirationDays: 14 }];
+const PLAN_BUCKET_LIFECYCLE: ReadonlyArray<{ prefix: string; expirationDays: number }> = [{ prefix: '', expirationDays: 14 }];
 
 /**
  * The bucket lifecycle to judge where the bucket cannot be read: the one the configuration

@@ -204,7 +204,3 @@ export function kindKey(object: { apiVersion?: unknown; kind?: unknown }): strin
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
   return `${group}/${String(object.kind ?? '')}`;
 }
-
-export function labelsOf(object: KubeObject): Record<string, string> {
-  return object.metadata.labels ?? {};
-}

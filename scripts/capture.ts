@@ -32,7 +32,7 @@ import { parseFlags, processIo, type MainIo } from './io.ts';
 
 export type { MainIo };
 
-export const USAGE = `Usage: node scripts/capture.mjs --out <dir> [options]
+const USAGE = `Usage: node scripts/capture.mjs --out <dir> [options]
 
 Capture a cluster's Velero state for offline audits (npm run audit -- --snapshot <dir>).
 Only get/list requests are made; Secret values are never written.

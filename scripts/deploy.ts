@@ -12,7 +12,7 @@ import { parseFlags, processIo, type MainIo } from './io.ts';
 
 export type { MainIo };
 
-export const USAGE = `Usage: node scripts/deploy.mjs --context <name> [options]
+const USAGE = `Usage: node scripts/deploy.mjs --context <name> [options]
 
 Install or upgrade Velero (chart vmware-tanzu/velero) with the values of the BackupPlan.
 

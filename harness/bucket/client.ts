@@ -193,7 +193,7 @@ export interface RequesterClock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-export const systemClock: RequesterClock = { now: () => Date.now(), sleep };
+const systemClock: RequesterClock = { now: () => Date.now(), sleep };
 
 export interface RequesterOptions {
   /** The whole budget in ms, as configured: no request starts after it and running ones are aborted at it. */

@@ -17,7 +17,7 @@
  * Input the user must fix — unreadable files, invalid YAML (with file, line and column), binary
  * files, nothing Kubernetes-shaped — is an AuditInputError.
  */
-import { AuditInputError, describeError } from '../errors.ts';
+import { AuditInputError } from '../errors.ts';
 import type { BackupPlan } from '../plan.ts';
 import { crdProblems } from '../schema/crds.ts';
 import type { KubeObject, State } from '../state.ts';
@@ -28,8 +28,6 @@ import type { ManifestsExtras, ManifestsMode, ObjectProblems, ValuesInfo } from 
 import { buildState, flattenLists, isKubeObject } from './objects.ts';
 import { collectRepoFacts } from './repo-facts.ts';
 import { listObjectFiles, readObjectsFromFile } from './read-objects.ts';
-
-export { OBJECT_FILE_EXTENSIONS as MANIFEST_FILE_EXTENSIONS } from './read-objects.ts';
 
 export interface CollectManifestsOptions {
   /** Files or directories of rendered manifests (may be empty when `valuesFile` is given). */
@@ -46,7 +44,7 @@ export interface CollectManifestsOptions {
 const MANIFESTS_EXPECTED = 'rendered Kubernetes manifests (YAML or JSON) such as `helm template`, `kustomize build` or kubenix write them';
 
 /** Manifest files under a path (recursive for directories), sorted for stable output. */
-export function listManifestFiles(path: string): string[] {
+function listManifestFiles(path: string): string[] {
   return listObjectFiles(path, { flag: '--manifests', allowEmpty: true });
 }
 

@@ -46,7 +46,7 @@ export function flattenLists(values: unknown[]): unknown[] {
 const TIMESTAMP_FIELDS = ['completionTimestamp', 'startTimestamp', 'lastValidationTime', 'lastSyncedTime', 'lastBackup', 'lastMaintenanceTime'];
 
 /** The newest timestamp any object carries: the best guess of when a snapshot was captured. */
-export function newestTimestamp(objects: KubeObject[]): string | undefined {
+function newestTimestamp(objects: KubeObject[]): string | undefined {
   let newest = -Infinity;
   for (const object of objects) {
     const candidates = [object.metadata.creationTimestamp, ...TIMESTAMP_FIELDS.map((field) => (object.status as Record<string, unknown> | undefined)?.[field])];

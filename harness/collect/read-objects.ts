@@ -14,7 +14,7 @@ import { extname, join, relative } from 'node:path';
 import { CORE_SCHEMA, loadAll, YAMLException } from 'js-yaml';
 import { AuditInputError, describeError } from '../errors.ts';
 
-export const OBJECT_FILE_EXTENSIONS = ['.yaml', '.yml', '.json'];
+const OBJECT_FILE_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 export interface ReadFilesOptions {
   /** Directory names (relative to the root) that hold something else, e.g. a bucket capture. */

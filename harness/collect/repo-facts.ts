@@ -24,7 +24,7 @@ export interface RepoScanLimits {
   maxTotalBytes: number;
 }
 
-export const DEFAULT_REPO_SCAN_LIMITS: RepoScanLimits = { maxFiles: 20_000, maxFileBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 };
+const DEFAULT_REPO_SCAN_LIMITS: RepoScanLimits = { maxFiles: 20_000, maxFileBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 };
 
 const SKIPPED_DIRS = new Set(['node_modules', 'result', 'vendor']);
 

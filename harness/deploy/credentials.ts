@@ -16,8 +16,8 @@ import { AuditInputError, describeError } from '../errors.ts';
 
 export const ACCESS_KEY_ENV = 'VELERO_S3_ACCESS_KEY_ID';
 export const SECRET_KEY_ENV = 'VELERO_S3_SECRET_ACCESS_KEY';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY = 'velero-verify';
+const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+const MANAGED_BY = 'velero-verify';
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -25,7 +25,7 @@ export interface S3Credentials {
 }
 
 /** The `cloud` file content for a key pair. */
-export function awsCredentialsFile(credentials: S3Credentials): string {
+function awsCredentialsFile(credentials: S3Credentials): string {
   return `[default]\naws_access_key_id=${credentials.accessKeyId}\naws_secret_access_key=${credentials.secretAccessKey}\n`;
 }
 
@@ -33,7 +33,7 @@ export function awsCredentialsFile(credentials: S3Credentials): string {
  * Parse an AWS credentials file and return the `[default]` pair; errors name the file and what
  * is missing, never a value.
  */
-export function parseCredentialsFile(text: string, source: string): S3Credentials {
+function parseCredentialsFile(text: string, source: string): S3Credentials {
   let parsed: AwsProfiles;
   try {
     parsed = parseAwsCredentialsFile(text);

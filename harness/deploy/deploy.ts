@@ -46,11 +46,11 @@ const DEFAULT_KILL_GRACE_MS = 60_000;
 const KUBECTL_DEADLINE_MS = 60_000;
 const HELM_REPO_DEADLINE_MS = 120_000;
 /** The Secret Velero keeps the Kopia repository password in (Velero `pkg/repository/keys/keys.go`). */
-export const REPO_PASSWORD_SECRET = 'velero-repo-credentials';
-export const REPO_PASSWORD_KEY = 'repository-password';
+const REPO_PASSWORD_SECRET = 'velero-repo-credentials';
+const REPO_PASSWORD_KEY = 'repository-password';
 
 /** The repository password Secret, for `kubectl create -f -` (stdin). Never printed. */
-export function repositoryPasswordManifest(namespace: string, password: string): string {
+function repositoryPasswordManifest(namespace: string, password: string): string {
   return `${JSON.stringify({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -113,7 +113,7 @@ export interface DeployResult {
 }
 
 /** kind names its contexts `kind-<cluster>`; those clusters are disposable by design. */
-export function isKindContext(context: string): boolean {
+function isKindContext(context: string): boolean {
   return /^kind-[a-z0-9.-]+$/.test(context);
 }
 
@@ -121,7 +121,7 @@ export function isKindContext(context: string): boolean {
  * A deploy never falls back to the kubeconfig's current context (it may well be production):
  * `--context` is required, and a context that is not a kind cluster needs `--yes`.
  */
-export function checkTargetContext(context: string | undefined, yes: boolean | undefined): string {
+function checkTargetContext(context: string | undefined, yes: boolean | undefined): string {
   if (!context) {
     throw new AuditInputError(
       '--context is required: name the kubeconfig context to install Velero into (for a kind cluster "kind-<name>"). A deploy never uses the current context implicitly.',
@@ -181,7 +181,7 @@ function helmRepositoryArgs(helmDir: string): string[] {
 }
 
 /** The command lines of a deploy, in order (what --dry-run prints and the stub tests expect). */
-export function deployCommands(
+function deployCommands(
   options: DeployOptions,
   valuesFile: string,
   helmDir: string,

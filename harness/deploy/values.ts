@@ -21,7 +21,7 @@ export const CHART_REPO_URL = 'https://vmware-tanzu.github.io/helm-charts';
 export const CHART_NAME = 'velero';
 export const DEFAULT_RELEASE = 'velero';
 /** kubelet's pod directory; non-standard kubelets (RKE, k0s, …) need another path (docs/velero-facts.md §8). */
-export const DEFAULT_POD_VOLUME_PATH = '/var/lib/kubelet/pods';
+const DEFAULT_POD_VOLUME_PATH = '/var/lib/kubelet/pods';
 /** The chart mounts the credentials Secret at /credentials and reads the key `cloud` (docs/velero-facts.md §5). */
 const CHART_CREDENTIALS_KEY = 'cloud';
 

@@ -21,13 +21,13 @@ export function drillTimeout(plan: BackupPlan, key: keyof BackupPlan['drill']['t
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'velero-verify';
 export const RUN_ID_LABEL = 'velero-verify/run-id';
-export const ROLE_LABEL = 'velero-verify/role';
+const ROLE_LABEL = 'velero-verify/role';
 /** Selects everything any velero-verify run created. */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 
-export const DATA_DIR = '/data';
-export const DATA_FILE = 'canary.bin';
-export const MARKER_FILE = 'marker-after-backup';
+const DATA_DIR = '/data';
+const DATA_FILE = 'canary.bin';
+const MARKER_FILE = 'marker-after-backup';
 export const PVC_NAME = 'canary-data';
 export const VOLUME_NAME = 'data';
 export const POD_NAMES = { writer: 'canary-writer', marker: 'canary-marker', verifier: 'canary-verifier' } as const;
@@ -57,7 +57,7 @@ const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Suffix of the stable canary namespace `<drill.namespacePrefix>-canary`. */
-export const CANARY_NAMESPACE_SUFFIX = 'canary';
+const CANARY_NAMESPACE_SUFFIX = 'canary';
 
 /**
  * The drill's names. The canary SOURCE namespace is stable per plan (`<prefix>-canary`): Velero
@@ -108,7 +108,7 @@ export function expectedCanarySha256(runId: string, bytes: number): string {
 // POSIX sh for busybox: no bashisms, no pipefail (`yes` ends by SIGPIPE).
 export const WRITER_SCRIPT = [
   'set -eu',
-  'f="$DATA_DIR/canary.bin"',
+  `f="$DATA_DIR/${DATA_FILE}"`,
   'if [ "$POD_NAMESPACE" = "$CANARY_SOURCE_NAMESPACE" ]; then',
   '  if [ ! -f "$f" ]; then',
   '    yes "$CANARY_LINE" | head -c "$CANARY_BYTES" > "$f.tmp"',
@@ -126,16 +126,16 @@ export const WRITER_SCRIPT = [
 
 export const MARKER_SCRIPT = [
   'set -eu',
-  'date -u > "$DATA_DIR/marker-after-backup"',
+  `date -u > "$DATA_DIR/${MARKER_FILE}"`,
   'sync',
-  'echo "velero-verify role=marker written=marker-after-backup"',
+  `echo "velero-verify role=marker written=${MARKER_FILE}"`,
 ].join('\n');
 
 export const VERIFIER_SCRIPT = [
   'set -eu',
-  'f="$DATA_DIR/canary.bin"',
+  `f="$DATA_DIR/${DATA_FILE}"`,
   'if [ -f "$f" ]; then s=$(sha256sum "$f" | cut -d" " -f1); n=$(wc -c < "$f" | tr -d " "); else s=missing; n=0; fi',
-  'if [ -e "$DATA_DIR/marker-after-backup" ]; then m=present; else m=absent; fi',
+  `if [ -e "$DATA_DIR/${MARKER_FILE}" ]; then m=present; else m=absent; fi`,
   'echo "velero-verify role=verifier sha256=$s bytes=$n marker=$m"',
 ].join('\n');
 
@@ -171,7 +171,7 @@ export function parseCanaryLog(log: string, role: string): CanaryLogLine | undef
  */
 export type PodSecurityLevel = 'restricted' | 'baseline';
 
-export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
+function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
   return {
     'pod-security.kubernetes.io/enforce': level,
     'pod-security.kubernetes.io/enforce-version': 'latest',

@@ -38,7 +38,7 @@ function eventTime(event: KubeObject): string {
   return String(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? event.metadata.creationTimestamp ?? '');
 }
 
-export function formatEvent(event: KubeObject): string {
+function formatEvent(event: KubeObject): string {
   const e = event as Record<string, any>;
   const involved = e.involvedObject ?? e.regarding ?? {};
   const count = typeof e.count === 'number' && e.count > 1 ? ` (x${e.count})` : '';
@@ -46,7 +46,7 @@ export function formatEvent(event: KubeObject): string {
 }
 
 /** The velero server pods (Deployment `velero`) and node-agent pods (DaemonSet `node-agent`), docs/velero-facts.md §5/§8. */
-export function veleroLogSources(pods: KubeObject[]): Array<{ pod: KubeObject; container: string; source: string }> {
+function veleroLogSources(pods: KubeObject[]): Array<{ pod: KubeObject; container: string; source: string }> {
   const sources: Array<{ pod: KubeObject; container: string; source: string }> = [];
   for (const pod of pods) {
     const owners = pod.metadata.ownerReferences ?? [];

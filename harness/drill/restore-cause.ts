@@ -13,7 +13,7 @@ import type { ObjectRef } from '../kube/wait.ts';
 import { describeError } from '../errors.ts';
 
 const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
-export const RESTORE_HELPER_CONTAINER = 'restore-wait';
+const RESTORE_HELPER_CONTAINER = 'restore-wait';
 
 export interface RestoreCause {
   /** One clause per finding, most telling first. */

@@ -10,7 +10,7 @@ export interface SignalSource {
   off(event: TerminationSignal, listener: () => void): unknown;
 }
 
-export const SIGNALS: readonly TerminationSignal[] = ['SIGINT', 'SIGTERM'];
+const SIGNALS: readonly TerminationSignal[] = ['SIGINT', 'SIGTERM'];
 
 /** Install `handler` for SIGINT and SIGTERM; returns the function that removes them. */
 export function onTerminationSignals(source: SignalSource, handler: (signal: TerminationSignal) => void): () => void {

@@ -17,7 +17,7 @@ import { deleteBackupThroughVelero, deleteIfOurs, deleteRestoreWhenDone, emptyOu
 
 
 /** When an object of an earlier run may be swept: its annotation, else its creation + this plan's budget. */
-export function expiresAt(object: KubeObject, plan: BackupPlan): number | undefined {
+function expiresAt(object: KubeObject, plan: BackupPlan): number | undefined {
   const annotated = Date.parse(object.metadata.annotations?.[EXPIRES_AT_ANNOTATION] ?? '');
   if (!Number.isNaN(annotated)) return annotated;
   const created = Date.parse(object.metadata.creationTimestamp ?? '');

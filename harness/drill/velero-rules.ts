@@ -31,7 +31,7 @@ export function queuesBackups(release: VeleroRelease): boolean {
 }
 
 /** The image of the restore helper init container `restore-wait` Velero injects into restored pods. */
-export function restoreHelperImage(release: VeleroRelease): string {
+function restoreHelperImage(release: VeleroRelease): string {
   if (release.minor !== undefined && release.minor <= 15) return `velero/velero-restore-helper:${release.version}`;
   return release.minor !== undefined ? (release.image ?? 'the velero server image') : 'velero/velero-restore-helper:<version> (1.14/1.15) or the velero server image (1.16+)';
 }

@@ -21,9 +21,9 @@ import type { EvidenceRead, ReadInput } from './read.ts';
 /** Members larger than this are not held in memory (JSON and describe files are small). */
 const MAX_MEMBER_BYTES = 64 * 1024 * 1024;
 
-export type BundleMemberKind = 'objects' | 'describe' | 'log' | 'version' | 'other';
+type BundleMemberKind = 'objects' | 'describe' | 'log' | 'version' | 'other';
 
-export function bundleMemberKind(name: string): BundleMemberKind {
+function bundleMemberKind(name: string): BundleMemberKind {
   if (/(^|\/)kubecapture\/[^/]+\/[^/]+\/[a-z0-9.]+-\d{8,}[\d.]*\.json$/.test(name)) return 'objects';
   if (/(^|\/)(backup|restore)_describe_[^/]+\.txt$/.test(name)) return 'describe';
   if (/\.log$/.test(name)) return 'log';

@@ -17,7 +17,7 @@ const LOGFMT_LEVEL = /\blevel=(\w+)/;
 const LOGFMT_MSG = /\bmsg="((?:[^"\\]|\\.)*)"|\bmsg=(\S+)/;
 
 /** The kind of log a line comes from, from its logSource/controller/logger fields. */
-export function logKind(text: string): EvidenceKind {
+function logKind(text: string): EvidenceKind {
   if (/nodeagent\/server\.go|controller=(podvolumebackup|podvolumerestore|dataupload|datadownload)|node-agent server/.test(text)) return 'nodeAgentLog';
   if (/repo(?:sitory)? (prune|maintenance)|maintenance job|kopia_log\.go|kopialib|run repo maintenance/i.test(text)) return 'maintenanceLog';
   if (/\brestore=/.test(text)) return 'restoreLog';
@@ -68,10 +68,4 @@ export function quickLogKind(text: string, firstLines: boolean): EvidenceKind | 
   }
   if (text.charCodeAt(0) === 123 /* { */ || text.startsWith('An error occurred: ') || firstLines) return parseLogLine(text)?.kind;
   return undefined;
-}
-
-/** Lines worth keeping from a large log: anything not at info/debug level, and the few info lines signatures read (skipped volumes). */
-export function isSignalRecord(record: LogRecord, text: string): boolean {
-  if (record.level !== 'info' && record.level !== 'debug' && record.level !== 'trace') return true;
-  return /skip|hostPath|not mounted|is not ready|unavailable|found a backup with status|mark it as|Backup storage location valid/i.test(text);
 }

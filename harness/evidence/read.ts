@@ -19,7 +19,7 @@ import { createMatcher, matchObjectFile, type Matcher, type SignatureMatch } fro
 import { emptyOutput, mergeOutputs, type EvidenceKind, type ReaderOutput } from './types.ts';
 
 /** Files larger than this are streamed line by line as logs (memory stays bounded). */
-export const STREAM_THRESHOLD_BYTES = 8 * 1024 * 1024;
+const STREAM_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
 export interface ReadInput {
   namespace: string;
@@ -65,7 +65,7 @@ function looksBinary(buffer: Buffer): boolean {
 }
 
 /** Read pasted text (everything but whole object files). */
-export function readText(text: string, source: string, input: ReadInput): ReaderOutput {
+function readText(text: string, source: string, input: ReadInput): ReaderOutput {
   const output = emptyOutput();
   const lines = cleanText(text);
   let describeIndex = 0;
@@ -125,7 +125,7 @@ function readEmbeddedYaml(lines: ReturnType<typeof cleanText>, source: string): 
 }
 
 /** Stream a large file as log lines: only signal lines are kept (bounded), whatever the size. */
-export async function streamLog(file: string, source: string, read: EvidenceRead): Promise<void> {
+async function streamLog(file: string, source: string, read: EvidenceRead): Promise<void> {
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let number = 0;
   let count = 0;

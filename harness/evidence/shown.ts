@@ -10,7 +10,10 @@ import type { KubeObject, State } from '../state.ts';
 import { inferOwner } from './tables.ts';
 import type { EvidenceKind } from './types.ts';
 
-export interface EvidenceNeed {
+/** How the reason of an item the evidence does not show begins (the report lists those items apart). */
+export const NOT_SHOWN_PREFIX = 'Not shown in this evidence';
+
+interface EvidenceNeed {
   /** What the item reads, in words, for the "not shown" reason. */
   reads: string;
   /** The kinds it reads (any of them): on a capture, the item is not shown only when none was listed. */
@@ -23,7 +26,7 @@ const isServerPod = (pod: KubeObject) => pod.metadata.labels?.deploy === 'velero
 const isAgentPod = (pod: KubeObject) => ['node-agent', 'restic'].includes(pod.metadata.labels?.name ?? '') || ['node-agent', 'restic'].includes(inferOwner(pod.metadata.name)?.labels.name ?? '');
 const isAgentDaemonSet = (ds: KubeObject) => ['node-agent', 'restic'].includes(ds.metadata.name);
 
-export const ITEM_EVIDENCE: Record<ItemId, EvidenceNeed> = {
+const ITEM_EVIDENCE: Record<ItemId, EvidenceNeed> = {
   'dod.pods-running': { kinds: ['deployments', 'pods'], reads: 'the velero Deployment or its pods (`kubectl get deploy,pods -n velero`)', isShown: (s, has) => (has('deployments') && s.objects.deployments.length > 0) || s.objects.pods.some(isServerPod) || (s.evidence?.lookedFor.includes('deployments') ?? false) },
   'dod.bsl-available': { kinds: ['backupStorageLocations'], reads: 'a BackupStorageLocation (`velero backup-location get`)', isShown: (_s, has) => has('backupStorageLocations') },
   'dod.manual-backup': { kinds: ['backups'], reads: 'a Backup (`velero backup get` / `velero backup describe`)', isShown: (_s, has) => has('backups') },
@@ -54,7 +57,5 @@ export function notShownReason(id: ItemId, state: State): string | undefined {
   const need = ITEM_EVIDENCE[id];
   if (!need) return undefined;
   if (evidence.mode === 'capture' ? need.kinds.length === 0 || need.kinds.some(has) : need.isShown(state, has)) return undefined;
-  return `Not shown in this evidence: this item reads ${need.reads}, and the input holds none.`;
+  return `${NOT_SHOWN_PREFIX}: this item reads ${need.reads}, and the input holds none.`;
 }
-
-export const NOT_SHOWN_PREFIX = 'Not shown in this evidence';

@@ -20,7 +20,7 @@ export interface SignatureHit {
 }
 
 /** Signatures whose cause is the credentials (harness/triage/signatures.ts: credentials rejected, access denied, credentials missing). */
-export const CREDENTIAL_CODES = new Set(['VV-BSL-001', 'VV-BSL-002', 'VV-BSL-003']);
+const CREDENTIAL_CODES = new Set(['VV-BSL-001', 'VV-BSL-002', 'VV-BSL-003']);
 
 function readsSignature(id: ItemId, code: string, item: ItemId): boolean {
   if (item === id) return true;

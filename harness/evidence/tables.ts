@@ -25,7 +25,7 @@ type TableKind = 'backups' | 'restores' | 'schedules' | 'backupStorageLocations'
 const HEADER_LINE = /^[A-Z][A-Z0-9/_.-]*(?: [A-Z][A-Z0-9/_.()-]*)*(?:\s{2,}[A-Z][A-Z0-9/_.-]*(?: [A-Z][A-Z0-9/_.()-]*)*)+\s*$/;
 
 /** Split a line into cells separated by two or more spaces (or a tab), with their start offsets. */
-export function cells(text: string): Column[] {
+function cells(text: string): Column[] {
   const out: Column[] = [];
   const pattern = /\S+(?: \S+)*/g;
   let match: RegExpExecArray | null;
@@ -50,7 +50,7 @@ function resourceKind(resource: string): TableKind | undefined {
 }
 
 /** Which table a header is, from its column names (and the command that printed it, when known). */
-export function tableKind(headers: string[], command?: string): TableKind | undefined {
+function tableKind(headers: string[], command?: string): TableKind | undefined {
   const has = (name: string) => headers.includes(name);
   const fromCommand = commandResource(command);
   const byCommand = fromCommand && (fromCommand.verb === 'get' || fromCommand.verb === '') ? resourceKind(fromCommand.resource) : undefined;
@@ -97,7 +97,7 @@ function meta(values: Record<string, string>, context: TableContext, extra: Reco
 }
 
 /** A pod row: READY n/m, STATUS is a phase or a container's waiting reason (CrashLoopBackOff, Init:…). */
-export function podFromRow(values: Record<string, string>, context: TableContext): KubeObject {
+function podFromRow(values: Record<string, string>, context: TableContext): KubeObject {
   const metadata = meta(values, context);
   const [ready, total] = (values.READY ?? '0/0').split('/').map(Number);
   const shown = values.STATUS ?? '';

@@ -52,7 +52,7 @@ export function cleanText(raw: string): CleanLine[] {
   return out;
 }
 
-export function commandOf(text: string): string | undefined {
+function commandOf(text: string): string | undefined {
   for (const prompt of PROMPTS) {
     const match = prompt.exec(text);
     if (match) return match[1].trim();

@@ -33,7 +33,7 @@ export const DEFAULT_MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-09-07T16-13
 export const MINIO_IMAGE_ENV = 'VELERO_VERIFY_MINIO_IMAGE';
 /** kind's own setting for the docker network its nodes join (kind `pkg/cluster/internal/providers/docker/network.go`). */
 export const KIND_NETWORK_ENV = 'KIND_EXPERIMENTAL_DOCKER_NETWORK';
-export const DEFAULT_KIND_NETWORK = 'kind';
+const DEFAULT_KIND_NETWORK = 'kind';
 const MINIO_S3_PORT = 9000;
 const DOCKER_DEADLINE_MS = 5 * 60_000; // `docker run` may pull the image first
 const DOCKER_QUERY_DEADLINE_MS = 30_000;
@@ -74,10 +74,10 @@ export interface ObjectStoreOptions {
 
 export type ObjectStoreStarter = (options: ObjectStoreOptions) => Promise<StartedObjectStore>;
 
-export const LABELS = (runId: string) => ['--label', 'app.kubernetes.io/managed-by=velero-verify', '--label', `velero-verify/run-id=${runId}`];
+const LABELS = (runId: string) => ['--label', 'app.kubernetes.io/managed-by=velero-verify', '--label', `velero-verify/run-id=${runId}`];
 
 /** The `docker run` of the MinIO container: no secret in it (MinIO's root credentials come from the CLI's environment). */
-export function minioRunArgs(options: { image: string; network: string; runId: string }): string[] {
+function minioRunArgs(options: { image: string; network: string; runId: string }): string[] {
   return [
     'docker', 'run', '--detach',
     '--name', `velero-verify-minio-${options.runId}`,
@@ -168,7 +168,7 @@ export interface BucketSetup {
 }
 
 /** The plan's lifecycle as S3 rules: one Expiration per declared prefix. */
-export function lifecycleRulesOf(declared: readonly DeclaredLifecycleRule[]): S3LifecycleRule[] {
+function lifecycleRulesOf(declared: readonly DeclaredLifecycleRule[]): S3LifecycleRule[] {
   return declared.map((rule, index) => ({
     ID: `velero-verify-plan-${index + 1}`,
     Status: 'Enabled',

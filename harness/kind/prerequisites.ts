@@ -20,7 +20,7 @@ export interface PrerequisiteCheck {
 
 const PROBE_DEADLINE_MS = 20_000;
 
-export const INSTALL_HINTS = {
+const INSTALL_HINTS = {
   docker: 'install Docker Engine or Docker Desktop (https://docs.docker.com/engine/install/) and start it',
   kind: 'install kind v0.31.0 or newer (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)',
   helm: 'install Helm 3 (https://helm.sh/docs/intro/install/)',

@@ -43,7 +43,7 @@ import { checkKindPrerequisites, describeMissing } from './prerequisites.ts';
 import { DEFAULT_MINIO_IMAGE, KIND_NETWORK_ENV, MINIO_IMAGE_ENV, createBucket, kindNetwork, startMinioContainer, type ObjectStoreStarter, type StartedObjectStore } from './object-store.ts';
 
 export const KIND_CONFIG = resolve(REPO_ROOT, 'fixtures', 'kind', 'cluster.yaml');
-export const ENV = {
+const ENV = {
   reuse: 'VELERO_VERIFY_KIND_REUSE',
   keep: 'VELERO_VERIFY_KEEP',
   minioImage: MINIO_IMAGE_ENV,
@@ -123,7 +123,7 @@ function defaults(): KindTierDeps {
 }
 
 /** The node image fixtures/kind/cluster.yaml pins (for the report's tool versions). */
-export function configuredNodeImage(): string {
+function configuredNodeImage(): string {
   try {
     const config = parseYaml(readFileSync(KIND_CONFIG, 'utf8')) as { nodes?: Array<{ image?: string }> };
     return config.nodes?.find((node) => node.image)?.image ?? 'kind default';
@@ -441,7 +441,7 @@ async function noticeLeftovers(run: (argv: string[], timeoutMs: number, what: st
 }
 
 /** Why the audit could not read the tier's own bucket, or undefined when it could. */
-export function unreadableBucket(state: ClusterAuditResult['state']): string | undefined {
+function unreadableBucket(state: ClusterAuditResult['state']): string | undefined {
   const bucket = state?.bucket;
   if (!bucket) return 'the audit did not read the bucket at all';
   if (bucket.unreadable) return `the bucket could not be read: ${bucket.unreadable}`;

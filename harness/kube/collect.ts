@@ -59,7 +59,7 @@ interface ListSpec {
  * Objects per request (the API server's `limit`). kubectl pages by 500; a page of 1,000 Backups is
  * a few MB, and 5,000 of them take 6 requests instead of 20 at the client's default of 250.
  */
-export const COLLECT_PAGE_SIZE = 1000;
+const COLLECT_PAGE_SIZE = 1000;
 
 /** The Velero kinds the judges read. PodVolumeBackups are read per backup in scope (below). */
 const VELERO_LISTS: ResourceType[] = [R.backups, R.schedules, R.backupStorageLocations, R.volumeSnapshotLocations, R.restores, R.backupRepositories];
@@ -118,7 +118,7 @@ function credentialsFromSecret(secret: KubeObject | undefined, key: string, prof
 }
 
 /** First contact: `/version`. An unreachable server or rejected credentials is something the user fixes (exit 2). */
-export async function readServerVersion(api: KubeApi, target: Pick<KubeTarget, 'context' | 'server'>, signal?: AbortSignal): Promise<string | undefined> {
+async function readServerVersion(api: KubeApi, target: Pick<KubeTarget, 'context' | 'server'>, signal?: AbortSignal): Promise<string | undefined> {
   try {
     const version = await api.serverVersion({ signal });
     return version.gitVersion;

@@ -51,14 +51,13 @@ export class AbortedError extends Error {
   }
 }
 
-export function isStatus(error: unknown, status: number): error is KubeApiError {
+function isStatus(error: unknown, status: number): error is KubeApiError {
   return error instanceof KubeApiError && error.status === status;
 }
 
 export const isNotFound = (error: unknown): error is KubeApiError => isStatus(error, 404);
 export const isForbidden = (error: unknown): error is KubeApiError => isStatus(error, 403);
 export const isConflict = (error: unknown): error is KubeApiError => isStatus(error, 409);
-export const isGone = (error: unknown): error is KubeApiError => isStatus(error, 410);
 
 export function isAborted(error: unknown): error is AbortedError {
   return error instanceof AbortedError;

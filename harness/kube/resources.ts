@@ -44,8 +44,6 @@ export const R = {
   deleteBackupRequests: type(VELERO_GROUP, VELERO_VERSION, 'deletebackuprequests', 'DeleteBackupRequest'),
 } as const;
 
-export type ResourceName = keyof typeof R;
-
 export function apiVersionOf(type: ResourceType): string {
   return type.group ? `${type.group}/${type.version}` : type.version;
 }

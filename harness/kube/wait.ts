@@ -48,7 +48,7 @@ export class WaitTimeoutError extends Error {
 }
 
 /** Default progress description: the object's status.phase, or "absent". */
-export function phaseOf(object: KubeObject | undefined): string {
+function phaseOf(object: KubeObject | undefined): string {
   if (!object) return 'absent';
   const phase = (object.status as { phase?: string } | undefined)?.phase;
   return phase ? `phase ${phase}` : 'no phase yet';

@@ -8,10 +8,11 @@ import type { EvidenceQuote, Finding } from '../judge/types.ts';
 import type { RunContext } from '../run-context.ts';
 import type { ClusterInfo } from '../state.ts';
 import type { DrillResult } from '../drill/types.ts';
+import { NOT_SHOWN_PREFIX } from '../evidence/shown.ts';
 import { stripControlsDeep } from './sanitize.ts';
 
 /** 2: failures carry `code`, `cause`, `fix` and `quotes` (input lines with source and line); the report lists `evidence` read and not shown. */
-export const REPORT_SCHEMA_VERSION = 2;
+const REPORT_SCHEMA_VERSION = 2;
 
 export type Verdict = 'APPROVE' | 'REJECT' | 'NOT RUN';
 export type ItemStatus = 'pass' | 'fail' | 'skip';
@@ -30,7 +31,7 @@ export type ItemStatus = 'pass' | 'fail' | 'skip';
 export type SkipKind = 'not-evaluable' | 'opted-out' | 'not-verified' | 'not-shown';
 
 /** Targets where the harness itself reads everything: an item they could not judge is not a pass. */
-export const LIVE_TARGETS: readonly TargetKind[] = ['cluster', 'kind'];
+const LIVE_TARGETS: readonly TargetKind[] = ['cluster', 'kind'];
 
 /** What the test run said about one item. */
 export interface ItemResult {
@@ -308,7 +309,7 @@ export function buildReport(input: BuildReportInput): AuditReport {
             mode: run.state.evidence.mode,
             read: run.state.evidence.recognised.map((entry) => `${entry.reader} at ${entry.source}:${entry.line}${entry.count ? ` (${entry.count})` : ''}`),
             unread: run.state.evidence.unread,
-            notShown: items.filter((item) => item.status === 'skip' && item.reason.startsWith('Not shown in this evidence')).map((item) => item.id),
+            notShown: items.filter((item) => item.status === 'skip' && item.reason.startsWith(NOT_SHOWN_PREFIX)).map((item) => item.id),
           },
         }
       : {}),

@@ -63,7 +63,7 @@ function parentErrors(test: TestCase): string[] {
   return errors;
 }
 
-export function itemResultsOf(modules: ReadonlyArray<TestModule>): { results: ItemResult[]; problems: string[] } {
+function itemResultsOf(modules: ReadonlyArray<TestModule>): { results: ItemResult[]; problems: string[] } {
   const results: ItemResult[] = [];
   const problems: string[] = [];
   for (const module of modules) {

@@ -13,7 +13,7 @@ import type { State } from '../state.ts';
 import { readEvidence } from '../evidence/read.ts';
 import { evidenceState } from '../evidence/state.ts';
 
-export const BUCKET_CAPTURE_DIR = 'bucket';
+const BUCKET_CAPTURE_DIR = 'bucket';
 /** scripts/capture.mjs records when it captured here (`capture.json`: { capturedAt }). */
 export const CAPTURE_META_DIR = 'velero-verify';
 export const CAPTURE_META_FILE = 'capture.json';
@@ -34,7 +34,7 @@ function recordedCaptureTime(dir: string, label: string): string | undefined {
   return new Date(capturedAt).toISOString();
 }
 
-export const EXPECTED_EVIDENCE =
+const EXPECTED_EVIDENCE =
   '`kubectl get … -o yaml|json` output, Velero CLI tables (`velero backup get`, `backup-location get`, `schedule get`, `restore get`, `kubectl get pods|deploy|ds|podvolumebackups -n velero`), `velero backup|restore|schedule describe` text, Velero server / node-agent / backup logs, or a `velero debug` bundle (.tar.gz)';
 
 export async function collectSnapshot(path: string, plan: BackupPlan, options: { stdinText?: string; label?: string } = {}): Promise<State> {

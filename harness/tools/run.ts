@@ -50,7 +50,7 @@ export interface CommandResult {
   durationMs: number;
 }
 
-export const DEFAULT_KILL_GRACE_MS = 5_000;
+const DEFAULT_KILL_GRACE_MS = 5_000;
 
 /** Process groups of tools that are still running: killed if this process exits under them. */
 const liveGroups = new Set<number>();
