@@ -16,7 +16,7 @@ import { startSpecRun, type SpecRun } from './report/spec-run.ts';
 import type { AuditReport } from './report/model.ts';
 import { stripControls } from './report/sanitize.ts';
 
-export const HELP = `velero-verify — prove a Velero + Kopia backup setup works, as an APPROVE/REJECT audit.
+const HELP = `velero-verify — prove a Velero + Kopia backup setup works, as an APPROVE/REJECT audit.
 
 Usage: npm run audit -- [target] [options]
 
@@ -82,7 +82,7 @@ export interface CliOptions {
   help: boolean;
 }
 
-export function parseCliArgs(argv: string[]): CliOptions {
+function parseCliArgs(argv: string[]): CliOptions {
   let parsed;
   try {
     parsed = parseArgs({
@@ -141,7 +141,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
   return options;
 }
 
-export function targetOf(options: CliOptions): TargetKind {
+function targetOf(options: CliOptions): TargetKind {
   if (options.snapshot) return 'snapshot';
   if (options.manifests || options.values) return 'manifests';
   return 'cluster';
@@ -221,7 +221,7 @@ async function readStandardInput(): Promise<string> {
  * Judge the run where its state is and hand the spec run (already started, spec-run.ts) the
  * findings, not the state; returns the report the reporter built.
  */
-export async function judgeWithSpecs(run: RunContext, specRun: SpecRun): Promise<AuditReport> {
+async function judgeWithSpecs(run: RunContext, specRun: SpecRun): Promise<AuditReport> {
   const findings = withFindings(run).findings;
   // Once judged, the objects are not needed: free them (the report shows only the state's facts).
   // This is why `run.state` is reduced in place.
@@ -273,7 +273,7 @@ async function collectAndJudge(
   return judgeWithSpecs(run, specRun);
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const options = parseCliArgs(argv);
   // Progress lines can carry cluster text (names, API messages): never terminal control sequences.
   const print = (text: string) => (options.json ? process.stderr : process.stdout).write(`${stripControls(text)}\n`);

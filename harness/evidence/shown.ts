@@ -13,7 +13,7 @@ import type { EvidenceKind } from './types.ts';
 /** How the reason of an item the evidence does not show begins (the report lists those items apart). */
 export const NOT_SHOWN_PREFIX = 'Not shown in this evidence';
 
-interface EvidenceNeed {
+export interface EvidenceNeed {
   /** What the item reads, in words, for the "not shown" reason. */
   reads: string;
   /** The kinds it reads (any of them): on a capture, the item is not shown only when none was listed. */
@@ -26,7 +26,7 @@ const isServerPod = (pod: KubeObject) => pod.metadata.labels?.deploy === 'velero
 const isAgentPod = (pod: KubeObject) => ['node-agent', 'restic'].includes(pod.metadata.labels?.name ?? '') || ['node-agent', 'restic'].includes(inferOwner(pod.metadata.name)?.labels.name ?? '');
 const isAgentDaemonSet = (ds: KubeObject) => ['node-agent', 'restic'].includes(ds.metadata.name);
 
-const ITEM_EVIDENCE: Record<ItemId, EvidenceNeed> = {
+export const ITEM_EVIDENCE: Record<ItemId, EvidenceNeed> = {
   'dod.pods-running': { kinds: ['deployments', 'pods'], reads: 'the velero Deployment or its pods (`kubectl get deploy,pods -n velero`)', isShown: (s, has) => (has('deployments') && s.objects.deployments.length > 0) || s.objects.pods.some(isServerPod) || (s.evidence?.lookedFor.includes('deployments') ?? false) },
   'dod.bsl-available': { kinds: ['backupStorageLocations'], reads: 'a BackupStorageLocation (`velero backup-location get`)', isShown: (_s, has) => has('backupStorageLocations') },
   'dod.manual-backup': { kinds: ['backups'], reads: 'a Backup (`velero backup get` / `velero backup describe`)', isShown: (_s, has) => has('backups') },
