@@ -1,5 +1,4 @@
 /** The static (manifests) judges, one per catalog item; registered in judge/index.ts. */
-export { judgeFsbKopiaManifests } from './fsb-kopia.ts';
 export { judgeS3TargetManifests } from './s3-target.ts';
 export { judgeK8sSecretsManifests } from './k8s-secrets.ts';
 export { judgeLanOnlyManifests } from './lan-only.ts';

@@ -37,49 +37,6 @@ function judge(id: ItemId, mutate: (docs: any[]) => void, options: { plan?: Back
 
 const noChange = () => {};
 
-describe('must.fsb-kopia (manifests)', () => {
-  it('fails when the pod-volume hostPath is not mounted (nodeAgent.disableHostPath)', () => {
-    const finding = judge('must.fsb-kopia', (docs) => {
-      const spec = find(docs, 'DaemonSet', 'node-agent').spec.template.spec;
-      spec.containers[0].volumeMounts = spec.containers[0].volumeMounts.filter((m: any) => m.mountPath !== '/host_pods');
-    });
-    expect(finding.status).toBe('fail');
-    expect(finding.summary).toMatch(/mounts nothing at \/host_pods/);
-  });
-
-  it('passes a non-standard kubelet root with a warning', () => {
-    const finding = judge('must.fsb-kopia', (docs) => {
-      find(docs, 'DaemonSet', 'node-agent').spec.template.spec.volumes.find((v: any) => v.name === 'host-pods').hostPath.path = '/var/lib/k0s/kubelet/pods';
-    });
-    expect(finding.status).toBe('pass');
-    expect(finding.warnings?.join(' ')).toMatch(/\/var\/lib\/k0s\/kubelet\/pods/);
-  });
-
-  it('fails a restic uploader and accepts an absent flag (kopia is the default)', () => {
-    const args = (docs: any[]) => find(docs, 'Deployment', 'velero').spec.template.spec.containers[0].args as string[];
-    const restic = judge('must.fsb-kopia', (docs) => args(docs).splice(1, 1, '--uploader-type=restic'));
-    expect(restic.status).toBe('fail');
-    expect(restic.summary).toMatch(/--uploader-type=restic/);
-    const absent = judge('must.fsb-kopia', (docs) => args(docs).splice(1, 1));
-    expect(absent.status).toBe('pass');
-    expect(absent.evidence.join(' ')).toMatch(/absent → kopia/);
-  });
-
-  it('warns when no file-system backup default is set', () => {
-    const finding = judge('must.fsb-kopia', (docs) => {
-      const container = find(docs, 'Deployment', 'velero').spec.template.spec.containers[0];
-      container.args = container.args.filter((a: string) => a !== '--default-volumes-to-fs-backup');
-      delete find(docs, 'Schedule', 'velero-daily').spec.template.defaultVolumesToFsBackup;
-    });
-    expect(finding.status).toBe('pass');
-    expect(finding.warnings?.join(' ')).toMatch(/backup\.velero\.io\/backup-volumes/);
-  });
-
-  it('is skipped when the plan does not deploy the node agent', () => {
-    expect(judge('must.fsb-kopia', noChange, { plan: { deployNodeAgent: false } }).status).toBe('skip');
-  });
-});
-
 describe('must.s3-target (manifests)', () => {
   it('fails a boolean s3ForcePathStyle (the CRD wants strings) and says why', () => {
     const finding = judge('must.s3-target', (docs) => {
