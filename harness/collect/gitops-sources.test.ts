@@ -221,7 +221,11 @@ describe('what the gate concludes on values it cannot fully resolve', () => {
       snapshotsEnabled: false,
     });
     const unmarked = collectManifests({ paths: [], valuesFile: join(repo({ 'values.yaml': values({}) }), 'values.yaml'), plan });
-    expect(judge(unmarked, 'must.s3-target').summary).toMatch(/minio is not the default location/);
+    // Backups without a location go to "default" (the server flag's default), which does not exist.
+    const none = judge(unmarked, 'must.s3-target');
+    expect(none.status).toBe('fail');
+    expect(none.summary).toMatch(/^No BackupStorageLocation "default" \(and none marked default\) in namespace velero/);
+    expect(none.evidence.join('\n')).toMatch(/BackupStorageLocations present: minio/);
     const named = collectManifests({ paths: [], valuesFile: join(repo({ 'values.yaml': values({ defaultBackupStorageLocation: 'minio' }) }), 'values.yaml'), plan });
     expect(judge(named, 'must.s3-target').status).toBe('pass');
     expect(judge(named, 'must.s3-target').evidence.join('\n')).toMatch(/Storage location minio: provider aws, bucket b, endpoint http:\/\/10\.0\.0\.5:9000/);

@@ -50,7 +50,7 @@ export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
   'guard.minio-root-credentials': { live: judgeMinioRootCredentials },
   'guard.repository-password': { live: judgeRepositoryPassword },
   'must.fsb-kopia': { live: judgeFsbKopia, manifests: judgeFsbKopia },
-  'must.s3-target': { live: judgeS3Target, manifests: staticJudges.judgeS3TargetManifests },
+  'must.s3-target': { live: judgeS3Target, manifests: judgeS3Target },
   'must.schedule': { live: judgeSchedule, manifests: judgeSchedule },
   'guard.k8s-secrets': { live: judgeK8sSecrets, manifests: staticJudges.judgeK8sSecretsManifests },
   'guard.lan-only': { live: judgeLanOnlyLive, manifests: staticJudges.judgeLanOnlyManifests },

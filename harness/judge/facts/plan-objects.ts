@@ -8,6 +8,7 @@ import type { KubeObject, State } from '../../state.ts';
 import { fail, type Finding } from '../types.ts';
 import { inNamespace } from './object-access.ts';
 import { compareCron } from './velero-cron.ts';
+import { serverFlag, veleroDeployment } from './workloads.ts';
 
 export interface Selected {
   object?: KubeObject;
@@ -15,6 +16,21 @@ export interface Selected {
   how: string;
   /** Set when the choice deviates from the plan: shown as a warning. */
   note?: string;
+}
+
+/**
+ * The location a backup without `spec.storageLocation` goes to: the BSL marked `spec.default:
+ * true`, else the one named by the server flag --default-backup-storage-location (default
+ * "default"; docs/velero-facts.md "The default backup storage location"). `how` says which rule.
+ */
+export function defaultLocation(state: State, plan: BackupPlan): { object?: KubeObject; how: string; serverDefault: string } {
+  const locations = inNamespace(state.objects.backupStorageLocations, plan.namespace);
+  const serverDefault = serverFlag(veleroDeployment(state, plan), 'default-backup-storage-location') ?? 'default';
+  const marked = locations.find((bsl) => bsl.spec?.default === true);
+  if (marked) return { object: marked, how: 'marked spec.default: true', serverDefault };
+  const named = locations.find((bsl) => bsl.metadata.name === serverDefault);
+  if (named) return { object: named, how: `not marked default, but named "${serverDefault}" like the server's --default-backup-storage-location`, serverDefault };
+  return { how: 'none', serverDefault };
 }
 
 /**
@@ -27,7 +43,10 @@ export function selectPlanBsl(state: State, plan: BackupPlan): Selected {
   // With the storage expectations off (someone else's cluster) the location that matters is the
   // one backups use by default, whatever its name.
   const storagePlanned = expects(plan, 'bucket') || expects(plan, 's3Url');
-  if (!storagePlanned && defaults.length > 0) return { object: defaults[0], how: 'marked spec.default: true (storage expectations off)' };
+  if (!storagePlanned) {
+    const fallback = defaultLocation(state, plan);
+    if (fallback.object) return { object: fallback.object, how: `${fallback.how} (storage expectations off)` };
+  }
   const byName = locations.find((bsl) => bsl.metadata.name === plan.storage.locationName);
   if (byName) return { object: byName, how: `plan storage.locationName "${plan.storage.locationName}"` };
   if (defaults.length > 0) {

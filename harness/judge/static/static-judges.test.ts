@@ -13,7 +13,6 @@ import { collectManifests, readManifestFile } from '../../collect/manifests.ts';
 import { parsePlan, type BackupPlanInput } from '../../plan.ts';
 import { judgeItem } from '../index.ts';
 import type { Finding } from '../types.ts';
-import { normalizeUrl } from './s3-target.ts';
 
 const GOOD_PLAN: BackupPlanInput = { retention: { bucketLifecycle: [] } };
 
@@ -36,49 +35,6 @@ function judge(id: ItemId, mutate: (docs: any[]) => void, options: { plan?: Back
 }
 
 const noChange = () => {};
-
-describe('must.s3-target (manifests)', () => {
-  it('fails a boolean s3ForcePathStyle (the CRD wants strings) and says why', () => {
-    const finding = judge('must.s3-target', (docs) => {
-      find(docs, 'BackupStorageLocation', 'default').spec.config.s3ForcePathStyle = true;
-    });
-    expect(finding.status).toBe('fail');
-    expect(finding.summary).toMatch(/YAML boolean/);
-    expect(finding.summary).toMatch(/CRD rejects/);
-  });
-
-  it('fails a location that is not the default or is ReadOnly', () => {
-    // Velero's backup controller falls back to the location named by --default-backup-storage-location ("default").
-    const unmarked = judge('must.s3-target', (docs) => delete find(docs, 'BackupStorageLocation', 'default').spec.default);
-    expect(unmarked.status).toBe('pass');
-    expect(unmarked.evidence.join('\n')).toMatch(/not marked default, but named "default" like the server's --default-backup-storage-location/);
-    const otherDefault = judge('must.s3-target', (docs) => {
-      delete find(docs, 'BackupStorageLocation', 'default').spec.default;
-      find(docs, 'Deployment', 'velero').spec.template.spec.containers[0].args.push('--default-backup-storage-location=offsite');
-    });
-    expect(otherDefault.summary).toMatch(/not the default location/);
-    expect(judge('must.s3-target', (docs) => (find(docs, 'BackupStorageLocation', 'default').spec.accessMode = 'ReadOnly')).summary).toMatch(/ReadOnly/);
-  });
-
-  it('compares URLs by meaning and honours switched-off expectations', () => {
-    expect(normalizeUrl('HTTP://10.10.10.209:9000/')).toBe(normalizeUrl('http://10.10.10.209:9000'));
-    const other = (docs: any[]) => {
-      const bsl = find(docs, 'BackupStorageLocation', 'default');
-      bsl.spec.objectStorage.bucket = 'someone-else';
-      bsl.spec.config.s3Url = 'http://192.168.1.5:9000/';
-      bsl.spec.config.region = 'us-east-1';
-    };
-    expect(judge('must.s3-target', other).status).toBe('fail');
-    expect(judge('must.s3-target', other, { plan: { expect: { bucket: false, s3Url: false, region: false } } }).status).toBe('pass');
-    expect(judge('must.s3-target', other, { plan: { expect: false } }).status).toBe('pass');
-  });
-
-  it('fails when no BackupStorageLocation is rendered', () => {
-    const finding = judge('must.s3-target', (docs) => docs.splice(docs.indexOf(find(docs, 'BackupStorageLocation', 'default')), 1));
-    expect(finding.status).toBe('fail');
-    expect(finding.summary).toMatch(/no BackupStorageLocation named default/);
-  });
-});
 
 describe('guard.k8s-secrets (manifests)', () => {
   it('passes a BSL that names the plan\'s Secret in spec.credential', () => {
