@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
 import { MANUAL_BACKUP, NODE_AGENT_PODS, NODES, PAPERLESS_POD } from '../../fixtures/snapshots/model.ts';
-import { findDoc, judgeGood } from '../../fixtures/manifests/judge-good.ts';
+import { findDoc, judgeRendered, removeRenderedDirs } from '../../fixtures/manifests/one-change.ts';
 import { judgeFsbKopia } from './must-fsb-kopia.ts';
 
 function veleroArgs(capture: Capture): string[] {
@@ -84,13 +84,15 @@ describe('must.fsb-kopia', () => {
   });
 });
 
+afterAll(removeRenderedDirs);
+
 const nodeAgentSpec = (docs: any[]) => findDoc(docs, 'DaemonSet', 'node-agent').spec.template.spec;
 const serverArgs = (docs: any[]) => findDoc(docs, 'Deployment', 'velero').spec.template.spec.containers[0].args as string[];
 
 describe('must.fsb-kopia on the objects alone (rendered manifests, or the same objects as a snapshot)', () => {
   it('passes the good rendering on both targets with the same summary, saying per-node coverage is not shown', () => {
-    const manifests = judgeGood('must.fsb-kopia', () => {});
-    const snapshot = judgeGood('must.fsb-kopia', () => {}, { target: 'snapshot' });
+    const manifests = judgeRendered('must.fsb-kopia', () => {});
+    const snapshot = judgeRendered('must.fsb-kopia', () => {}, {}, 'snapshot');
     expect(manifests.status).toBe('pass');
     expect(manifests.summary).toBe('File-system backup with Kopia is enabled: the node-agent DaemonSet mounts the pod volumes at /host_pods; node-agent readiness per node is not shown (no pods in the input)');
     expect(snapshot.status).toBe('pass');
@@ -100,13 +102,14 @@ describe('must.fsb-kopia on the objects alone (rendered manifests, or the same o
   });
 
   it.each(['manifests', 'snapshot'] as const)('fails when the pod-volume hostPath is not mounted (nodeAgent.disableHostPath), on the %s target', (target) => {
-    const finding = judgeGood(
+    const finding = judgeRendered(
       'must.fsb-kopia',
       (docs) => {
         const container = nodeAgentSpec(docs).containers[0];
         container.volumeMounts = container.volumeMounts.filter((m: any) => m.mountPath !== '/host_pods');
       },
-      { target },
+      {},
+      target,
     );
     expect(finding.status).toBe('fail');
     expect(finding.summary).toMatch(/DaemonSet velero\/node-agent mounts nothing at \/host_pods/);
@@ -114,7 +117,7 @@ describe('must.fsb-kopia on the objects alone (rendered manifests, or the same o
   });
 
   it('fails a /host_pods mount that is not a hostPath', () => {
-    const finding = judgeGood('must.fsb-kopia', (docs) => {
+    const finding = judgeRendered('must.fsb-kopia', (docs) => {
       const volume = nodeAgentSpec(docs).volumes.find((v: any) => v.name === 'host-pods');
       delete volume.hostPath;
       volume.emptyDir = {};
@@ -124,7 +127,7 @@ describe('must.fsb-kopia on the objects alone (rendered manifests, or the same o
   });
 
   it('passes a non-standard kubelet root with a warning', () => {
-    const finding = judgeGood('must.fsb-kopia', (docs) => {
+    const finding = judgeRendered('must.fsb-kopia', (docs) => {
       nodeAgentSpec(docs).volumes.find((v: any) => v.name === 'host-pods').hostPath.path = '/var/lib/k0s/kubelet/pods';
     });
     expect(finding.status).toBe('pass');
@@ -132,16 +135,16 @@ describe('must.fsb-kopia on the objects alone (rendered manifests, or the same o
   });
 
   it('fails a restic uploader and accepts an absent flag (kopia is the default)', () => {
-    const restic = judgeGood('must.fsb-kopia', (docs) => serverArgs(docs).splice(1, 1, '--uploader-type=restic'));
+    const restic = judgeRendered('must.fsb-kopia', (docs) => serverArgs(docs).splice(1, 1, '--uploader-type=restic'));
     expect(restic.status).toBe('fail');
     expect(restic.summary).toMatch(/the server runs with --uploader-type=restic/);
-    const absent = judgeGood('must.fsb-kopia', (docs) => serverArgs(docs).splice(1, 1));
+    const absent = judgeRendered('must.fsb-kopia', (docs) => serverArgs(docs).splice(1, 1));
     expect(absent.status).toBe('pass');
     expect(absent.evidence.join(' ')).toMatch(/absent → kopia/);
   });
 
   it('warns when no file-system backup default is set', () => {
-    const finding = judgeGood('must.fsb-kopia', (docs) => {
+    const finding = judgeRendered('must.fsb-kopia', (docs) => {
       const container = findDoc(docs, 'Deployment', 'velero').spec.template.spec.containers[0];
       container.args = container.args.filter((a: string) => a !== '--default-volumes-to-fs-backup');
       delete findDoc(docs, 'Schedule', 'velero-daily').spec.template.defaultVolumesToFsBackup;
@@ -151,7 +154,7 @@ describe('must.fsb-kopia on the objects alone (rendered manifests, or the same o
   });
 
   it('fails when no node-agent DaemonSet is rendered, naming the Helm value', () => {
-    const finding = judgeGood('must.fsb-kopia', (docs) => docs.splice(docs.indexOf(findDoc(docs, 'DaemonSet', 'node-agent')), 1));
+    const finding = judgeRendered('must.fsb-kopia', (docs) => docs.splice(docs.indexOf(findDoc(docs, 'DaemonSet', 'node-agent')), 1));
     expect(finding.status).toBe('fail');
     expect(finding.summary).toMatch(/no DaemonSet node-agent in namespace velero/);
     expect(finding.remediation).toMatch(/deployNodeAgent: true/);
@@ -160,7 +163,7 @@ describe('must.fsb-kopia on the objects alone (rendered manifests, or the same o
   // Resolved disagreement: the manifests gate skipped with deployNodeAgent: false while a cluster
   // passed. It now passes everywhere, saying file-system backup is not expected.
   it.each(['manifests', 'snapshot'] as const)('passes, saying FSB is not expected, when the plan does not deploy the node agent (%s)', (target) => {
-    const finding = judgeGood('must.fsb-kopia', (docs) => docs.splice(docs.indexOf(findDoc(docs, 'DaemonSet', 'node-agent')), 1), { target, plan: { deployNodeAgent: false } });
+    const finding = judgeRendered('must.fsb-kopia', (docs) => docs.splice(docs.indexOf(findDoc(docs, 'DaemonSet', 'node-agent')), 1), { deployNodeAgent: false }, target);
     expect(finding.status).toBe('pass');
     expect(finding.summary).toBe('The plan does not deploy the node agent (deployNodeAgent: false), so file-system backup is not expected');
     expect(finding.evidence).toContain('Plan deployNodeAgent is false: node-agent not required (DaemonSet absent)');
@@ -175,22 +178,22 @@ describe('must.fsb-kopia on the objects alone (rendered manifests, or the same o
       container.image = 'velero/velero:v1.8.1';
       container.args = container.args.filter((a: string) => !a.startsWith('--uploader-type'));
     };
-    const planned = judgeGood('must.fsb-kopia', old, { target });
+    const planned = judgeRendered('must.fsb-kopia', old, {}, target);
     expect(planned.status).toBe('fail');
     expect(planned.summary).toMatch(/Velero v1\.8\.1 backs pod volumes up with restic only: Kopia arrived in Velero 1\.10/);
     expect(planned.remediation).toMatch(/Velero 1\.10 or later/);
-    const stranger = judgeGood('must.fsb-kopia', old, { target, plan: { expect: { uploader: false } } });
+    const stranger = judgeRendered('must.fsb-kopia', old, { expect: { uploader: false } }, target);
     expect(stranger.status).toBe('pass');
     expect(stranger.summary).toMatch(/^File-system backup is enabled/);
     expect(stranger.warnings?.join(' ')).toMatch(/Velero v1\.8\.1 backs pod volumes up with restic only .* restic restores are removed in 1\.19/);
   });
 
   it('says nothing about /host_pods when the DaemonSet was read without its pod template (kubectl get ds)', () => {
-    const finding = judgeGood('must.fsb-kopia', (docs) => {
+    const finding = judgeRendered('must.fsb-kopia', (docs) => {
       const daemonSet = findDoc(docs, 'DaemonSet', 'node-agent');
       daemonSet.spec = {};
       daemonSet.status = { desiredNumberScheduled: 2, numberReady: 2 };
-    }, { target: 'snapshot' });
+    }, {}, 'snapshot');
     expect(finding.status).toBe('pass');
     expect(finding.evidence).toContain('DaemonSet velero/node-agent: pod template not shown, so its /host_pods mount is not checked');
     expect(finding.summary).toMatch(/the node-agent DaemonSet exists; node-agent readiness per node is not shown/);

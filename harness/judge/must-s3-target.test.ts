@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
-import { findDoc, judgeGood } from '../../fixtures/manifests/judge-good.ts';
+import { findDoc, judgeRendered, removeRenderedDirs } from '../../fixtures/manifests/one-change.ts';
 import { judgeS3Target, normalizeUrl } from './must-s3-target.ts';
 
 function withBsl(edit: (bsl: any) => void, plan?: Record<string, unknown>) {
@@ -87,12 +87,14 @@ describe('must.s3-target', () => {
   });
 });
 
+afterAll(removeRenderedDirs);
+
 const bslOf = (docs: any[]) => findDoc(docs, 'BackupStorageLocation', 'default');
 
 describe('must.s3-target on the objects alone (rendered manifests, or the same objects as a snapshot)', () => {
   it('passes the good rendering on both targets with the same summary', () => {
-    const manifests = judgeGood('must.s3-target', () => {});
-    const snapshot = judgeGood('must.s3-target', () => {}, { target: 'snapshot' });
+    const manifests = judgeRendered('must.s3-target', () => {});
+    const snapshot = judgeRendered('must.s3-target', () => {}, {}, 'snapshot');
     expect(manifests.status).toBe('pass');
     expect(manifests.summary).toBe('BackupStorageLocation default points at http://10.10.10.209:9000 bucket homelab-backup-velero');
     expect(snapshot.summary).toBe(manifests.summary);
@@ -100,12 +102,12 @@ describe('must.s3-target on the objects alone (rendered manifests, or the same o
   });
 
   it('fails a boolean s3ForcePathStyle (the CRD wants strings) and says why', () => {
-    const finding = judgeGood('must.s3-target', (docs) => (bslOf(docs).spec.config.s3ForcePathStyle = true));
+    const finding = judgeRendered('must.s3-target', (docs) => (bslOf(docs).spec.config.s3ForcePathStyle = true));
     expect(finding.status).toBe('fail');
     expect(finding.summary).toMatch(/spec\.config\.s3ForcePathStyle is a YAML boolean: BSL config is a map of strings and the API server rejects it/);
     // The real CRD says so too (a fact only a manifests input carries).
     expect(finding.summary).toMatch(/the Velero CRD rejects BackupStorageLocation velero\/default/);
-    const snapshot = judgeGood('must.s3-target', (docs) => (bslOf(docs).spec.config.s3ForcePathStyle = true), { target: 'snapshot' });
+    const snapshot = judgeRendered('must.s3-target', (docs) => (bslOf(docs).spec.config.s3ForcePathStyle = true), {}, 'snapshot');
     expect(snapshot.status).toBe('fail');
     expect(snapshot.summary).toMatch(/YAML boolean/);
   });
@@ -114,23 +116,24 @@ describe('must.s3-target on the objects alone (rendered manifests, or the same o
   // Velero's fallback to the location named by --default-backup-storage-location. Velero's rule
   // now holds on every target (docs/velero-facts.md "The default backup storage location").
   it.each(['manifests', 'snapshot'] as const)('a location named like the server\'s default location is the default without the mark (%s)', (target) => {
-    const unmarked = judgeGood('must.s3-target', (docs) => delete bslOf(docs).spec.default, { target });
+    const unmarked = judgeRendered('must.s3-target', (docs) => delete bslOf(docs).spec.default, {}, target);
     expect(unmarked.status).toBe('pass');
     expect(unmarked.evidence.join('\n')).toMatch(/ok spec\.default: .* not marked default, but named "default" like the server's --default-backup-storage-location and no other location is marked default/);
-    const otherDefault = judgeGood(
+    const otherDefault = judgeRendered(
       'must.s3-target',
       (docs) => {
         delete bslOf(docs).spec.default;
         findDoc(docs, 'Deployment', 'velero').spec.template.spec.containers[0].args.push('--default-backup-storage-location=offsite');
       },
-      { target },
+      {},
+      target,
     );
     expect(otherDefault.status).toBe('fail');
     expect(otherDefault.summary).toMatch(/spec\.default is \(unset\) \(the server's --default-backup-storage-location is "offsite"\)/);
   });
 
   it('fails a ReadOnly location', () => {
-    const finding = judgeGood('must.s3-target', (docs) => (bslOf(docs).spec.accessMode = 'ReadOnly'));
+    const finding = judgeRendered('must.s3-target', (docs) => (bslOf(docs).spec.accessMode = 'ReadOnly'));
     expect(finding.status).toBe('fail');
     expect(finding.summary).toMatch(/spec\.accessMode is "ReadOnly"/);
   });
@@ -143,27 +146,28 @@ describe('must.s3-target on the objects alone (rendered manifests, or the same o
       bsl.spec.config.s3Url = 'http://192.168.1.5:9000/';
       bsl.spec.config.region = 'us-east-1';
     };
-    const planned = judgeGood('must.s3-target', other);
+    const planned = judgeRendered('must.s3-target', other);
     expect(planned.status).toBe('fail');
     expect(planned.summary).toMatch(/spec\.config\.s3Url is "http:\/\/192\.168\.1\.5:9000\/", expected http:\/\/10\.10\.10\.209:9000; spec\.objectStorage\.bucket is "someone-else"/);
-    expect(judgeGood('must.s3-target', other, { plan: { expect: { bucket: false, s3Url: false, region: false } } }).status).toBe('pass');
-    const stranger = judgeGood('must.s3-target', other, { plan: { expect: false } });
+    expect(judgeRendered('must.s3-target', other, { expect: { bucket: false, s3Url: false, region: false } }).status).toBe('pass');
+    const stranger = judgeRendered('must.s3-target', other, { expect: false });
     expect(stranger.status).toBe('pass');
     expect(stranger.evidence).toContain('Storage location default: provider aws, bucket someone-else, endpoint http://192.168.1.5:9000/');
   });
 
   it('fails when no BackupStorageLocation exists', () => {
-    const finding = judgeGood('must.s3-target', (docs) => docs.splice(docs.indexOf(bslOf(docs)), 1));
+    const finding = judgeRendered('must.s3-target', (docs) => docs.splice(docs.indexOf(bslOf(docs)), 1));
     expect(finding.status).toBe('fail');
     expect(finding.summary).toBe('No BackupStorageLocation "default" (and none marked default) in namespace velero');
     expect(finding.remediation).toMatch(/configuration\.backupStorageLocation: \[\{name: default, provider: aws/);
   });
 
   it.each(['manifests', 'snapshot'] as const)('fails a VolumeSnapshotLocation with an empty provider (%s)', (target) => {
-    const finding = judgeGood(
+    const finding = judgeRendered(
       'must.s3-target',
       (docs) => docs.push({ apiVersion: 'velero.io/v1', kind: 'VolumeSnapshotLocation', metadata: { name: 'default', namespace: 'velero' }, spec: { provider: '' } }),
-      { target },
+      {},
+      target,
     );
     expect(finding.status).toBe('fail');
     expect(finding.summary).toBe('The storage locations are misconfigured: VolumeSnapshotLocation velero/default has an empty provider');
