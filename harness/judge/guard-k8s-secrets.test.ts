@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findDoc as find, judgeRendered, removeRenderedDirs } from '../../fixtures/manifests/one-change.ts';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
 import { base64, FAKE_CREDENTIALS_FILE } from '../../fixtures/snapshots/model.ts';
+import type { BackupPlanInput } from '../plan.ts';
 import { credentialsFileSource, judgeK8sSecrets } from './guard-k8s-secrets.ts';
 
 function veleroPodSpec(capture: Capture): any {
@@ -15,7 +17,25 @@ function judge(edit: (capture: Capture) => void, plan?: Record<string, unknown>)
   return judgeK8sSecrets(context);
 }
 
-describe('guard.k8s-secrets (live)', () => {
+afterAll(removeRenderedDirs);
+
+interface RenderedOptions {
+  plan?: BackupPlanInput;
+  /** Add the fixture's GitOps repository (`--repo`) to the manifests run. */
+  repo?: boolean;
+}
+
+/** The changed homelab rendering judged as rendered manifests (`--manifests`, optionally `--repo`) and as a snapshot. */
+function judgeBoth(mutate: (docs: any[]) => void, options: RenderedOptions = {}) {
+  return {
+    manifests: judgeRendered('guard.k8s-secrets', mutate, options.plan, 'manifests', { repo: options.repo }),
+    snapshot: judgeRendered('guard.k8s-secrets', mutate, options.plan, 'snapshot'),
+  };
+}
+const judgeManifests = (mutate: (docs: any[]) => void, options: RenderedOptions = {}) => judgeRendered('guard.k8s-secrets', mutate, options.plan, 'manifests', { repo: options.repo });
+const noChange = () => {};
+
+describe('guard.k8s-secrets', () => {
   it('passes when the Deployment reads the plan Secret whose key cloud has both keys; no value is shown', () => {
     const finding = judge(() => {});
     expect(finding.status).toBe('pass');
@@ -54,7 +74,9 @@ describe('guard.k8s-secrets (live)', () => {
       veleroPodSpec(c).volumes[0].secret.secretName = 'minio-credentials';
       c.find('DaemonSet', 'node-agent').spec.template.spec.volumes[0].secret.secretName = 'minio-credentials';
     };
-    expect(judge(otherSecret).summary).toMatch(/it reads minio-credentials key cloud/);
+    const planned = judge(otherSecret);
+    expect(planned.status).toBe('fail');
+    expect(planned.summary).toMatch(/the velero Deployment reads Secret minio-credentials key cloud, the plan says Secret velero-s3-credentials key cloud/);
     const generic = judge(otherSecret, { expect: { credentialsSecret: false } });
     expect(generic.status).toBe('pass');
     expect(generic.summary).toMatch(/Secret minio-credentials/);
@@ -66,8 +88,10 @@ describe('guard.k8s-secrets (live)', () => {
       c.find('BackupStorageLocation', 'default').spec.credential = { name: 'velero-s3-credentials', key: 'cloud' };
     });
     expect(viaBsl.status).toBe('pass');
+    expect(viaBsl.summary).toBe('Velero reads S3 credentials from Secret velero-s3-credentials, key "cloud" (an AWS credentials file with both keys)');
     const other = judge((c) => (c.find('BackupStorageLocation', 'default').spec.credential = { name: 'legacy', key: 'cloud' }));
-    expect(other.summary).toMatch(/spec.credential names Secret legacy key cloud/);
+    expect(other.status).toBe('fail');
+    expect(other.summary).toMatch(/spec.credential names Secret legacy key cloud, the plan says Secret velero-s3-credentials key cloud/);
   });
 
   it('resolves volume items remapping', () => {
@@ -77,19 +101,158 @@ describe('guard.k8s-secrets (live)', () => {
     expect(credentialsFileSource(podSpec, { ...container, env: [] })).toBeUndefined();
   });
 
-  it('warns when node-agent does not mount the credentials', () => {
-    const finding = judge((c) => (c.find('DaemonSet', 'node-agent').spec.template.spec.containers[0].env = []));
-    expect(finding.status).toBe('pass');
-    expect(finding.warnings?.[0]).toMatch(/node-agent DaemonSet does not mount Secret velero-s3-credentials/);
+  it('fails a node agent without the credentials on a cluster as on rendered manifests (it uploads the Kopia data)', () => {
+    // Resolved disagreement: the cluster judge only warned, the manifests judge failed.
+    const live = judge((c) => (c.find('DaemonSet', 'node-agent').spec.template.spec.containers[0].env = []));
+    expect(live.status).toBe('fail');
+    expect(live.summary).toMatch(/the node-agent DaemonSet mounts no credentials Secret via AWS_SHARED_CREDENTIALS_FILE, so Kopia uploads from the nodes cannot authenticate/);
+    const both = judgeBoth((docs) => {
+      const container = find(docs, 'DaemonSet', 'node-agent').spec.template.spec.containers[0];
+      container.env = container.env.filter((e: any) => e.name !== 'AWS_SHARED_CREDENTIALS_FILE');
+    });
+    for (const finding of [both.manifests, both.snapshot]) {
+      expect(finding.status).toBe('fail');
+      expect(finding.summary).toBe(live.summary);
+    }
   });
 
   it('skips (not verified) when Secrets could not be read', () => {
     const context = contextOf(Capture.healthy());
     context.state.readGaps.push({ resource: 'secrets', verb: 'list', namespace: 'velero', reason: 'forbidden' });
-    expect(judgeK8sSecrets(context).status).toBe('skip');
+    const finding = judgeK8sSecrets(context);
+    expect(finding.status).toBe('skip');
+    expect(finding.summary).toMatch(/^Secrets could not be read \(list secrets in velero: forbidden\)/);
+  });
+
+  it('fails literal AWS keys in a container\'s env on a cluster too, as critical and without printing them', () => {
+    const finding = judge((c) => veleroPodSpec(c).containers[0].env.push({ name: 'AWS_ACCESS_KEY_ID', value: 'FIXTURE-LITERAL-KEY-ID' }));
+    expect(finding.status).toBe('fail');
+    expect(finding.critical).toBe(true);
+    expect(finding.summary).toMatch(/Deployment velero, container velero: env AWS_ACCESS_KEY_ID has a literal value/);
+    expect(JSON.stringify(finding)).not.toContain('FIXTURE-LITERAL-KEY-ID');
+  });
+
+  it('says "not shown" when nothing shows where the credentials come from and the plan names no Secret', () => {
+    // Resolved disagreement: the cluster judge failed ("reads no S3 credentials from a Kubernetes
+    // Secret"), the manifests judge said not shown. Without the plan's Secret, a workload identity
+    // or env from another Secret may supply them: nothing shown is wrong, and nothing is proven.
+    const finding = judge((c) => (veleroPodSpec(c).containers[0].env = []), { expect: { credentialsSecret: false } });
+    expect(finding.status).toBe('skip');
+    expect(finding.summary).toMatch(/^Not shown: the input does not show where Velero's credentials come from/);
+    expect(finding.warnings?.[0]).toMatch(/Where Velero gets its object-store credentials is not shown/);
+    const both = judgeBoth((docs) => (find(docs, 'Deployment', 'velero').spec.template.spec.containers[0].env = []), { plan: { expect: { credentialsSecret: false } } });
+    expect(both.manifests.status).toBe('skip');
+    expect(both.snapshot.summary).toBe(both.manifests.summary);
   });
 
   it('the fixture credentials file is the docs/velero-facts.md §6 format', () => {
     expect(FAKE_CREDENTIALS_FILE).toMatch(/^\[default\]\naws_access_key_id=.+\naws_secret_access_key=.+\n$/);
+  });
+});
+
+describe('guard.k8s-secrets on rendered manifests and the same objects as a snapshot', () => {
+  it('passes the homelab rendering with the same summary on both: a SOPS-encrypted Secret is judged by its key names', () => {
+    // Resolved: the cluster judge failed a SOPS-encrypted Secret as "not an AWS credentials file".
+    const { manifests, snapshot } = judgeBoth(noChange);
+    expect(manifests.status).toBe('pass');
+    expect(manifests.summary).toBe('Velero reads S3 credentials from Secret velero-s3-credentials, key "cloud" (SOPS-encrypted: key names checked, values not readable)');
+    expect(snapshot.status).toBe('pass');
+    expect(snapshot.summary).toBe(manifests.summary);
+    expect(manifests.evidence).toContain('Secret velero-s3-credentials: SOPS-encrypted, keys [cloud] (values not readable)');
+    expect(manifests.evidence).toContain('node-agent DaemonSet reads credentials from: Secret velero-s3-credentials key cloud via AWS_SHARED_CREDENTIALS_FILE=/credentials/cloud (volume cloud-credentials → Secret velero-s3-credentials)');
+    // The repository's source file is a fact of the manifests input only: without --repo it is a warning there, absent on a snapshot.
+    expect(manifests.warnings?.join(' ')).toMatch(/Without --repo/);
+    expect(snapshot.warnings).toBeUndefined();
+  });
+
+  it('passes a BSL that names the plan\'s Secret in spec.credential', () => {
+    const finding = judgeManifests((docs) => {
+      find(docs, 'BackupStorageLocation', 'default').spec.credential = { name: 'velero-s3-credentials', key: 'cloud' };
+    });
+    expect(finding.status).toBe('pass');
+    expect(finding.evidence).toContain('BackupStorageLocation default spec.credential: Secret velero-s3-credentials key cloud');
+  });
+
+  it('fails credentials from another Secret, and a node agent without credentials', () => {
+    const other = judgeManifests((docs) => {
+      for (const kind of ['Deployment', 'DaemonSet']) {
+        const doc = docs.find((d) => d.kind === kind);
+        doc.spec.template.spec.volumes.find((v: any) => v.name === 'cloud-credentials').secret.secretName = 'minio-root';
+      }
+    });
+    expect(other.status).toBe('fail');
+    expect(other.summary).toMatch(/the velero Deployment reads Secret minio-root key cloud, the plan says Secret velero-s3-credentials key cloud/);
+    const agent = judgeManifests((docs) => {
+      const container = find(docs, 'DaemonSet', 'node-agent').spec.template.spec.containers[0];
+      container.env = container.env.filter((e: any) => e.name !== 'AWS_SHARED_CREDENTIALS_FILE');
+    });
+    expect(agent.status).toBe('fail');
+    expect(agent.summary).toMatch(/node-agent DaemonSet mounts no credentials Secret/);
+  });
+
+  it('fails literal AWS keys in env as critical without printing them', () => {
+    const finding = judgeManifests((docs) => {
+      find(docs, 'Deployment', 'velero').spec.template.spec.containers[0].env.push({ name: 'AWS_SECRET_ACCESS_KEY', value: 'FIXTURE-LITERAL-SECRET' });
+    });
+    expect(finding.status).toBe('fail');
+    expect(finding.critical).toBe(true);
+    expect(finding.summary).toMatch(/env AWS_SECRET_ACCESS_KEY has a literal value/);
+    expect(JSON.stringify(finding)).not.toContain('FIXTURE-LITERAL-SECRET');
+  });
+
+  it('fails a SOPS Secret without the cloud key, on both', () => {
+    const { manifests, snapshot } = judgeBoth((docs) => {
+      const secret = find(docs, 'Secret', 'velero-s3-credentials');
+      secret.stringData = { credentials: secret.stringData.cloud };
+    });
+    expect(manifests.status).toBe('fail');
+    expect(manifests.summary).toBe('The credentials guardrail is broken: Secret velero-s3-credentials has no key "cloud" (keys: credentials)');
+    expect(snapshot.summary).toBe(manifests.summary);
+  });
+
+  it('fails a Secret committed in plaintext as critical, and never shows its values; from a cluster the same Secret is normal', () => {
+    const plaintext = (docs: any[]) => {
+      const secret = find(docs, 'Secret', 'velero-s3-credentials');
+      delete secret.stringData;
+      delete secret.sops;
+      secret.data = { cloud: base64(FAKE_CREDENTIALS_FILE) };
+      docs.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'minio-root', namespace: 'velero' }, stringData: { credentials: FAKE_CREDENTIALS_FILE } });
+    };
+    const { manifests, snapshot } = judgeBoth(plaintext, { repo: true });
+    expect(manifests.status).toBe('fail');
+    expect(manifests.critical).toBe(true);
+    expect(manifests.summary).toBe(
+      'The credentials guardrail is broken: Secret velero-s3-credentials is rendered in plaintext: its credentials are committed to git; Secret minio-root holds an AWS credentials file in plaintext',
+    );
+    expect(manifests.evidence).toContain('Secret velero/minio-root: plaintext AWS credentials file under credentials (values not shown)');
+    expect(manifests.remediation).toMatch(/rotate the leaked keys/);
+    // Plaintext in the repository is a fact of files kept in git: a cluster's Secrets always carry data.
+    expect(snapshot.status).toBe('pass');
+    expect(snapshot.summary).toBe('Velero reads S3 credentials from Secret velero-s3-credentials, key "cloud" (an AWS credentials file with both keys)');
+    for (const finding of [manifests, snapshot]) {
+      const text = JSON.stringify(finding);
+      for (const value of ['FAKE-FIXTURE-ACCESS-KEY', 'fake-fixture-secret-key-not-real', base64(FAKE_CREDENTIALS_FILE)]) expect(text).not.toContain(value);
+    }
+  });
+
+  it('a missing Secret is a warning in rendered manifests (it may come from elsewhere) and a failure on a cluster listing', () => {
+    // Resolved disagreement: the same absence means "not in these files" in a repository and "does not exist" in a cluster's listing.
+    const { manifests, snapshot } = judgeBoth((docs) => docs.splice(docs.indexOf(find(docs, 'Secret', 'velero-s3-credentials')), 1));
+    expect(manifests.status).toBe('pass');
+    expect(manifests.summary).toBe('Velero reads S3 credentials from Secret velero-s3-credentials, key "cloud" (the Secret itself is not in this input)');
+    expect(manifests.warnings?.join(' ')).toMatch(/Secret velero-s3-credentials is not part of the rendered manifests: make sure the cluster gets it from the SOPS-encrypted secrets\/k8s-secrets\.enc\.yaml/);
+    expect(snapshot.status).toBe('fail');
+    expect(snapshot.summary).toBe('The credentials guardrail is broken: Secret velero-s3-credentials does not exist');
+  });
+
+  it('warns without --repo, checks the repository with it', () => {
+    expect(judgeManifests(noChange).warnings?.join(' ')).toMatch(/Without --repo the audit cannot check that the credentials come from secrets\/k8s-secrets\.enc\.yaml/);
+    const withRepo = judgeManifests(noChange, { repo: true });
+    expect(withRepo.status).toBe('pass');
+    expect(withRepo.summary).toMatch(/and comes from secrets\/k8s-secrets\.enc\.yaml$/);
+    expect(withRepo.evidence.join('\n')).toMatch(/minio_velero_access_key_id present/);
+    const missingKey = judgeManifests(noChange, { repo: true, plan: { credentials: { sourceKeys: { accessKeyId: 'minio_backup_key' } } } });
+    expect(missingKey.status).toBe('fail');
+    expect(missingKey.summary).toMatch(/secrets\/k8s-secrets\.enc\.yaml lacks minio_backup_key/);
   });
 });

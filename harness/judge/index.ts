@@ -52,7 +52,7 @@ export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
   'must.fsb-kopia': { live: judgeFsbKopia, manifests: judgeFsbKopia },
   'must.s3-target': { live: judgeS3Target, manifests: judgeS3Target },
   'must.schedule': { live: judgeSchedule, manifests: judgeSchedule },
-  'guard.k8s-secrets': { live: judgeK8sSecrets, manifests: staticJudges.judgeK8sSecretsManifests },
+  'guard.k8s-secrets': { live: judgeK8sSecrets, manifests: judgeK8sSecrets },
   'guard.lan-only': { live: judgeLanOnlyLive, manifests: staticJudges.judgeLanOnlyManifests },
   'beyond.retention': { live: judgeRetention, manifests: judgeRetention },
   'beyond.image-pinning': { live: judgeImagePinning, manifests: judgeImagePinning },

@@ -21,3 +21,14 @@ export function provenance(state: State): string {
   if (!values || state.manifests?.mode === 'rendered') return '';
   return ` (derived from the Helm values in ${values.source})`;
 }
+
+/**
+ * The objects are files kept in a repository (rendered manifests, Helm values): a Secret there
+ * with plain data/stringData has its values committed to git, and a Secret missing from them may
+ * still reach the cluster from elsewhere (an encrypted file, an external secret store,
+ * `helm --set-file`). Objects read from a cluster or a capture are the cluster's own: their
+ * Secrets always carry data, and a Secret absent from a listing of the namespace does not exist.
+ */
+export function objectsAreRepositoryFiles(state: State): boolean {
+  return state.manifests !== undefined;
+}
