@@ -19,7 +19,7 @@ import { readBucketCapture } from '../harness/bucket/capture.ts';
 import { summarizeSecret } from '../harness/collect/secrets.ts';
 import { judgeRetention } from '../harness/judge/beyond-retention.ts';
 import { judgeDataInBucket } from '../harness/judge/dod-data-in-bucket.ts';
-import { judgeLanOnlyLive } from '../harness/judge/guard-lan-only.ts';
+import { judgeLanOnly } from '../harness/judge/guard-lan-only.ts';
 import { defaultPlan } from '../harness/plan.ts';
 import { REPO_ROOT } from '../harness/schema/reference.ts';
 import type { KubeObject } from '../harness/state.ts';
@@ -129,7 +129,7 @@ describe('scripts/capture', CHILD_PROCESS_CASES, () => {
     const context = { state, plan, target: 'snapshot' as const, now: new Date(CAPTURED_AT) };
     expect(judgeDataInBucket(context).status).toBe('pass');
     expect(judgeRetention(context).status).toBe('pass');
-    expect(judgeLanOnlyLive(context).status).toBe('pass');
+    expect(judgeLanOnly(context).status).toBe('pass');
     const credentials = state.objects.secrets.find((secret) => secret.name === 'velero-s3-credentials');
     expect(credentials?.keys).toEqual(['cloud']);
     expect(credentials?.credentialFiles?.cloud).toMatchObject({ parsed: true, hasAccessKeyId: true, hasSecretAccessKey: true });

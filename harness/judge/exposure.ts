@@ -1,6 +1,6 @@
 /**
- * Pure helpers for the "keep MinIO LAN only" guardrail (plan: "Do NOT expose MinIO publicly").
- * Shared by the static (manifests) judge and the live/bucket judges:
+ * Pure helpers for the "keep MinIO LAN only" guardrail (plan: "Do NOT expose MinIO publicly"),
+ * used by judge/guard-lan-only.ts on every target (and `isPlaceholder` by image pinning):
  *
  * - `classifyHost(hostOrUrl)` — is an endpoint's host on the LAN, loopback, public, or unknown?
  *   No DNS lookup is ever made (the harness contacts loopback only, docs/architecture.md §8): a DNS name is
@@ -14,6 +14,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { KubeObject, StateObjects } from '../state.ts';
+import { describeObject } from './facts/manifests-input.ts';
 
 export type HostScope = 'loopback' | 'private' | 'public' | 'unknown';
 
@@ -122,11 +123,6 @@ export interface Exposure {
   object: string;
   /** How it exposes MinIO, e.g. "type NodePort, port 9000 → nodePort 30900". */
   how: string;
-}
-
-function describeObject(object: KubeObject): string {
-  const ns = object.metadata.namespace ? `${object.metadata.namespace}/` : '';
-  return `${object.kind} ${ns}${object.metadata.name}`;
 }
 
 function mentions(text: unknown, match: ExposureMatch): boolean {

@@ -7,7 +7,6 @@
 import { catalogItem, notEvaluableReason, type ItemId } from '../catalog.ts';
 import { describeError } from '../errors.ts';
 import { fail, skip, type Finding, type Judge, type JudgeContext } from './types.ts';
-import * as staticJudges from './static/index.ts';
 import { judgeImagePinning } from './image-pinning.ts';
 import { judgeRestore } from './beyond-restore.ts';
 import { judgePodsRunning } from './dod-pods-running.ts';
@@ -22,7 +21,7 @@ import { judgeFreshness } from './beyond-freshness.ts';
 import { judgeRepository } from './beyond-repository.ts';
 import { judgeDataInBucket } from './dod-data-in-bucket.ts';
 import { judgeRetention } from './beyond-retention.ts';
-import { judgeLanOnlyLive } from './guard-lan-only.ts';
+import { judgeLanOnly } from './guard-lan-only.ts';
 import { judgeMinioRootCredentials } from './guard-minio-root-credentials.ts';
 import { judgeRepositoryPassword } from './guard-repository-password.ts';
 import { judgeCredentials } from './beyond-credentials.ts';
@@ -37,7 +36,7 @@ export interface JudgeEntry {
   manifests?: Judge;
 }
 
-// One line per item; each judge lives in its own module under judge/ (live) or judge/static/.
+// One line per item; each judge lives in its own module under judge/ and serves every target it is listed for.
 export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
   'beyond.restore': { live: judgeRestore },
   'dod.pods-running': { live: judgePodsRunning },
@@ -53,7 +52,7 @@ export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
   'must.s3-target': { live: judgeS3Target, manifests: judgeS3Target },
   'must.schedule': { live: judgeSchedule, manifests: judgeSchedule },
   'guard.k8s-secrets': { live: judgeK8sSecrets, manifests: judgeK8sSecrets },
-  'guard.lan-only': { live: judgeLanOnlyLive, manifests: staticJudges.judgeLanOnlyManifests },
+  'guard.lan-only': { live: judgeLanOnly, manifests: judgeLanOnly },
   'beyond.retention': { live: judgeRetention, manifests: judgeRetention },
   'beyond.image-pinning': { live: judgeImagePinning, manifests: judgeImagePinning },
   'beyond.credentials-valid': { live: judgeCredentials },
