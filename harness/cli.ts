@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuditInputError, describeError, isAuditInputError } from './errors.ts';
-import { loadPlan, type BackupPlan } from './plan.ts';
+// The plan (zod) and the judges load in main(), after the spec-run thread has started: their
+// modules are the larger part of the CLI's start, and vitest's import then overlaps with it.
+import type { BackupPlan } from './plan.ts';
 import { newRunId, type RunContext } from './run-context.ts';
-import { forSpecWorkers, stateFacts, withFindings } from './judge/judge-run.ts';
 import { REPO_ROOT } from './schema/reference.ts';
 import type { TargetKind } from './catalog.ts';
 import { toolVersion } from './report/reporter.ts';
@@ -222,14 +223,12 @@ async function readStandardInput(): Promise<string> {
  * findings, not the state; returns the report the reporter built.
  */
 async function judgeWithSpecs(run: RunContext, specRun: SpecRun): Promise<AuditReport> {
+  const { forSpecWorkers, stateFacts, withFindings } = await import('./judge/judge-run.ts');
   const findings = withFindings(run).findings;
   // Once judged, the objects are not needed: free them (the report shows only the state's facts).
   // This is why `run.state` is reduced in place.
   if (run.state) run.state = stateFacts(run.state);
   const judged: RunContext = findings ? { ...run, findings } : run;
-  // `npm run audit` starts node with --expose-gc: collecting now returns the objects' memory
-  // while the spec run goes on, instead of letting the two peak together.
-  (globalThis as { gc?: () => void }).gc?.();
   return specRun.judge({ reporterRun: forReporter(judged), specRun: forSpecWorkers(judged) });
 }
 
@@ -273,6 +272,16 @@ async function collectAndJudge(
   return judgeWithSpecs(run, specRun);
 }
 
+async function runCleanup(options: CliOptions, print: (text: string) => void): Promise<number> {
+  const { loadPlan } = await import('./plan.ts');
+  const { plan } = loadPlan({ explicitPath: options.config });
+  const { cleanupLeftovers } = await import('./targets/cluster.ts');
+  const result = await cleanupLeftovers({ plan, kubeconfig: options.kubeconfig, context: options.context, s3Endpoint: options.s3Endpoint, onProgress: print });
+  print(result.deleted.length ? `Removed ${result.deleted.length} leftover object(s):\n  ${result.deleted.join('\n  ')}` : 'No leftovers of velero-verify were found.');
+  for (const problem of result.problems) print(`Not removed: ${problem}`);
+  return result.problems.length ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const options = parseCliArgs(argv);
   // Progress lines can carry cluster text (names, API messages): never terminal control sequences.
@@ -281,22 +290,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const { plan, source: planSource } = loadPlan({ explicitPath: options.config });
-  const runId = newRunId();
-  const target = targetOf(options);
-  if (options.cleanup) {
-    const { cleanupLeftovers } = await import('./targets/cluster.ts');
-    const result = await cleanupLeftovers({ plan, kubeconfig: options.kubeconfig, context: options.context, s3Endpoint: options.s3Endpoint, onProgress: print });
-    print(result.deleted.length ? `Removed ${result.deleted.length} leftover object(s):\n  ${result.deleted.join('\n  ')}` : 'No leftovers of velero-verify were found.');
-    for (const problem of result.problems) print(`Not removed: ${problem}`);
-    return result.problems.length ? 1 : 0;
-  }
-  const startedAt = new Date().toISOString();
-  // vitest starts in its own thread while the target is collected and judged here.
+  if (options.cleanup) return runCleanup(options, print);
+  // vitest starts in its own thread while the plan loads and the target is collected and judged here.
   const specRun = startSpecRun({ reportDir: resolve(options.reportDir), print });
   let report: AuditReport;
   try {
-    report = await collectAndJudge(target, options, plan, planSource, runId, startedAt, specRun, print);
+    const { loadPlan } = await import('./plan.ts');
+    const { plan, source: planSource } = loadPlan({ explicitPath: options.config });
+    report = await collectAndJudge(targetOf(options), options, plan, planSource, newRunId(), new Date().toISOString(), specRun, print);
   } catch (error) {
     // The audit could not run: no report (the thread's vitest is still waiting for the run).
     await specRun.cancel();
