@@ -15,9 +15,9 @@ const specs = readdirSync(join(REPO_ROOT, 'specs')).filter((name) => name.endsWi
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 
 describe.each(CATALOG.map((item) => [item.id, item] as const))('catalog item %s', (id, item) => {
-  it('has a judge for every target that can evaluate it', () => {
-    const entry = JUDGES[id];
-    for (const target of item.targets) expect(target === 'manifests' ? entry?.manifests : entry?.live, `${id} on ${target}`).toBeTypeOf('function');
+  it('has its judge registered (one judge serves every target the item lists)', () => {
+    expect(JUDGES[id]).toBeTypeOf('function');
+    expect(item.targets.length).toBeGreaterThan(0);
   });
 
   it('declares the evidence it reads', () => {

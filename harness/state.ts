@@ -44,6 +44,8 @@ export interface SecretSummary {
   sopsEncrypted?: boolean;
   /** The Secret carried values in plain `data`/`stringData` (a finding for rendered manifests). */
   hasPlaintextValues?: boolean;
+  /** The Secret was never stored by an API server (`neverStored`): it is a file, e.g. in a repository. */
+  neverStored?: boolean;
   /** Parse result of an AWS credentials file found under a key (by key name, e.g. `cloud`). */
   credentialFiles?: Record<string, CredentialsFileSummary>;
   /** For Velero's repository Secret: the Kopia password equals Velero's built-in default (docs/velero-facts.md §8). */
@@ -203,4 +205,15 @@ export function kindKey(object: { apiVersion?: unknown; kind?: unknown }): strin
   const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
   return `${group}/${String(object.kind ?? '')}`;
+}
+
+/**
+ * The object was never stored by an API server: it carries none of the fields the server sets
+ * on every stored object (metadata.uid, resourceVersion, creationTimestamp) — a rendered manifest
+ * or hand-written YAML. Its missing `status` says nothing about a controller; it is not shown
+ * (docs/velero-facts.md, "Desired state and observed state").
+ */
+export function neverStored(object: KubeObject): boolean {
+  const meta = object.metadata ?? {};
+  return !meta.uid && !meta.resourceVersion && !meta.creationTimestamp;
 }

@@ -50,7 +50,7 @@ describe('collectManifests: reading', () => {
 
   it('recognises the SOPS-encrypted Secret by its sops metadata and keeps key names only', () => {
     const state = collectManifests({ paths: [GOOD_FIXTURE.path], plan });
-    expect(state.objects.secrets).toEqual([{ name: 'velero-s3-credentials', namespace: 'velero', type: 'Opaque', labels: undefined, keys: ['cloud'], sopsEncrypted: true }]);
+    expect(state.objects.secrets).toEqual([{ name: 'velero-s3-credentials', namespace: 'velero', type: 'Opaque', labels: undefined, keys: ['cloud'], sopsEncrypted: true, neverStored: true }]);
     expect(JSON.stringify(state)).not.toContain('ENC[AES256_GCM');
   });
 

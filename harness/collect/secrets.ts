@@ -4,7 +4,7 @@
  * inspected, and dropped here.
  */
 import { CredentialsFileError, parseAwsCredentialsFile, type AwsProfiles } from '../aws-credentials-file.ts';
-import type { CredentialsFileSummary, KubeObject, SecretSummary } from '../state.ts';
+import { neverStored, type CredentialsFileSummary, type KubeObject, type SecretSummary } from '../state.ts';
 
 /**
  * scripts/capture.mjs writes Secrets without values: placeholders under the key names, the
@@ -81,6 +81,7 @@ export function summarizeSecret(secret: KubeObject, options: { credentialKeys?: 
     labels: secret.metadata.labels,
     keys: [...new Set([...Object.keys((secret.data ?? {}) as object), ...Object.keys((secret.stringData ?? {}) as object)])].sort(),
   };
+  if (neverStored(secret)) summary.neverStored = true;
   if (secret.metadata.annotations?.[REDACTED_ANNOTATION] === 'true') return withCapturedFacts(summary, secret);
   if (isSopsEncrypted(secret)) summary.sopsEncrypted = true;
   else if (values.size > 0) summary.hasPlaintextValues = true;

@@ -64,7 +64,7 @@ function failFromHits(id: ItemId, hits: SignatureHit[], state: State, judged?: F
   return withSignature(base, hits, state);
 }
 
-export function judgeOnEvidence(id: ItemId, context: JudgeContext, judge: Judge | undefined, pastedJudge: Judge | undefined): Finding {
+export function judgeOnEvidence(id: ItemId, context: JudgeContext, judge: Judge, pastedJudge: Judge | undefined): Finding {
   const state = context.state;
   const evidence = state.evidence!;
   const hits = signatureHits(id, state);
@@ -75,7 +75,6 @@ export function judgeOnEvidence(id: ItemId, context: JudgeContext, judge: Judge 
     return skip(id, notShown);
   }
   const chosen = paste && pastedJudge ? pastedJudge : judge;
-  if (!chosen) return fail(id, `No judge is implemented for ${id} on the ${context.target} target.`, [], 'This is a velero-verify defect: report it.');
   const finding = chosen(context);
   if (finding.status === 'fail') return withSignature(finding, hits, state);
   // The objects shown could not decide the item, but the input shows its failure (a log line, a

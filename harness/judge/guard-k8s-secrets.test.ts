@@ -210,7 +210,7 @@ describe('guard.k8s-secrets on rendered manifests and the same objects as a snap
     expect(snapshot.summary).toBe(manifests.summary);
   });
 
-  it('fails a Secret committed in plaintext as critical, and never shows its values; from a cluster the same Secret is normal', () => {
+  it('fails a Secret committed in plaintext as critical, on either target, and never shows its values; read from a cluster the same Secret is normal', () => {
     const plaintext = (docs: any[]) => {
       const secret = find(docs, 'Secret', 'velero-s3-credentials');
       delete secret.stringData;
@@ -219,17 +219,26 @@ describe('guard.k8s-secrets on rendered manifests and the same objects as a snap
       docs.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'minio-root', namespace: 'velero' }, stringData: { credentials: FAKE_CREDENTIALS_FILE } });
     };
     const { manifests, snapshot } = judgeBoth(plaintext, { repo: true });
-    expect(manifests.status).toBe('fail');
-    expect(manifests.critical).toBe(true);
-    expect(manifests.summary).toBe(
-      'The credentials guardrail is broken: Secret velero-s3-credentials is rendered in plaintext: its credentials are committed to git; Secret minio-root holds an AWS credentials file in plaintext',
-    );
+    const summary = 'The credentials guardrail is broken: Secret velero-s3-credentials is rendered in plaintext: its credentials are committed to git; Secret minio-root holds an AWS credentials file in plaintext';
+    // The same files handed over as a snapshot are still files (never stored by an API server).
+    for (const finding of [manifests, snapshot]) {
+      expect(finding.status).toBe('fail');
+      expect(finding.critical).toBe(true);
+      expect(finding.summary).toBe(summary);
+    }
     expect(manifests.evidence).toContain('Secret velero/minio-root: plaintext AWS credentials file under credentials (values not shown)');
     expect(manifests.remediation).toMatch(/rotate the leaked keys/);
-    // Plaintext in the repository is a fact of files kept in git: a cluster's Secrets always carry data.
-    expect(snapshot.status).toBe('pass');
-    expect(snapshot.summary).toBe('Velero reads S3 credentials from Secret velero-s3-credentials, key "cloud" (an AWS credentials file with both keys)');
-    for (const finding of [manifests, snapshot]) {
+    // Read from a cluster (the server set uid, resourceVersion, creationTimestamp), a Secret always carries its data.
+    const stored = (docs: any[]) => {
+      plaintext(docs);
+      for (const name of ['velero-s3-credentials', 'minio-root']) {
+        Object.assign(find(docs, 'Secret', name).metadata, { uid: `0000-${name}`, resourceVersion: '4711', creationTimestamp: '2026-11-20T10:00:00Z' });
+      }
+    };
+    const fromCluster = judgeBoth(stored, { repo: true }).snapshot;
+    expect(fromCluster.status).toBe('pass');
+    expect(fromCluster.summary).toBe('Velero reads S3 credentials from Secret velero-s3-credentials, key "cloud" (an AWS credentials file with both keys)');
+    for (const finding of [manifests, snapshot, fromCluster]) {
       const text = JSON.stringify(finding);
       for (const value of ['FAKE-FIXTURE-ACCESS-KEY', 'fake-fixture-secret-key-not-real', base64(FAKE_CREDENTIALS_FILE)]) expect(text).not.toContain(value);
     }

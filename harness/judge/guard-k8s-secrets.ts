@@ -177,10 +177,10 @@ function checkWorkloads(checks: Checks, state: State, plan: BackupPlan): Sources
 }
 
 /**
- * The Secret Velero reads. In files kept in a repository (rendered manifests, Helm values) a
- * Secret with plain data/stringData is committed to git, and a missing or empty Secret may be
- * supplied at install time; read from a cluster or a capture, a Secret always carries data and a
- * missing one does not exist (facts/manifests-input.ts `objectsAreRepositoryFiles`).
+ * The Secret Velero reads. A Secret that is a file (never stored by an API server) with plain
+ * data/stringData has its values committed to git; read from a cluster, a Secret always carries
+ * data. In a repository's files a missing or empty Secret may be supplied at install time; in a
+ * cluster listing a missing one does not exist (facts/manifests-input.ts `objectsAreRepositoryFiles`).
  */
 function checkSecret(checks: Checks, state: State, plan: BackupPlan, wanted: CredentialSource, bsl: KubeObject | undefined): void {
   const inRepository = objectsAreRepositoryFiles(state);
@@ -201,7 +201,9 @@ function checkSecret(checks: Checks, state: State, plan: BackupPlan, wanted: Cre
     return;
   }
   checks.evidence.push(describeSecret(secret, wanted.key));
-  if (inRepository && secret.hasPlaintextValues) {
+  // A Secret file (never stored by an API server) with plain values is committed somewhere, whatever
+  // the target it was handed to; a Secret read from a cluster always carries its data.
+  if (secret.neverStored && secret.hasPlaintextValues) {
     checks.problems.push(`Secret ${wanted.secretName} is rendered in plaintext: its credentials are committed to git`);
     checks.critical = true;
     remedy(checks, `Render Secret ${wanted.secretName} SOPS-encrypted from ${plan.credentials.k8sSecretsFile} (kubenix .enc.nix module), rotate the leaked keys, and remove the plaintext from the git history.`);
@@ -220,10 +222,9 @@ function checkSecret(checks: Checks, state: State, plan: BackupPlan, wanted: Cre
 
 /** Other Secrets of a repository's files that hold an AWS credentials file in plaintext. */
 function checkOtherPlaintextSecrets(checks: Checks, state: State, plan: BackupPlan, wanted: CredentialSource | undefined): void {
-  if (!objectsAreRepositoryFiles(state)) return;
   const judged = wanted?.secretName ?? plan.credentials.secretName;
   for (const other of state.objects.secrets.filter((secret) => (secret.namespace ?? plan.namespace) === plan.namespace)) {
-    if (other.name === judged || !other.hasPlaintextValues || !other.credentialFiles) continue;
+    if (other.name === judged || !other.hasPlaintextValues || !other.credentialFiles || !other.neverStored) continue;
     checks.evidence.push(`Secret ${plan.namespace}/${other.name}: plaintext AWS credentials file under ${Object.keys(other.credentialFiles).join(', ')} (values not shown)`);
     checks.problems.push(`Secret ${other.name} holds an AWS credentials file in plaintext`);
     checks.critical = true;

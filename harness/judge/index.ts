@@ -1,8 +1,8 @@
 /**
- * Which judge decides which item on which kind of target. `live` serves the targets that hold
- * cluster state (kind, cluster, snapshot); `manifests` serves rendered manifests / Helm values.
- * An item the catalog says a target can evaluate but that has no judge here fails — it is never
- * silently passed (see `judgeItem`).
+ * Which judge decides which item: one judge per item, for every target. An item a target cannot
+ * evaluate (the catalog's `notOn`) is skipped with the reason; on captured or pasted evidence the
+ * item is first asked whether the input shows what it reads (harness/evidence/judge.ts). A judge
+ * that throws is a failure naming the defect — never a silent pass.
  */
 import { catalogItem, notEvaluableReason, type ItemId } from '../catalog.ts';
 import { describeError } from '../errors.ts';
@@ -31,43 +31,38 @@ import { PASTED_JUDGES } from './pasted.ts';
 import { judgeOnEvidence } from '../evidence/judge.ts';
 import { withValuesNotes } from './values-notes.ts';
 
-export interface JudgeEntry {
-  live?: Judge;
-  manifests?: Judge;
-}
-
-// One line per item; each judge lives in its own module under judge/ and serves every target it is listed for.
-export const JUDGES: Partial<Record<ItemId, JudgeEntry>> = {
-  'beyond.restore': { live: judgeRestore },
-  'dod.pods-running': { live: judgePodsRunning },
-  'dod.bsl-available': { live: judgeBslAvailable },
-  'dod.manual-backup': { live: judgeManualBackup },
-  'dod.data-in-bucket': { live: judgeDataInBucket },
-  'beyond.volume-coverage': { live: judgeVolumeCoverage },
-  'beyond.freshness': { live: judgeFreshness },
-  'beyond.repository': { live: judgeRepository },
-  'guard.minio-root-credentials': { live: judgeMinioRootCredentials },
-  'guard.repository-password': { live: judgeRepositoryPassword },
-  'must.fsb-kopia': { live: judgeFsbKopia, manifests: judgeFsbKopia },
-  'must.s3-target': { live: judgeS3Target, manifests: judgeS3Target },
-  'must.schedule': { live: judgeSchedule, manifests: judgeSchedule },
-  'guard.k8s-secrets': { live: judgeK8sSecrets, manifests: judgeK8sSecrets },
-  'guard.lan-only': { live: judgeLanOnly, manifests: judgeLanOnly },
-  'beyond.retention': { live: judgeRetention, manifests: judgeRetention },
-  'beyond.image-pinning': { live: judgeImagePinning, manifests: judgeImagePinning },
-  'beyond.credentials-valid': { live: judgeCredentials },
-  'beyond.restores-completed': { live: judgeRestoresCompleted },
-  'beyond.node-agent-admitted': { live: judgeNodeAgentAdmitted, manifests: judgeNodeAgentAdmitted },
+// One judge per item, for every target the catalog lists it on: the judge decides from the facts
+// the State holds, whichever target collected them (docs/architecture.md).
+export const JUDGES: Record<ItemId, Judge> = {
+  'dod.pods-running': judgePodsRunning,
+  'dod.bsl-available': judgeBslAvailable,
+  'dod.manual-backup': judgeManualBackup,
+  'dod.data-in-bucket': judgeDataInBucket,
+  'must.fsb-kopia': judgeFsbKopia,
+  'must.s3-target': judgeS3Target,
+  'must.schedule': judgeSchedule,
+  'guard.k8s-secrets': judgeK8sSecrets,
+  'guard.lan-only': judgeLanOnly,
+  'guard.minio-root-credentials': judgeMinioRootCredentials,
+  'guard.repository-password': judgeRepositoryPassword,
+  'beyond.restore': judgeRestore,
+  'beyond.volume-coverage': judgeVolumeCoverage,
+  'beyond.retention': judgeRetention,
+  'beyond.freshness': judgeFreshness,
+  'beyond.image-pinning': judgeImagePinning,
+  'beyond.repository': judgeRepository,
+  'beyond.credentials-valid': judgeCredentials,
+  'beyond.restores-completed': judgeRestoresCompleted,
+  'beyond.node-agent-admitted': judgeNodeAgentAdmitted,
 };
 
 export function judgeItem(id: ItemId, context: JudgeContext): Finding {
   const item = catalogItem(id);
   const notEvaluable = notEvaluableReason(item, context.target);
   if (notEvaluable) return skip(id, `Not evaluable on the ${context.target} target: ${notEvaluable}.`);
-  const entry = JUDGES[id];
-  const chosen = context.target === 'manifests' ? entry?.manifests : entry?.live;
-  // Helm values speak to every item they configure, whichever judge decides it.
-  const judge = chosen && context.state?.manifests?.values ? withValuesNotes(id, chosen) : chosen;
+  const chosen = JUDGES[id];
+  // Helm values speak to every item they configure.
+  const judge = context.state?.manifests?.values ? withValuesNotes(id, chosen) : chosen;
   if (context.state?.evidence && context.target === 'snapshot') {
     // Captured or pasted evidence: judge only what it shows (harness/evidence/judge.ts).
     const pasted = id === 'dod.manual-backup' && context.backupName ? undefined : PASTED_JUDGES[id];
@@ -76,9 +71,6 @@ export function judgeItem(id: ItemId, context: JudgeContext): Finding {
     } catch (error) {
       return fail(id, `The judge for ${id} crashed: ${describeError(error)}`, [], 'This is a velero-verify defect: report it with the input that caused it.');
     }
-  }
-  if (!judge) {
-    return fail(id, `No judge is implemented for ${id} on the ${context.target} target.`, [], 'This is a velero-verify defect: report it.');
   }
   try {
     return judge(context);

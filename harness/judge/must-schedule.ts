@@ -15,11 +15,11 @@
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import { expects } from '../plan.ts';
-import type { KubeObject } from '../state.ts';
+import { neverStored, type KubeObject } from '../state.ts';
 import { compareScope, scopeFix, templateScope } from './schedule-scope.ts';
 import { fail, pass, skip, type Judge, details } from './types.ts';
 import { failIfVeleroAbsent, serverDefaultBackupTtl } from './facts/workloads.ts';
-import { neverStored, relativeTime } from './facts/object-access.ts';
+import { relativeTime } from './facts/object-access.ts';
 import { matchPlanLocation, selectPlanSchedule } from './facts/plan-objects.ts';
 import { compareCron, parseVeleroCron } from './facts/velero-cron.ts';
 import { crdProblemsOf, describeObject, provenance } from './facts/manifests-input.ts';

@@ -23,11 +23,11 @@ export function provenance(state: State): string {
 }
 
 /**
- * The objects are files kept in a repository (rendered manifests, Helm values): a Secret there
- * with plain data/stringData has its values committed to git, and a Secret missing from them may
- * still reach the cluster from elsewhere (an encrypted file, an external secret store,
- * `helm --set-file`). Objects read from a cluster or a capture are the cluster's own: their
- * Secrets always carry data, and a Secret absent from a listing of the namespace does not exist.
+ * The objects are files kept in a repository (rendered manifests, Helm values): a Secret missing
+ * from them may still reach the cluster from elsewhere (an encrypted file, an external secret
+ * store, `helm --set-file`), while a Secret absent from a listing of a cluster's namespace does not
+ * exist. (Whether one Secret is a file with its values in plain text is a fact of that Secret:
+ * `SecretSummary.neverStored`.)
  */
 export function objectsAreRepositoryFiles(state: State): boolean {
   return state.manifests !== undefined;

@@ -59,14 +59,3 @@ export function readGapFor(state: State, resource: string): string | undefined {
   const gap = state.readGaps.find((candidate) => candidate.resource === resource || candidate.resource.split('.')[0] === resource);
   return gap ? `${gap.verb} ${gap.resource}${gap.namespace ? ` in ${gap.namespace}` : ''}: ${gap.reason}` : undefined;
 }
-
-/**
- * The object was never stored by an API server: it carries none of the fields the server sets
- * on every stored object (metadata.uid, resourceVersion, creationTimestamp) — a rendered manifest
- * or hand-written YAML. Its missing `status` says nothing about a controller; it is not shown
- * (docs/velero-facts.md, "Desired state and observed state").
- */
-export function neverStored(object: KubeObject): boolean {
-  const meta = object.metadata ?? {};
-  return !meta.uid && !meta.resourceVersion && !meta.creationTimestamp;
-}
