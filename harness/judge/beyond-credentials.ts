@@ -14,7 +14,7 @@ import { selectPlanBsl } from './facts/plan-objects.ts';
 const ID = 'beyond.credentials-valid' as const;
 const EXPECTED = 'The object store accepts the credentials Velero uses: the BackupStorageLocation validates Available.';
 
-export const CREDENTIALS_ERROR = /InvalidAccessKeyId|SignatureDoesNotMatch|InvalidClientTokenId|AccessDenied|NoCredentialProviders|unable to get credentials|secret is missing data for key|credentials\/cloud: no such file/;
+const CREDENTIALS_ERROR = /InvalidAccessKeyId|SignatureDoesNotMatch|InvalidClientTokenId|AccessDenied|NoCredentialProviders|unable to get credentials|secret is missing data for key|credentials\/cloud: no such file/;
 
 export const judgeCredentials: Judge = ({ state, plan }) => {
   const locations = inNamespace(state.objects.backupStorageLocations, plan.namespace);

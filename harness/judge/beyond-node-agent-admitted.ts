@@ -19,12 +19,12 @@ import { nodeAgentDaemonSet, podSpecOf } from './facts/workloads.ts';
 
 const ID = 'beyond.node-agent-admitted' as const;
 const EXPECTED = 'Plan: "Kopia/FSB enabled (`deployNodeAgent: true`)" — the Velero namespace\'s Pod Security level admits the node agent\'s pods (hostPath volumes need `privileged`).';
-export const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
 const LEVELS = ['privileged', 'baseline', 'restricted'] as const;
 type Level = (typeof LEVELS)[number];
 
 /** What `baseline` forbids in a pod spec that the node agent may have (restricted forbids it too). */
-export function baselineViolations(podSpec: any): string[] {
+function baselineViolations(podSpec: any): string[] {
   const found: string[] = [];
   const hostPaths = ((podSpec.volumes ?? []) as Array<{ name?: string; hostPath?: unknown }>).filter((volume) => volume.hostPath).map((volume) => volume.name ?? '?');
   if (hostPaths.length) found.push(`hostPath volumes (${hostPaths.join(', ')})`);

@@ -37,9 +37,9 @@ import { provenance } from './facts/manifests-input.ts';
 const ID = 'beyond.retention' as const;
 
 /** More backups than this kept at once by one schedule is a configuration mistake, not a policy. */
-export const ABSURD_BACKUP_COUNT = 1000;
+const ABSURD_BACKUP_COUNT = 1000;
 /** Above this, Velero's sync and GC slow down noticeably: worth a warning. */
-export const LARGE_BACKUP_COUNT = 200;
+const LARGE_BACKUP_COUNT = 200;
 
 const EXPECTED =
   'Plan: "MinIO ILM is 14 days; Velero TTL should match." — no expiration rule reaches kopia/ (it destroys the Kopia repository); a backups/ rule is not shorter than the TTL plus GC slack; ' +

@@ -15,7 +15,7 @@ import { tarPathOf } from '../bucket/layout.ts';
 import type { BackupInBucket, BucketState, KopiaRepositoryInBucket, ProbeError } from '../bucket/types.ts';
 import type { BackupPlan } from '../plan.ts';
 import type { KubeObject, State } from '../state.ts';
-import { fail, pass, skip, type Finding, type Judge, details } from './types.ts';
+import { details, fail, pass, skip, type Judge } from './types.ts';
 import { backupsToCover, selectManualBackup, type BackupToCover } from './facts/backups.ts';
 import { podVolumeBackupsOf } from './facts/pod-volume-backups.ts';
 import { failIfVeleroAbsent } from './facts/workloads.ts';

@@ -116,7 +116,7 @@ export interface ExposureMatch {
   ports: number[];
 }
 
-export const DEFAULT_EXPOSURE_MATCH: ExposureMatch = { names: ['minio'], ports: [9000, 9001] };
+const DEFAULT_EXPOSURE_MATCH: ExposureMatch = { names: ['minio'], ports: [9000, 9001] };
 
 export interface Exposure {
   /** `Kind namespace/name`, e.g. "Service minio/minio". */

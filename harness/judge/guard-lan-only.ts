@@ -43,7 +43,7 @@ function asList(value: unknown): unknown[] {
 }
 
 /** Principal "*", {"AWS":"*"} or {"AWS":["*"]} (docs/retention-and-exposure.md §5.1). */
-export function principalIsEveryone(principal: unknown): boolean {
+function principalIsEveryone(principal: unknown): boolean {
   if (principal === '*') return true;
   if (typeof principal === 'object' && principal !== null) return asList((principal as Record<string, unknown>).AWS).includes('*');
   return false;

@@ -24,7 +24,7 @@ export function judgeContextOf(run: RunContext): JudgeContext {
 }
 
 /** Every catalog item judged on the run's state (judgeItem never throws: a judge's error is a failed finding). */
-export function judgeAll(run: RunContext): Record<ItemId, Finding> {
+function judgeAll(run: RunContext): Record<ItemId, Finding> {
   const context = judgeContextOf(run);
   return Object.fromEntries(CATALOG.map((item) => [item.id, judgeItem(item.id as ItemId, context)])) as Record<ItemId, Finding>;
 }

@@ -225,7 +225,7 @@ export function describeRule(rule: LifecycleRule): string {
 }
 
 /** The rule deletes current objects (not only noncurrent versions or delete markers). */
-export function expiresCurrentObjects(rule: LifecycleRule): boolean {
+function expiresCurrentObjects(rule: LifecycleRule): boolean {
   return rule.expirationDays !== undefined || rule.expirationDate !== undefined;
 }
 

@@ -35,7 +35,7 @@ function judgePods(id: ItemId, pods: KubeObject[], what: string, remediation: st
   return pass(id, `${what} pods are Running and ready (${live.length} shown)`, evidence);
 }
 
-export const pastedPodsRunning: Judge = ({ state, plan }) => {
+const pastedPodsRunning: Judge = ({ state, plan }) => {
   const id = 'dod.pods-running';
   const deployment = inNamespace(state.objects.deployments, plan.namespace).find((d) => d.metadata.name === 'velero');
   if (deployment) {
@@ -49,7 +49,7 @@ export const pastedPodsRunning: Judge = ({ state, plan }) => {
   return judgePods(id, pods, 'The Velero server', 'Read why the pod does not start: kubectl -n velero describe pod <pod> (events, init containers: a plugin image that cannot be pulled or crashes) and kubectl -n velero logs <pod> --previous (the server\'s fatal "An error occurred: …" line).');
 };
 
-export const pastedNodeAgent: Judge = ({ state }) => {
+const pastedNodeAgent: Judge = ({ state }) => {
   const id = 'must.fsb-kopia';
   const daemonSet = state.objects.daemonSets.find((ds) => ['node-agent', 'restic'].includes(ds.metadata.name));
   const remediation = 'Read kubectl -n velero describe ds/node-agent and kubectl -n velero logs ds/node-agent; the node agent needs its hostPath mounts (privileged namespace), tolerations for tainted nodes and RBAC to list pods.';
@@ -66,7 +66,7 @@ export const pastedNodeAgent: Judge = ({ state }) => {
   return finding;
 };
 
-export const pastedBackups: Judge = ({ state, plan }) => {
+const pastedBackups: Judge = ({ state, plan }) => {
   const id = 'dod.manual-backup';
   const all = inNamespace(state.objects.backups, plan.namespace);
   const deleting = all.filter((backup) => backupPhase(backup) === 'Deleting' || backup.metadata.deletionTimestamp);
@@ -86,7 +86,7 @@ export const pastedBackups: Judge = ({ state, plan }) => {
   );
 };
 
-export const pastedVolumeBackups: Judge = ({ state, plan }) => {
+const pastedVolumeBackups: Judge = ({ state, plan }) => {
   const id = 'beyond.volume-coverage';
   const pvbs = inNamespace(state.objects.podVolumeBackups, plan.namespace);
   if (pvbs.length === 0) return skip(id, 'Not shown in this evidence: no PodVolumeBackup is shown.');
@@ -105,7 +105,7 @@ export const pastedVolumeBackups: Judge = ({ state, plan }) => {
   );
 };
 
-export const pastedRetention: Judge = ({ state, plan }) => {
+const pastedRetention: Judge = ({ state, plan }) => {
   const id = 'beyond.retention';
   const deleting = inNamespace(state.objects.backups, plan.namespace).filter((backup) => backupPhase(backup) === 'Deleting' || backup.metadata.deletionTimestamp);
   if (deleting.length === 0) return skip(id, 'Not shown in this evidence: no bucket lifecycle and no backup being deleted is shown.');

@@ -63,7 +63,7 @@ function selectorText(selector: LabelSelector | undefined): string {
   return parts.length ? parts.join(', ') : '{} (everything)';
 }
 
-export function describeTemplateScope(scope: TemplateScope): string {
+function describeTemplateScope(scope: TemplateScope): string {
   const included = namespaceSet(scope.includedNamespaces).join(',');
   return `namespaces ${included === '*' ? '* (all)' : included}${scope.excludedNamespaces.length ? ` minus ${scope.excludedNamespaces.join(',')}` : ''}, labelSelector ${selectorText(scope.labelSelector)}${scope.orLabelSelectors ? `, orLabelSelectors [${scope.orLabelSelectors.map(selectorText).join(' | ')}]` : ''}, includeClusterResources ${scope.includeClusterResources ?? '(unset: automatic)'}`;
 }

@@ -7,7 +7,7 @@ import type { KubeObject, State } from '../../state.ts';
 import { ANNOTATIONS, LABELS } from './velero-names.ts';
 import { timeOf } from './object-access.ts';
 import { type LabelSelector, nodeAgentDaemonSet, selectorMatches, serverDefaultVolumesToFsBackup, transientPodReason, veleroDeployment, workloadPods } from './workloads.ts';
-import { type Selected, selectPlanSchedule } from './plan-objects.ts';
+import { selectPlanSchedule } from './plan-objects.ts';
 import { selectManualBackup } from './backups.ts';
 
 export interface BackupScope {
@@ -99,7 +99,7 @@ function globMatches(pattern: string, value: string): boolean {
  * started, Running (Velero skips the volumes of pods that are not running), not excluded by
  * label, not one of Velero's transient pods.
  */
-export function podsInScope(state: State, scope: BackupScope): KubeObject[] {
+function podsInScope(state: State, scope: BackupScope): KubeObject[] {
   return state.objects.pods.filter((pod) => {
     const namespace = pod.metadata.namespace ?? '';
     if (!namespaceInScope(namespace, scope)) return false;

@@ -18,11 +18,11 @@ export function isTerminalBackup(backup: KubeObject): boolean {
   return isTerminalBackupPhase(backupPhase(backup));
 }
 
-export function scheduleNameOf(backup: KubeObject): string | undefined {
+function scheduleNameOf(backup: KubeObject): string | undefined {
   return labelOf(backup, LABELS.scheduleName);
 }
 
-export function veleroBackups(state: State, plan: BackupPlan): KubeObject[] {
+function veleroBackups(state: State, plan: BackupPlan): KubeObject[] {
   return inNamespace(state.objects.backups, plan.namespace);
 }
 
@@ -57,7 +57,7 @@ export function planScheduleName(state: State, plan: BackupPlan): string | undef
 }
 
 /** The newest Completed backup of the plan's schedule (of any schedule when none is selected). */
-export function newestCompletedScheduledBackup(state: State, plan: BackupPlan): KubeObject | undefined {
+function newestCompletedScheduledBackup(state: State, plan: BackupPlan): KubeObject | undefined {
   const name = planScheduleName(state, plan);
   const candidates = name ? scheduledBackups(state, plan, name) : newestFirst(veleroBackups(state, plan).filter((backup) => scheduleNameOf(backup)));
   return candidates.find((backup) => backupPhase(backup) === 'Completed');

@@ -4,7 +4,6 @@
  */
 import type { BackupPlan } from '../../plan.ts';
 import type { KubeObject, State } from '../../state.ts';
-import { fail, type Finding } from '../types.ts';
 import { LABELS } from './velero-names.ts';
 import { inNamespace, labelOf } from './object-access.ts';
 import type { PodVolume } from './backup-scope.ts';

@@ -24,7 +24,7 @@ export type VeleroCron =
   | { ok: false; problem: string };
 
 /** Whitespace-normalised cron text: `" 0  3 * * *"` → `"0 3 * * *"`. */
-export function normalizeCron(cron: string): string {
+function normalizeCron(cron: string): string {
   return cron.trim().split(/\s+/).join(' ');
 }
 

@@ -20,14 +20,14 @@ export function nodeAgentDaemonSet(state: State, plan: BackupPlan): KubeObject |
 }
 
 /** No velero Deployment and no Velero objects at all: Velero was never installed here. */
-export function veleroAbsent(state: State, plan: BackupPlan): boolean {
+function veleroAbsent(state: State, plan: BackupPlan): boolean {
   const objects = state.objects;
   const veleroObjects =
     objects.backupStorageLocations.length + objects.backups.length + objects.schedules.length + objects.backupRepositories.length + objects.podVolumeBackups.length;
   return !veleroDeployment(state, plan) && veleroObjects === 0 && state.veleroInstalled !== true;
 }
 
-export const VELERO_NOT_INSTALLED_REMEDIATION =
+const VELERO_NOT_INSTALLED_REMEDIATION =
   'Install Velero into the namespace the plan names (helm upgrade --install velero vmware-tanzu/velero -n velero --create-namespace -f values.yaml, chart 12.1.0), or set "namespace" in velero-verify.yaml to the namespace Velero runs in.';
 
 /** The common failure of every live item when Velero is absent; undefined when it is installed. */
@@ -97,7 +97,7 @@ export function workloadPods(state: State, workload: KubeObject): KubeObject[] {
     .filter((pod) => !transientPodReason(pod));
 }
 
-export function podCondition(pod: KubeObject, type: string): { status?: string; reason?: string; message?: string } | undefined {
+function podCondition(pod: KubeObject, type: string): { status?: string; reason?: string; message?: string } | undefined {
   return (pod.status?.conditions as Array<{ type: string; status?: string }> | undefined)?.find((condition) => condition.type === type);
 }
 
