@@ -2,7 +2,7 @@
  * Helm values of the Velero chart (vmware-tanzu/velero 12.1.0, docs/velero-facts.md §5) without Helm:
  * read a values file, merge it over the chart's defaults as Helm does, validate it against the
  * chart's values.schema.json, and derive the objects the chart would render from it, so that the
- * same static judges serve `helm template` output and a bare values file.
+ * same judges serve `helm template` output and a bare values file.
  *
  * Mapping values → objects (chart 12.1.0 templates, docs/velero-facts.md §5):
  * - Deployment `velero` (always; the name is the chart's fullname, `velero` for release `velero`):

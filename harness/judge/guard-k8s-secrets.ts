@@ -152,8 +152,8 @@ function checkWorkloads(checks: Checks, state: State, plan: BackupPlan): Sources
 
   // Kopia uploads of file-system backups run in the node agent, which reads a location without
   // spec.credential through its own mounted file (docs/velero-facts.md "The node agent's
-  // credentials"). The live judge only warned here and the static one failed: a node agent that
-  // cannot authenticate makes every file-system backup fail, so it fails the item wherever shown.
+  // credentials"). A node agent that cannot authenticate makes every file-system backup fail, so
+  // it fails the item wherever shown, not only a warning.
   const nodeAgent = nodeAgentDaemonSet(state, plan);
   if (nodeAgent && effective && !bslCredential) {
     const agentSource = workloadSource(nodeAgent, 'node-agent');
@@ -314,9 +314,9 @@ export const judgeK8sSecrets: Judge = ({ state, plan }) => {
     return fail(ID, `The credentials guardrail is broken${from}: ${checks.problems.join('; ')}`, checks.evidence, checks.remediation.join(' '), extra);
   }
   if (!wanted) {
-    // The live judge failed here and the static one said "not shown": with no plan Secret to hold
-    // Velero to, credentials may come from a workload identity or env this judge does not follow
-    // (credentials.extraEnvVars / extraSecretRef), so nothing shown is wrong — and nothing is proven.
+    // With no plan Secret to hold Velero to, credentials may come from a workload identity or env
+    // this judge does not follow (credentials.extraEnvVars / extraSecretRef), so nothing shown is
+    // wrong — and nothing is proven.
     return {
       ...skip(ID, `Not shown${from}: the input does not show where Velero's credentials come from (no Secret-backed ${CREDENTIALS_ENV} and no BackupStorageLocation spec.credential), and no plaintext credentials are in it.`, checks.evidence),
       expected,

@@ -176,9 +176,9 @@ export const judgeLanOnly: Judge = ({ state, plan, target }): Finding => {
   const checks = newChecks();
   const endpointPlanned = expects(plan, 's3Url');
   const locations = inNamespace(state.objects.backupStorageLocations, plan.namespace);
-  // The static judge failed a rendering without a location and the cluster judge judged the
-  // plan's own s3Url instead: both judged what the input does not show. Without a location the
-  // endpoint is "not verified" (must.s3-target fails the missing location itself).
+  // Without a location the endpoint is not shown: judging the plan's own s3Url, or failing the
+  // missing location here, would judge what the input does not show (must.s3-target fails the
+  // missing location itself).
   if (locations.length === 0) checks.warnings.push(`No BackupStorageLocation is in namespace ${plan.namespace}: the S3 endpoint is not shown.`);
   for (const bsl of locations) (endpointPlanned ? checkLocation : checkLocationAnyInstall)(checks, bsl);
   checkExposure(checks, state);
