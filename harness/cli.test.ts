@@ -29,7 +29,7 @@ async function audit(args: string[], options: { cwd?: string; env?: NodeJS.Proce
   try {
     const { stdout, stderr } = await execFileAsync(tsx, [join(REPO_ROOT, 'harness/cli.ts'), '--report-dir', reportDir, ...args], {
       cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'vv-cli-cwd-')),
-      env: { ...process.env, ...options.env, VELERO_VERIFY_RUN_FILE: '' },
+      env: { ...process.env, ...options.env },
       timeout: CLI_DEADLINE_MS,
     });
     return { code: 0, stdout, stderr, reportDir };

@@ -51,6 +51,23 @@ describe('NeedleSet', () => {
     expect(hits).toBeGreaterThan(100);
   });
 
+  it('finds where the leftmost needle starts, from any position of a long text', () => {
+    const random = pseudoRandom(7);
+    const next = () => random.next().value as number;
+    let text = '';
+    while (text.length < 200_000) text += next() < 0.002 ? needles[Math.floor(next() * needles.length)] : 'abcdefghij klmnopqrstuvwxyz\n"{:,}'[Math.floor(next() * 33)];
+    const leftmost = (from: number) => Math.min(...needles.map((needle) => text.indexOf(needle, from)).map((at) => (at === -1 ? Infinity : at)));
+    let found = 0;
+    for (let from = 0, at = set.find(text); ; at = set.find(text, from)) {
+      const expected = leftmost(from);
+      expect(at, `from ${from}`).toBe(expected === Infinity ? -1 : expected);
+      if (at === -1) break;
+      found += 1;
+      from = at + 1;
+    }
+    expect(found).toBeGreaterThan(100);
+  });
+
   it('refuses needles too short to skip by', () => {
     expect(() => new NeedleSet(['ab'])).toThrow(/at least 4 characters/);
     expect(() => new NeedleSet([])).toThrow(/at least 4 characters/);
