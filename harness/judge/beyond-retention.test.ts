@@ -1,10 +1,14 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { findDoc, judgeRendered, removeRenderedDirs } from '../../fixtures/manifests/one-change.ts';
 import { bucketScenario, mapObjects, scenarioState, type ScenarioOptions, type BucketScenario } from '../../fixtures/doubles/bucket-scenario.ts';
 import type { FakeS3 } from '../../fixtures/doubles/fake-s3.ts';
 import { judgeLiveAndCaptured } from '../../fixtures/doubles/roundtrip.ts';
 import { MANUAL_BACKUP, healthyAppObjects, healthyVeleroObjects } from '../../fixtures/snapshots/model.ts';
-import { defaultPlan } from '../plan.ts';
+import { triage } from '../evidence/triage.ts';
+import { defaultPlan, parsePlan } from '../plan.ts';
 import { judgeRetention, ttlsInUse } from './beyond-retention.ts';
 
 let scenario: BucketScenario | undefined;
@@ -234,5 +238,54 @@ describe('beyond.retention: what the former manifests judge decided differently'
     expect(flagged.warnings).toEqual([
       'Manual backups without --ttl get server flag --default-backup-ttl=720h: rule "plan rule #1" removes their files under backups/ before they expire.',
     ]);
+  });
+});
+
+// Pasted evidence: only what it shows is judged. A paste never holds the bucket, so the lifecycle is
+// "not shown"; the Schedules and Backups it shows are judged as on any other target.
+describe('beyond.retention on pasted evidence', () => {
+  const SCHEDULE_GET = 'NAME       STATUS    CREATED                         SCHEDULE      BACKUP TTL   LAST BACKUP   SELECTOR';
+  const BACKUP_GET = 'NAME             STATUS      ERRORS   WARNINGS   CREATED                         EXPIRES   STORAGE LOCATION   SELECTOR';
+  async function pasted(text: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'vv-retention-'));
+    writeFileSync(join(dir, 'paste.txt'), text);
+    const { findings, state } = await triage(join(dir, 'paste.txt'), parsePlan({ expect: false }));
+    expect(state.evidence?.mode).toBe('paste');
+    return findings.get('beyond.retention')!;
+  }
+
+  it('fails a pasted Schedule whose frequency × TTL keeps an absurd number of backups', async () => {
+    const finding = await pasted(`$ velero schedule get\n${SCHEDULE_GET}\nfrequent   Enabled   2025-03-01 10:00:00 +0000 UTC   */5 * * * *   720h0m0s     3m ago        <none>\n`);
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toBe('A schedule keeps an absurd number of backups: frequent ~8640.');
+    expect(finding.evidence[0]).toBe('Bucket lifecycle: not shown (Not shown in this evidence: no bucket lifecycle is shown (capture the bucket with `node scripts/capture.mjs --out <dir>`).)');
+    expect(finding.evidence[1]).toBe('Schedule frequent: "*/5 * * * *" every ~5m × ttl 720h0m0s keeps ~8640 backups at once');
+    expect(finding.quotes?.[0]?.text).toMatch(/^frequent +Enabled/);
+  });
+
+  it('a pasted Schedule with a sensible TTL leaves the lifecycle "not shown", with what the Schedule keeps as evidence', async () => {
+    const finding = await pasted(`${SCHEDULE_GET}\ndaily      Enabled   2025-03-01 10:00:00 +0000 UTC   0 3 * * *     336h0m0s     3h ago        <none>\n`);
+    expect(finding.status).toBe('skip');
+    expect(finding.summary).toBe('Not shown in this evidence: no bucket lifecycle is shown (capture the bucket with `node scripts/capture.mjs --out <dir>`).');
+    expect(finding.evidence).toEqual(['Schedule daily: "0 3 * * *" every ~1d (24h) × ttl 336h0m0s keeps ~14 backups at once']);
+  });
+
+  it('fails a backup shown Deleting on a paste, with the failure signature and the quoted row', async () => {
+    const finding = await pasted(`$ velero get backups\n${BACKUP_GET}\nold-backup       Deleting    0        0          2025-03-01 10:00:00 +0000 UTC   29d       default            <none>\n`);
+    expect(finding.status).toBe('fail');
+    expect(finding.code).toBe('VV-DEL-001');
+    expect(finding.summary).toBe('backup stuck Deleting: The backup old-backup is Deleting: its DeleteBackupRequest has not finished (it stays so while the BSL is unavailable or read-only, or a volume snapshot or repository cannot be deleted).');
+    expect(finding.quotes?.map((quote) => quote.line)).toEqual([3]);
+  });
+
+  it('a backup Deleting in a full listing (cluster) is a warning: one look cannot tell a deletion just begun from a stuck one', async () => {
+    const finding = await judged({
+      cluster: (objects) => mapObjects(objects, (o) => o.kind === 'Backup' && o.metadata.name === MANUAL_BACKUP, (o) => ({ ...o, status: { ...o.status, phase: 'Deleting' } })),
+    });
+    expect(finding.status).toBe('pass');
+    expect(finding.summary).toBe("No bucket lifecycle: retention is owned by Velero's TTL.");
+    expect(finding.warnings).toContain(
+      `Backup(s) shown in Deleting: ${MANUAL_BACKUP} — deletion has not finished. If it stays so, read kubectl -n velero get deletebackuprequests -o yaml (status.errors) and the server log for "delete backup"; an Unavailable or ReadOnly storage location, or a missing volume snapshotter plugin, blocks deletion.`,
+    );
   });
 });

@@ -19,7 +19,12 @@
  * The TTL is the longest of the active Schedules' template.ttl and the Backups' spec.ttl, compared as
  * durations (docs/velero-facts.md §3). Versioning and object lock are noted (docs/retention-and-exposure.md §3, rules V1/O1).
  * Whatever the lifecycle source, a Schedule whose frequency × TTL keeps more than
- * ABSURD_BACKUP_COUNT backups at once fails: that is read from the Schedule alone.
+ * ABSURD_BACKUP_COUNT backups at once fails: that is read from the Schedule alone, so it fires on
+ * a paste that shows a Schedule too.
+ * A Backup shown Deleting is a warning on every target: one look cannot tell a deletion that just
+ * started (normal right after `velero backup delete`) from one that is stuck. On a paste, the
+ * evidence layer fails the item on it (signature VV-DEL-001, harness/evidence/judge.ts): someone
+ * pasted it because it stayed so.
  */
 import { formatDuration, parseGoDuration } from '../duration.ts';
 import { declaredBucketLifecycle } from '../plan.ts';
@@ -33,6 +38,9 @@ import { selectPlanBsl } from './facts/plan-objects.ts';
 import { parseVeleroCron } from './facts/velero-cron.ts';
 import { serverDefaultBackupTtl } from './facts/workloads.ts';
 import { provenance } from './facts/manifests-input.ts';
+import { backupPhase } from './facts/backups.ts';
+import { isPasted } from './facts/listing.ts';
+import { NOT_SHOWN_PREFIX } from '../evidence/shown.ts';
 
 const ID = 'beyond.retention' as const;
 
@@ -139,6 +147,8 @@ function lifecycleSource(context: JudgeContext): LifecycleSource {
       line: `Declared bucket lifecycle (plan.retention.bucketLifecycle; a configuration input does not hold the bucket): ${text}`,
     };
   }
+  // A paste shows no bucket: its lifecycle is "not shown", like any evidence a paste does not hold.
+  if (!bucket && isPasted(state)) return { from: 'not shown', reason: `${NOT_SHOWN_PREFIX}: no bucket lifecycle is shown (capture the bucket with \`node scripts/capture.mjs --out <dir>\`).` };
   const unavailable = bucketUnavailableReason(state, context.target);
   if (unavailable) return { from: 'not shown', reason: unavailable };
   const error = bucket?.lifecycle?.error;
@@ -174,8 +184,21 @@ function withProvenance(summary: string, from: string): string {
 const ABSURD_FIX =
   'Lower the schedule frequency or the ttl (schedules.<name>.template.ttl) so that frequency × TTL keeps a number of backups Velero can list and sync (e.g. hourly × 72h = 72).';
 
+/** Backups whose deletion has begun and not finished (phase Deleting, or a deletionTimestamp under a finalizer). */
+function deletingBackups(context: Pick<JudgeContext, 'state' | 'plan'>): KubeObject[] {
+  return inNamespace(context.state.objects.backups, context.plan.namespace).filter((backup) => backupPhase(backup) === 'Deleting' || backup.metadata.deletionTimestamp !== undefined);
+}
+
+function deletingWarnings(deleting: KubeObject[]): string[] {
+  if (deleting.length === 0) return [];
+  return [
+    `Backup(s) shown in Deleting: ${deleting.map((backup) => backup.metadata.name).join(', ')} — deletion has not finished. If it stays so, read kubectl -n velero get deletebackuprequests -o yaml (status.errors) and the server log for "delete backup"; an Unavailable or ReadOnly storage location, or a missing volume snapshotter plugin, blocks deletion.`,
+  ];
+}
+
 export const judgeRetention: Judge = (context): Finding => {
   const { state, plan } = context;
+  const deleting = deletingWarnings(deletingBackups(context));
   const kept = backupsKept(context);
   const keptEvidence = kept.map((entry) => entry.text);
   const absurd = kept.filter((entry) => entry.kept > ABSURD_BACKUP_COUNT);
@@ -183,8 +206,8 @@ export const judgeRetention: Judge = (context): Finding => {
   const source = lifecycleSource(context);
   if (source.from === 'not shown') {
     // The Schedules alone show this one: it fails whether or not the lifecycle is shown.
-    if (absurd.length) return fail(ID, absurdSummary, [`Bucket lifecycle: not shown (${source.reason})`, ...keptEvidence], ABSURD_FIX, { expected: EXPECTED });
-    return skip(ID, source.reason, keptEvidence);
+    if (absurd.length) return fail(ID, absurdSummary, [`Bucket lifecycle: not shown (${source.reason})`, ...keptEvidence], ABSURD_FIX, { expected: EXPECTED, warnings: deleting.length ? deleting : undefined });
+    return { ...skip(ID, source.reason, keptEvidence), ...(deleting.length ? { warnings: deleting } : {}) };
   }
 
   const ttls = ttlsInUse(context);
@@ -194,7 +217,7 @@ export const judgeRetention: Judge = (context): Finding => {
   const expiring = source.from === 'bucket' ? source.bucket.kopia.repositories.filter((repository) => repository.repositoryExpiration) : [];
 
   const evidence: string[] = [];
-  const warnings = [...analysis.warnings];
+  const warnings = [...analysis.warnings, ...deleting];
   if (source.from === 'bucket') {
     const { bucket } = source;
     evidence.push(

@@ -105,23 +105,10 @@ const pastedVolumeBackups: Judge = ({ state, plan }) => {
   );
 };
 
-const pastedRetention: Judge = ({ state, plan }) => {
-  const id = 'beyond.retention';
-  const deleting = inNamespace(state.objects.backups, plan.namespace).filter((backup) => backupPhase(backup) === 'Deleting' || backup.metadata.deletionTimestamp);
-  if (deleting.length === 0) return skip(id, 'Not shown in this evidence: no bucket lifecycle and no backup being deleted is shown.');
-  return fail(
-    id,
-    `Backup(s) shown in Deleting: ${deleting.map((backup) => backup.metadata.name).join(', ')} — deletion has not finished`,
-    deleting.map((backup) => `Backup ${backup.metadata.name}: Deleting`),
-    'A backup stays Deleting while its DeleteBackupRequest fails: read kubectl -n velero get deletebackuprequests -o yaml (status.errors) and the server log for "delete backup"; an Unavailable or ReadOnly storage location, or a missing volume snapshotter plugin, blocks deletion.',
-  );
-};
-
 /** Judges that replace the live ones on pasted evidence. */
 export const PASTED_JUDGES: Partial<Record<ItemId, Judge>> = {
   'dod.pods-running': pastedPodsRunning,
   'must.fsb-kopia': pastedNodeAgent,
   'dod.manual-backup': pastedBackups,
   'beyond.volume-coverage': pastedVolumeBackups,
-  'beyond.retention': pastedRetention,
 };
