@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { crdProblems } from '../schema/crds.ts';
 import { referenceDir } from '../schema/reference.ts';
 import { AuditInputError } from '../errors.ts';
-import { chartFullname, chartReference, mergeValues, readValuesFile, redactValues, renderFromValues, valuesSchemaProblems } from './chart-values.ts';
+import { chartFullname } from './chart-names.ts';
+import { chartReference } from './chart-reference.ts';
+import { renderFromValues } from './chart-render.ts';
+import { mergeValues, readValuesFile, redactValues, valuesSchemaProblems } from './chart-values.ts';
 import { REDACTED } from '../redact.ts';
 import type { KubeObject } from '../state.ts';
 

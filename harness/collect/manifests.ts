@@ -9,7 +9,7 @@
  * - `valuesFile`: Velero chart values. They are merged over the chart defaults, validated against
  *   the chart's values.schema.json, and — when the rendered input holds none of the chart's objects
  *   (no `velero` Deployment, `node-agent` DaemonSet, BackupStorageLocation or Schedule) — turned into
- *   the objects the chart would render (see chart-values.ts for the mapping), so the same judges
+ *   the objects the chart would render (see chart-render.ts for the mapping), so the same judges
  *   work on a bare values file. Without --values, a Flux HelmRelease of the velero chart in the
  *   rendered input supplies the values.
  * - `repoDir`: facts about the GitOps repository for the secrets guardrail (repo-facts.ts).
@@ -21,7 +21,9 @@ import { AuditInputError } from '../errors.ts';
 import type { BackupPlan } from '../plan.ts';
 import { crdProblems } from '../schema/crds.ts';
 import type { KubeObject, State } from '../state.ts';
-import { chartReference, mergeValues, redactValues, renderFromValues, unknownValuesKeys, valuesSchemaProblems } from './chart-values.ts';
+import { chartReference } from './chart-reference.ts';
+import { renderFromValues } from './chart-render.ts';
+import { mergeValues, redactValues, unknownValuesKeys, valuesSchemaProblems } from './chart-values.ts';
 import { selectByVeleroImage, selectChartRelease } from './chart-releases.ts';
 import { findVeleroSources, readSourceDocuments, type ValuesLayer, type VeleroSource } from './gitops-sources.ts';
 import type { ManifestsExtras, ManifestsMode, ObjectProblems, ValuesInfo } from './manifests-types.ts';

@@ -5,7 +5,9 @@ import { parse as parseYaml } from 'yaml';
 import { defaultPlan, parsePlan } from '../plan.ts';
 import { REPO_ROOT } from '../schema/reference.ts';
 import { crdProblems } from '../schema/crds.ts';
-import { chartReference, mergeValues, renderFromValues, valuesSchemaProblems } from '../collect/chart-values.ts';
+import { chartReference } from '../collect/chart-reference.ts';
+import { renderFromValues } from '../collect/chart-render.ts';
+import { mergeValues, valuesSchemaProblems } from '../collect/chart-values.ts';
 import { AuditInputError } from '../errors.ts';
 import { checkHelmValues, helmValuesProblems, renderHelmValues, scheduleKeyFor, splitImageReference, type HelmValues } from './values.ts';
 

@@ -12,7 +12,9 @@
 import { AuditInputError } from '../errors.ts';
 import { parseGoDuration } from '../duration.ts';
 import type { BackupPlan } from '../plan.ts';
-import { chartFullname, chartReference, mergeValues, valuesSchemaProblems } from '../collect/chart-values.ts';
+import { chartFullname } from '../collect/chart-names.ts';
+import { chartReference } from '../collect/chart-reference.ts';
+import { mergeValues, valuesSchemaProblems } from '../collect/chart-values.ts';
 
 export type HelmValues = Record<string, unknown>;
 
