@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
-import { before, SCHEDULED_BACKUPS } from '../../fixtures/snapshots/model.ts';
+import { SCHEDULED_BACKUPS } from '../../fixtures/snapshots/homelab/constants.ts';
+import { before } from '../../fixtures/snapshots/homelab/metadata.ts';
 import { judgeFreshness } from './beyond-freshness.ts';
 
 const [OLDER, NEWEST] = SCHEDULED_BACKUPS;

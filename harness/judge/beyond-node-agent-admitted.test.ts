@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
-import type { Obj } from '../../fixtures/snapshots/model.ts';
+import type { Obj } from '../../fixtures/snapshots/homelab/metadata.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
 import { chartReference } from '../collect/chart-reference.ts';
 import { renderFromValues } from '../collect/chart-render.ts';

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
-import { APP_NS, base64, before } from '../../fixtures/snapshots/model.ts';
+import { APP_NS } from '../../fixtures/snapshots/homelab/constants.ts';
+import { before } from '../../fixtures/snapshots/homelab/metadata.ts';
+import { base64 } from '../../fixtures/snapshots/homelab/secrets.ts';
 import { judgeRepository, maintenanceWindowMs } from './beyond-repository.ts';
 
 const REPO = `${APP_NS}-default-kopia`;

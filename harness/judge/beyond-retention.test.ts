@@ -6,7 +6,8 @@ import { findDoc, judgeRendered, removeRenderedDirs } from '../../fixtures/manif
 import { bucketScenario, mapObjects, scenarioState, type ScenarioOptions, type BucketScenario } from '../../fixtures/doubles/bucket-scenario.ts';
 import type { FakeS3 } from '../../fixtures/doubles/fake-s3.ts';
 import { judgeLiveAndCaptured } from '../../fixtures/doubles/roundtrip.ts';
-import { MANUAL_BACKUP, healthyAppObjects, healthyVeleroObjects } from '../../fixtures/snapshots/model.ts';
+import { MANUAL_BACKUP } from '../../fixtures/snapshots/homelab/constants.ts';
+import { healthyAppObjects, healthyVeleroObjects } from '../../fixtures/snapshots/model.ts';
 import { triage } from '../evidence/triage.ts';
 import { defaultPlan, parsePlan } from '../plan.ts';
 import { judgeRetention, ttlsInUse } from './beyond-retention.ts';

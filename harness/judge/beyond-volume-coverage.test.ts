@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
-import { APP_NS, MANUAL_BACKUP, PAPERLESS_POD, pvName, SCHEDULED_BACKUPS } from '../../fixtures/snapshots/model.ts';
+import { APP_NS, MANUAL_BACKUP, SCHEDULED_BACKUPS } from '../../fixtures/snapshots/homelab/constants.ts';
+import { PAPERLESS_POD, pvName } from '../../fixtures/snapshots/homelab/paperless.ts';
 import type { TargetKind } from '../catalog.ts';
 import { judgeVolumeCoverage } from './beyond-volume-coverage.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
-import { before } from '../../fixtures/snapshots/model.ts';
+import { before } from '../../fixtures/snapshots/homelab/metadata.ts';
 import { judgeBslAvailable, validationWindow } from './dod-bsl-available.ts';
 
 function withBsl(edit: (bsl: any) => void) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
-import { MANUAL_BACKUP, SCHEDULED_BACKUPS } from '../../fixtures/snapshots/model.ts';
+import { MANUAL_BACKUP, SCHEDULED_BACKUPS } from '../../fixtures/snapshots/homelab/constants.ts';
 import { judgeManualBackup } from './dod-manual-backup.ts';
 
 function withManual(status: Record<string, unknown>, options: { backupName?: string } = {}) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
-import { NODE_AGENT_PODS, NODES, NS, VELERO_POD } from '../../fixtures/snapshots/model.ts';
+import { NODES, NS } from '../../fixtures/snapshots/homelab/constants.ts';
+import { NODE_AGENT_PODS, VELERO_POD } from '../../fixtures/snapshots/homelab/velero-workloads.ts';
 import { judgePodsRunning } from './dod-pods-running.ts';
 
 describe('dod.pods-running', () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
-import { base64 } from '../../fixtures/snapshots/model.ts';
+import { base64 } from '../../fixtures/snapshots/homelab/secrets.ts';
 import { judgeMinioRootCredentials } from './guard-minio-root-credentials.ts';
 import { judgeRepositoryPassword } from './guard-repository-password.ts';
 import type { Judge } from './types.ts';

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findDoc as find, judgeRendered, removeRenderedDirs } from '../../fixtures/manifests/one-change.ts';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
-import { base64, FAKE_CREDENTIALS_FILE } from '../../fixtures/snapshots/model.ts';
+import { base64, FAKE_CREDENTIALS_FILE } from '../../fixtures/snapshots/homelab/secrets.ts';
 import type { BackupPlanInput } from '../plan.ts';
 import { credentialsFileSource, judgeK8sSecrets } from './guard-k8s-secrets.ts';
 

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { bucketScenario, mapObjects, scenarioState, SCENARIO_BUCKET, type BucketScenario, type ScenarioOptions } from '../../fixtures/doubles/bucket-scenario.ts';
 import { judgeLiveAndCaptured } from '../../fixtures/doubles/roundtrip.ts';
-import { healthyAppObjects, healthyVeleroObjects, type Obj } from '../../fixtures/snapshots/model.ts';
+import type { Obj } from '../../fixtures/snapshots/homelab/metadata.ts';
+import { healthyAppObjects, healthyVeleroObjects } from '../../fixtures/snapshots/model.ts';
 import { findDoc as find, judgeRendered, removeRenderedDirs } from '../../fixtures/manifests/one-change.ts';
 import { defaultPlan, type BackupPlanInput } from '../plan.ts';
 import { judgeLanOnly, publicAllowStatements } from './guard-lan-only.ts';

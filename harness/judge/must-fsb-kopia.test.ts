@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
-import { MANUAL_BACKUP, NODE_AGENT_PODS, NODES, PAPERLESS_POD } from '../../fixtures/snapshots/model.ts';
+import { MANUAL_BACKUP, NODES } from '../../fixtures/snapshots/homelab/constants.ts';
+import { PAPERLESS_POD } from '../../fixtures/snapshots/homelab/paperless.ts';
+import { NODE_AGENT_PODS } from '../../fixtures/snapshots/homelab/velero-workloads.ts';
 import { findDoc, judgeRendered, removeRenderedDirs } from '../../fixtures/manifests/one-change.ts';
 import { judgeFsbKopia } from './must-fsb-kopia.ts';
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Capture } from '../../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../../fixtures/snapshots/load.ts';
-import { MANUAL_BACKUP, NODES, PAPERLESS_POD, VELERO_POD } from '../../../fixtures/snapshots/model.ts';
+import { MANUAL_BACKUP, NODES } from '../../../fixtures/snapshots/homelab/constants.ts';
+import { PAPERLESS_POD } from '../../../fixtures/snapshots/homelab/paperless.ts';
+import { VELERO_POD } from '../../../fixtures/snapshots/homelab/velero-workloads.ts';
 import type { KubeObject } from '../../state.ts';
 import { backupCounts, selectManualBackup } from './backups.ts';
 import { backupScope, namespaceInScope, podVolumeDecisions } from './backup-scope.ts';
