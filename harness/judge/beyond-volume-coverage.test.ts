@@ -1,9 +1,14 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
 import { APP_NS, MANUAL_BACKUP, SCHEDULED_BACKUPS } from '../../fixtures/snapshots/homelab/constants.ts';
 import { PAPERLESS_POD, pvName } from '../../fixtures/snapshots/homelab/paperless.ts';
 import type { TargetKind } from '../catalog.ts';
+import { triage } from '../evidence/triage.ts';
+import { parsePlan } from '../plan.ts';
 import { judgeVolumeCoverage } from './beyond-volume-coverage.ts';
 
 const NEWEST_SCHEDULED = SCHEDULED_BACKUPS[1];
@@ -196,5 +201,46 @@ describe('beyond.volume-coverage without pods in the input', () => {
     });
     expect(finding.status).toBe('skip');
     expect(finding.summary).toBe('Volume coverage is not shown for namespace(s) paperless: the input holds their PVCs, PVs or PodVolumeBackups but not their pods.');
+  });
+});
+
+// A paste lists the PodVolumeBackups a describe --details printed, and pods only if a table shows
+// some: which volumes had to be backed up is not shown, so the PodVolumeBackups shown are judged.
+describe('beyond.volume-coverage on pasted evidence', () => {
+  async function pasted(text: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'vv-coverage-'));
+    writeFileSync(join(dir, 'paste.txt'), text);
+    const { findings, state } = await triage(join(dir, 'paste.txt'), parsePlan({ expect: false }));
+    expect(state.evidence?.mode).toBe('paste');
+    return findings.get('beyond.volume-coverage')!;
+  }
+  const describeDetails = (lists: string) => `$ velero backup describe nightly --details\nName:         nightly\nNamespace:    velero\nPhase:  Completed\n\nPod Volume Backups - kopia:\n${lists}`;
+
+  it('passes when every PodVolumeBackup shown is Completed, warning that skipped volumes are not judged', async () => {
+    const finding = await pasted(describeDetails('  Completed:\n    app/db-0: data, wal\n'));
+    expect(finding.status).toBe('pass');
+    expect(finding.summary).toBe('All 2 PodVolumeBackup(s) shown are Completed');
+    expect(finding.evidence).toEqual(['PodVolumeBackup app/db-0: data (kopia): Completed', 'PodVolumeBackup app/db-0: wal (kopia): Completed']);
+    expect(finding.warnings).toEqual(['Which volumes should have been backed up is not shown (no pods): volumes Velero skipped are not judged here.']);
+  });
+
+  it('fails the PodVolumeBackups shown that did not complete, naming pod, volume and phase', async () => {
+    const finding = await pasted(describeDetails('  Completed:\n    app/db-0: data\n  Failed:\n    app/web-1: cache\n'));
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toBe('1 PodVolumeBackup(s) did not complete: app/web-1: cache is Failed');
+    expect(finding.remediation).toMatch(/^Read the node-agent log on the pod's node/);
+  });
+
+  it('a pods table next to the PodVolumeBackups does not make the pods listed in full: no volume is called missing', async () => {
+    const pods = '$ kubectl get pods -n app\nNAME    READY   STATUS    RESTARTS   AGE\ndb-0    1/1     Running   0          3d\nweb-1   1/1     Running   0          3d\n';
+    const finding = await pasted(`${pods}${describeDetails('  Completed:\n    app/db-0: data\n')}`);
+    expect(finding.status).toBe('pass');
+    expect(finding.summary).toBe('All 1 PodVolumeBackup(s) shown are Completed');
+  });
+
+  it('a PodVolumeBackup table printed with no rows shows none: not shown, never "Velero is not installed"', async () => {
+    const finding = await pasted('$ kubectl -n velero get podvolumebackups\nNAME   STATUS   STARTED   BYTES DONE   TOTAL BYTES   STORAGE LOCATION   AGE   NODE   UPLOADER\n');
+    expect(finding.status).toBe('skip');
+    expect(finding.summary).toBe('Not shown in this evidence: no PodVolumeBackup is shown.');
   });
 });

@@ -8,17 +8,24 @@
  * Velero (docs/velero-facts.md §4, see podVolumeDecisions): pods in the backup's namespaces that ran when it
  * started. Volumes on hostPath PVs (local-path provisioner, kind) are selected but silently
  * skipped by Velero — the backup still says Completed — and fail here with the fix.
+ *
+ * Which volumes had to be backed up is read from the pods. Where the pods are not listed in full
+ * (a paste: a describe --details lists PodVolumeBackups, a pods table shows some pods —
+ * harness/judge/facts/listing.ts), that is not shown: the PodVolumeBackups shown are judged on
+ * their own, and volumes Velero skipped are not judged.
  */
 import type { BackupPlan } from '../plan.ts';
 import type { TargetKind } from '../catalog.ts';
 import type { KubeObject, State } from '../state.ts';
-import { fail, pass, skip, type Judge, details } from './types.ts';
+import { fail, pass, skip, type Finding, type Judge, details } from './types.ts';
 import { ANNOTATIONS, LABELS } from './facts/velero-names.ts';
 import { backupPhase, backupsToCover, isTerminalBackup } from './facts/backups.ts';
 import { podVolumeBackupsOf, pvbPhase, pvbTarget, volumeText } from './facts/pod-volume-backups.ts';
 import { failIfVeleroAbsent, serverDefaultVolumesToFsBackup, transientPodReason } from './facts/workloads.ts';
 import { backupScope, isVeleroOwnPod, namespaceInScope, scopeOfBackup, scopeSelectsLabels, scopeVolumes, type PodVolume } from './facts/backup-scope.ts';
 import { inNamespace, oneLine, readGapFor } from './facts/object-access.ts';
+import { listedInFull } from './facts/listing.ts';
+import { NOT_SHOWN_PREFIX } from '../evidence/shown.ts';
 
 const ID = 'beyond.volume-coverage' as const;
 const EXPECTED =
@@ -184,7 +191,28 @@ function checkVolume(backupName: string, volume: PodVolume, matches: KubeObject[
   result.fixes.add('A volume without a PodVolumeBackup has no data in the backup: check that node-agent runs on the pod\'s node, that defaultVolumesToFsBackup is on (or the pod is annotated), and read velero backup logs <backup> | grep -i "pod volume".');
 }
 
+/** Without the pods in full: every PodVolumeBackup shown must be Completed; which ones are missing is not shown. */
+function judgeShownPodVolumeBackups(state: State, plan: BackupPlan): Finding {
+  const pvbs = inNamespace(state.objects.podVolumeBackups, plan.namespace);
+  if (pvbs.length === 0) return skip(ID, `${NOT_SHOWN_PREFIX}: no PodVolumeBackup is shown.`);
+  const phase = (pvb: KubeObject) => pvbPhase(pvb) || 'New';
+  const target = (pvb: KubeObject) => `${pvb.spec?.pod?.namespace ?? '?'}/${pvb.spec?.pod?.name ?? '?'}: ${pvb.spec?.volume ?? '?'}`;
+  const evidence = pvbs.map((pvb) => `PodVolumeBackup ${target(pvb)} (${pvb.spec?.uploaderType ?? 'uploader not shown'}): ${phase(pvb)}`);
+  const bad = pvbs.filter((pvb) => phase(pvb) !== 'Completed');
+  if (bad.length === 0) {
+    return pass(ID, `All ${pvbs.length} PodVolumeBackup(s) shown are Completed`, evidence, { warnings: ['Which volumes should have been backed up is not shown (no pods): volumes Velero skipped are not judged here.'] });
+  }
+  return fail(
+    ID,
+    `${bad.length} PodVolumeBackup(s) did not complete: ${bad.map((pvb) => `${target(pvb)} is ${phase(pvb)}`).join('; ')}`,
+    evidence,
+    'Read the node-agent log on the pod\'s node (kubectl -n velero logs <node-agent pod> | grep <pod name>) and kubectl -n velero get podvolumebackups -o yaml (status.message): permission errors, a repository that is not ready, or a node agent missing on that node.',
+  );
+}
+
 export const judgeVolumeCoverage: Judge = ({ state, plan, backupName, target }) => {
+  // Before anything that reads a missing object as absent: a paste shows neither the Deployment nor every Backup.
+  if (!listedInFull(state, 'pods')) return judgeShownPodVolumeBackups(state, plan);
   const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
   if (absent) return absent;
   const backups = backupsToCover(state, plan, backupName);

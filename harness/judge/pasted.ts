@@ -86,29 +86,9 @@ const pastedBackups: Judge = ({ state, plan }) => {
   );
 };
 
-const pastedVolumeBackups: Judge = ({ state, plan }) => {
-  const id = 'beyond.volume-coverage';
-  const pvbs = inNamespace(state.objects.podVolumeBackups, plan.namespace);
-  if (pvbs.length === 0) return skip(id, 'Not shown in this evidence: no PodVolumeBackup is shown.');
-  const phase = (pvb: KubeObject) => String(pvb.status?.phase ?? '') || 'New';
-  const target = (pvb: KubeObject) => `${pvb.spec?.pod?.namespace ?? '?'}/${pvb.spec?.pod?.name ?? '?'}: ${pvb.spec?.volume ?? '?'}`;
-  const evidence = pvbs.map((pvb) => `PodVolumeBackup ${target(pvb)} (${pvb.spec?.uploaderType ?? 'uploader not shown'}): ${phase(pvb)}`);
-  const bad = pvbs.filter((pvb) => phase(pvb) !== 'Completed');
-  if (bad.length === 0) {
-    return pass(id, `All ${pvbs.length} PodVolumeBackup(s) shown are Completed`, evidence, { warnings: ['Which volumes should have been backed up is not shown (no pods): volumes Velero skipped are not judged here.'] });
-  }
-  return fail(
-    id,
-    `${bad.length} PodVolumeBackup(s) did not complete: ${bad.map((pvb) => `${target(pvb)} is ${phase(pvb)}`).join('; ')}`,
-    evidence,
-    'Read the node-agent log on the pod\'s node (kubectl -n velero logs <node-agent pod> | grep <pod name>) and kubectl -n velero get podvolumebackups -o yaml (status.message): permission errors, a repository that is not ready, or a node agent missing on that node.',
-  );
-};
-
 /** Judges that replace the live ones on pasted evidence. */
 export const PASTED_JUDGES: Partial<Record<ItemId, Judge>> = {
   'dod.pods-running': pastedPodsRunning,
   'must.fsb-kopia': pastedNodeAgent,
   'dod.manual-backup': pastedBackups,
-  'beyond.volume-coverage': pastedVolumeBackups,
 };
