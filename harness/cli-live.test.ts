@@ -19,7 +19,7 @@ import { stringify as toYaml } from 'yaml';
 import type { AuditReport } from './report/model.ts';
 import { REPO_ROOT } from './schema/reference.ts';
 import { BUCKET, CANARY_ACCESS_KEY, CANARY_REPO_PASSWORD, CANARY_SECRET, leftovers, startFakeCluster, unlabelledMutations, type FakeCluster } from '../fixtures/doubles/fake-kube-setup.ts';
-import type { ReactorScenario } from '../fixtures/doubles/velero-reactor.ts';
+import type { ReactorScenario } from '../fixtures/doubles/velero-reactor/scenario.ts';
 import { withLoopbackGuard } from '../fixtures/setup/loopback-guard.mjs';
 
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');

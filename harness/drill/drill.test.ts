@@ -14,7 +14,7 @@ import { drillNames, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL, runLabels
 import { runDrill, type DrillOptions } from './run-drill.ts';
 import { DRILL_STEPS, type DrillResult } from './types.ts';
 import { BUCKET, CANARY_SECRET, leftovers, startFakeCluster, testPlan, unlabelledMutations, type FakeCluster } from '../../fixtures/doubles/fake-kube-setup.ts';
-import type { ReactorScenario } from '../../fixtures/doubles/velero-reactor.ts';
+import type { ReactorScenario } from '../../fixtures/doubles/velero-reactor/scenario.ts';
 import type { FaultRule, DenyRule } from '../../fixtures/doubles/fake-kube.ts';
 import type { KubeObject } from '../state.ts';
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuditInputError } from '../errors.ts';
 import { judgeItem } from '../judge/index.ts';
 import { BUCKET, CANARY_ACCESS_KEY, CANARY_SECRET, leftovers, startFakeCluster, testPlan, unlabelledMutations, type FakeCluster } from '../../fixtures/doubles/fake-kube-setup.ts';
-import type { ReactorScenario } from '../../fixtures/doubles/velero-reactor.ts';
+import type { ReactorScenario } from '../../fixtures/doubles/velero-reactor/scenario.ts';
 import { cleanupLeftovers, runClusterAudit, type BucketHook, type ClusterAuditOptions } from './cluster.ts';
 
 let cluster: FakeCluster | undefined;
