@@ -11,7 +11,7 @@ import { AuditInputError } from '../errors.ts';
 import { defaultPlan } from '../plan.ts';
 import { collectSnapshot } from '../targets/snapshot.ts';
 import { readBucketCapture, writeBucketCapture } from './capture.ts';
-import { unreadableBucketState } from './collect.ts';
+import { unreadableBucketState } from './access-error.ts';
 
 let scenario: BucketScenario | undefined;
 const dirs: string[] = [];

@@ -3,7 +3,9 @@ import { FakeS3, type StartedFakeS3 } from '../../fixtures/doubles/fake-s3.ts';
 import { backupFiles, kopiaKeys, type BackupFixture } from '../../fixtures/doubles/velero-bucket.ts';
 import { AuditInputError } from '../errors.ts';
 import { createS3Client } from './client.ts';
-import { BucketAccessError, collectBucket, listBackupFiles, type CollectBucketOptions } from './collect.ts';
+import { BucketAccessError } from './access-error.ts';
+import { collectBucket, type CollectBucketOptions } from './collect.ts';
+import { listBackupFiles } from './list-files.ts';
 
 const BUCKET = 'homelab-backup-velero';
 const CREDENTIALS = { accessKeyId: 'velero-access', secretAccessKey: 'velero-secret-do-not-print' };

@@ -5,7 +5,7 @@ import { backupFiles, backupObject } from '../../fixtures/doubles/velero-bucket.
 import { APP_NS, MANUAL_BACKUP, SCHEDULED_BACKUPS } from '../../fixtures/snapshots/homelab/constants.ts';
 import { PAPERLESS_POD } from '../../fixtures/snapshots/homelab/paperless.ts';
 import { healthyAppObjects, healthyVeleroObjects } from '../../fixtures/snapshots/model.ts';
-import { unreadableBucketState } from '../bucket/collect.ts';
+import { unreadableBucketState } from '../bucket/access-error.ts';
 import { defaultPlan } from '../plan.ts';
 import { bucketScope, judgeDataInBucket } from './dod-data-in-bucket.ts';
 

@@ -7,7 +7,9 @@
 import type { BackupPlan } from '../plan.ts';
 import type { State } from '../state.ts';
 import type { BucketState } from '../bucket/types.ts';
-import { BucketAccessError, collectBucket, listBackupFiles, listRestoreFiles, unreadableBucketState } from '../bucket/collect.ts';
+import { BucketAccessError, unreadableBucketState } from '../bucket/access-error.ts';
+import { collectBucket } from '../bucket/collect.ts';
+import { listBackupFiles, listRestoreFiles } from '../bucket/list-files.ts';
 import { createS3Client, credentialsFromEnv, endpointOverrideFromEnv, s3LocationFromBsl, type S3Location } from '../bucket/client.ts';
 import { describeError } from '../errors.ts';
 import { bucketScope } from '../judge/dod-data-in-bucket.ts';
