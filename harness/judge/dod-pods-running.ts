@@ -7,12 +7,29 @@
  * legitimately be Completed or Pending (docs/velero-facts.md §8); they are listed but never decide.
  * Readiness follows Velero's own e2e install check (docs/velero-facts.md §10): Deployment
  * availableReplicas == replicas, DaemonSet numberAvailable == desiredNumberScheduled.
+ *
+ * On a paste a workload not shown is not missing (harness/judge/facts/listing.ts): a pods table
+ * without the Deployment is judged by the pods it shows — every one Running and ready, since a
+ * broken rollout next to an old Running pod is still broken — and a workload shown neither way is
+ * "not shown" (a warning), never a failure.
  */
-import type { KubeObject } from '../state.ts';
-import { fail, pass, type Judge } from './types.ts';
+import type { KubeObject, State } from '../state.ts';
+import type { BackupPlan } from '../plan.ts';
+import { fail, pass, skip, type Judge } from './types.ts';
+import { listedInFull } from './facts/listing.ts';
 import { inNamespace } from './facts/object-access.ts';
 import { NODE_AGENT_DAEMONSET, VELERO_DEPLOYMENT } from './facts/velero-names.ts';
-import { nodeAgentDaemonSet, podStatusLine, transientPodReason, failIfVeleroAbsent, veleroDeployment, workloadPods } from './facts/workloads.ts';
+import {
+  failIfVeleroAbsent,
+  isNodeAgentPod,
+  isPodRunningAndReady,
+  isVeleroServerPod,
+  nodeAgentDaemonSet,
+  podStatusLine,
+  transientPodReason,
+  veleroDeployment,
+  workloadPods,
+} from './facts/workloads.ts';
 
 const ID = 'dod.pods-running' as const;
 const EXPECTED = 'Plan: "`kubectl get pod -n velero` shows Running" — the velero Deployment is available and the node-agent DaemonSet is ready on every scheduled node.';
@@ -21,6 +38,41 @@ interface WorkloadVerdict {
   ok: boolean;
   evidence: string[];
   problem?: string;
+  /** The workload's state is not shown in this evidence (a paste that shows neither it nor its pods): why. */
+  notShown?: string;
+  /** Decided by the pods shown rather than by the workload's counters. */
+  byPods?: boolean;
+}
+
+/** "Init:CrashLoopBackOff" as a table printed it, else the phase. */
+function shownStatus(pod: KubeObject): string {
+  return String(pod.status?.shownStatus ?? pod.status?.phase ?? '(no phase)');
+}
+
+/**
+ * A workload a paste shows only through its pods: every pod that has not finished must be Running
+ * and ready (a broken rollout next to an old Running pod is still broken).
+ */
+function judgeShownPods(pods: KubeObject[], what: string): WorkloadVerdict {
+  const evidence = pods.map((pod) => `${podStatusLine(pod)}${pod.status?.shownStatus ? ` (shown as ${pod.status.shownStatus})` : ''}`);
+  const current = pods.filter((pod) => pod.status?.phase !== 'Succeeded');
+  if (pods.length === 0) return { ok: true, evidence: [`${what}: neither its workload nor its pods are shown`], notShown: `the ${what} is not shown (neither its workload nor its pods)` };
+  if (current.length === 0) return { ok: true, evidence, notShown: `only finished ${what} pods are shown` };
+  const broken = current.filter((pod) => !isPodRunningAndReady(pod));
+  if (broken.length > 0) return { ok: false, evidence, byPods: true, problem: `the ${what} pod${broken.length > 1 ? 's' : ''} ${broken.map((pod) => `${pod.metadata.name} is ${shownStatus(pod)}`).join(', ')}` };
+  return { ok: true, evidence: [...evidence, `${what}: ${current.length} pod(s) shown, all Running and ready (its ${what === 'node-agent' ? 'DaemonSet' : 'Deployment'} is not shown)`], byPods: true };
+}
+
+function judgeServer(state: State, plan: BackupPlan): WorkloadVerdict {
+  const deployment = veleroDeployment(state, plan);
+  if (deployment || listedInFull(state, 'deployments')) return judgeDeployment(deployment, plan.namespace);
+  return judgeShownPods(inNamespace(state.objects.pods, plan.namespace).filter((pod) => isVeleroServerPod(pod) && !transientPodReason(pod)), 'velero server');
+}
+
+function judgeAgent(state: State, plan: BackupPlan): WorkloadVerdict {
+  const daemonSet = nodeAgentDaemonSet(state, plan);
+  if (daemonSet || listedInFull(state, 'daemonSets') || !plan.deployNodeAgent) return judgeDaemonSet(daemonSet, plan.namespace, plan.deployNodeAgent);
+  return judgeShownPods(inNamespace(state.objects.pods, plan.namespace).filter((pod) => isNodeAgentPod(pod, plan) && !transientPodReason(pod)), 'node-agent');
 }
 
 function judgeDeployment(deployment: KubeObject | undefined, namespace: string): WorkloadVerdict {
@@ -64,12 +116,13 @@ function judgeDaemonSet(daemonSet: KubeObject | undefined, namespace: string, re
 }
 
 export const judgePodsRunning: Judge = ({ state, plan }) => {
-  const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
+  // "Not installed" needs the Deployment's absence to be shown: a paste that lists no Deployments shows nothing of the kind.
+  const absent = listedInFull(state, 'deployments') ? failIfVeleroAbsent(ID, state, plan, EXPECTED) : undefined;
   if (absent) return absent;
   const deployment = veleroDeployment(state, plan);
   const daemonSet = nodeAgentDaemonSet(state, plan);
-  const server = judgeDeployment(deployment, plan.namespace);
-  const agent = judgeDaemonSet(daemonSet, plan.namespace, plan.deployNodeAgent);
+  const server = judgeServer(state, plan);
+  const agent = judgeAgent(state, plan);
 
   const workloadPodLines = [deployment, daemonSet].filter((workload): workload is KubeObject => !!workload).flatMap((workload) => workloadPods(state, workload).map(podStatusLine));
   const transient = inNamespace(state.objects.pods, plan.namespace)
@@ -82,11 +135,21 @@ export const judgePodsRunning: Judge = ({ state, plan }) => {
 
   const problems = [server.problem, agent.problem].filter((problem): problem is string => !!problem);
   if (problems.length === 0) {
+    if (server.notShown) return { ...skip(ID, `Not shown in this evidence: ${server.notShown}, so whether Velero runs cannot be told.`, evidence), expected: EXPECTED };
+    if (agent.notShown) {
+      return pass(ID, `The Velero server is running in ${plan.namespace}; the node-agent is not shown in this evidence`, evidence, {
+        expected: EXPECTED,
+        warnings: [`Not shown in this evidence: ${agent.notShown}; whether it runs is not judged.`],
+      });
+    }
     return pass(ID, `Velero server and node-agent are running in ${plan.namespace}`, evidence, { expected: EXPECTED });
   }
   const remediation = [
     `Inspect the workloads: kubectl -n ${plan.namespace} get deploy/${VELERO_DEPLOYMENT} ds/${NODE_AGENT_DAEMONSET} -o wide; kubectl -n ${plan.namespace} describe pod -l name=velero; kubectl -n ${plan.namespace} logs deploy/${VELERO_DEPLOYMENT}.`,
-    !daemonSet && plan.deployNodeAgent ? 'Set deployNodeAgent: true in the Helm values (the chart default is false) and re-deploy.' : '',
+    server.byPods || agent.byPods
+      ? `Read why a pod does not start: kubectl -n ${plan.namespace} describe pod <pod> (events, init containers: a plugin image that cannot be pulled or crashes) and kubectl -n ${plan.namespace} logs <pod> --previous (the server's fatal "An error occurred: …" line).`
+      : '',
+    !daemonSet && plan.deployNodeAgent && listedInFull(state, 'daemonSets') ? 'Set deployNodeAgent: true in the Helm values (the chart default is false) and re-deploy.' : '',
     'Typical causes: image pull errors (pin an existing velero/velero-plugin-for-aws tag), the credentials Secret missing, Pod Security Admission rejecting the node-agent hostPath mounts (label the namespace privileged).',
   ]
     .filter(Boolean)

@@ -21,7 +21,6 @@ function podLine(pod: KubeObject): string {
   return `Pod ${pod.metadata.name}: ${shownStatus(pod)}, ready ${ready.filter((c) => c.ready).length}/${ready.length}`;
 }
 
-const isServerPod = (pod: KubeObject) => pod.metadata.labels?.deploy === 'velero' || inferOwner(pod.metadata.name)?.labels.deploy === 'velero';
 const isAgentPod = (pod: KubeObject) => ['node-agent', 'restic'].includes(pod.metadata.labels?.name ?? inferOwner(pod.metadata.name)?.labels.name ?? '');
 const isFinished = (pod: KubeObject) => pod.status?.phase === 'Succeeded';
 
@@ -34,20 +33,6 @@ function judgePods(id: ItemId, pods: KubeObject[], what: string, remediation: st
   if (broken.length > 0) return fail(id, `${what} is not running: ${broken.map((pod) => `${pod.metadata.name} is ${shownStatus(pod)}`).join('; ')}`, evidence, remediation);
   return pass(id, `${what} pods are Running and ready (${live.length} shown)`, evidence);
 }
-
-const pastedPodsRunning: Judge = ({ state, plan }) => {
-  const id = 'dod.pods-running';
-  const deployment = inNamespace(state.objects.deployments, plan.namespace).find((d) => d.metadata.name === 'velero');
-  if (deployment) {
-    const desired = Number(deployment.spec?.replicas ?? 1);
-    const available = Number(deployment.status?.availableReplicas ?? 0);
-    const line = `Deployment velero: ${available}/${desired} available`;
-    return available >= desired && desired > 0 ? pass(id, 'The velero Deployment is available', [line]) : fail(id, `The velero Deployment has ${available}/${desired} replicas available`, [line], 'Read kubectl -n velero describe pod -l name=velero and kubectl -n velero logs deploy/velero.');
-  }
-  const pods = state.objects.pods.filter(isServerPod);
-  if (pods.length === 0) return skip(id, 'Not shown in this evidence: no velero server pod or Deployment is shown.');
-  return judgePods(id, pods, 'The Velero server', 'Read why the pod does not start: kubectl -n velero describe pod <pod> (events, init containers: a plugin image that cannot be pulled or crashes) and kubectl -n velero logs <pod> --previous (the server\'s fatal "An error occurred: …" line).');
-};
 
 const pastedNodeAgent: Judge = ({ state }) => {
   const id = 'must.fsb-kopia';
@@ -88,7 +73,6 @@ const pastedBackups: Judge = ({ state, plan }) => {
 
 /** Judges that replace the live ones on pasted evidence. */
 export const PASTED_JUDGES: Partial<Record<ItemId, Judge>> = {
-  'dod.pods-running': pastedPodsRunning,
   'must.fsb-kopia': pastedNodeAgent,
   'dod.manual-backup': pastedBackups,
 };

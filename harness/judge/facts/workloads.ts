@@ -9,6 +9,7 @@ import type { KubeObject, State } from '../../state.ts';
 import { fail, type Finding } from '../types.ts';
 import { LABELS, NODE_AGENT_DAEMONSET, VELERO_CONTAINER, VELERO_DEPLOYMENT } from './velero-names.ts';
 import { findNamed, inNamespace } from './object-access.ts';
+import { inferOwner } from '../../evidence/tables.ts';
 
 export function veleroDeployment(state: State, plan: BackupPlan): KubeObject | undefined {
   return findNamed(state.objects.deployments, plan.namespace, VELERO_DEPLOYMENT);
@@ -95,6 +96,24 @@ export function workloadPods(state: State, workload: KubeObject): KubeObject[] {
   return inNamespace(state.objects.pods, namespace)
     .filter((pod) => selectorMatches(workload.spec?.selector, pod.metadata.labels) && ownedBy(pod, workload))
     .filter((pod) => !transientPodReason(pod));
+}
+
+/**
+ * Pods of the Velero server, recognised without their Deployment (a pasted pods table shows no
+ * Deployment): the chart's labels, or the name a table row carries (harness/evidence/tables.ts
+ * `inferOwner` gives table pods those labels; a pod pasted as YAML without labels is named the same way).
+ */
+export function isVeleroServerPod(pod: KubeObject): boolean {
+  const labels = pod.metadata.labels ?? inferOwner(pod.metadata.name)?.labels ?? {};
+  // `velero install` labels the server pods deploy=velero, the chart name=velero; both label every
+  // object component=velero (the node agent's pods too), so that label does not tell them apart.
+  return labels.deploy === VELERO_DEPLOYMENT || labels.name === VELERO_DEPLOYMENT;
+}
+
+/** Pods of the node agent (`node-agent`, or `restic` before Velero 1.10 when the plan does not expect Kopia), recognised without their DaemonSet. */
+export function isNodeAgentPod(pod: KubeObject, plan: BackupPlan): boolean {
+  const name = (pod.metadata.labels ?? inferOwner(pod.metadata.name)?.labels ?? {}).name;
+  return name === NODE_AGENT_DAEMONSET || (name === 'restic' && !expects(plan, 'uploader'));
 }
 
 function podCondition(pod: KubeObject, type: string): { status?: string; reason?: string; message?: string } | undefined {
