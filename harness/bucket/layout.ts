@@ -2,7 +2,7 @@
  * Velero's object-store layout (docs/velero-facts.md §1, §2) and the pure reductions of what was read:
  * key names, required files, tarball entry names, velero-backup.json and PVB lists.
  */
-import { veleroRoot } from '../judge/lifecycle.ts';
+import { veleroRoot } from '../judge/lifecycle/velero-prefixes.ts';
 import type { BackupInBucket, BackupMetadataSummary, BucketPodVolumeBackup, S3ObjectInfo } from './types.ts';
 
 export { veleroRoot };

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { describeError } from '../errors.ts';
 import type { S3Credentials } from '../deploy/credentials.ts';
-import type { DeclaredLifecycleRule } from '../judge/lifecycle.ts';
+import type { DeclaredLifecycleRule } from '../judge/lifecycle/rule.ts';
 import { describeFailure, runCommand } from '../tools/run.ts';
 
 /**

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  analyzeRetention,
-  describeRule,
-  normalizeLifecycleRules,
-  parseLifecycleXml,
-  prefixesOverlap,
-  rulesFromPlan,
-  veleroRoot,
-  type LifecycleRule,
-} from './lifecycle.ts';
+import { analyzeRetention } from './retention.ts';
+import { describeRule, rulesFromPlan, type LifecycleRule } from './rule.ts';
+import { normalizeLifecycleRules, parseLifecycleXml } from './s3-rules.ts';
+import { prefixesOverlap, veleroRoot } from './velero-prefixes.ts';
 
 const HOUR = 3_600_000;
 const TTL_336H = 336 * HOUR;
