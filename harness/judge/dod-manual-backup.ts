@@ -7,10 +7,18 @@
  * `Failed` and `FailedValidation` are failures even with errors=0 (the reason is in
  * failureReason / validationErrors). Warnings on a Completed backup do not fail it. Counts are
  * omitted when 0 (omitempty): missing means 0. Any other phase is not finished.
+ *
+ * Which backup is "the manual backup" needs the backups listed in full (harness/judge/facts/listing.ts):
+ * the newest one without a schedule label. A paste lists only the backups it printed, and a
+ * `velero backup get` row carries no labels, so there every backup shown is judged instead (the
+ * ones being deleted are beyond.retention's); `--backup NAME` still names the one to judge.
  */
 import type { KubeObject } from '../state.ts';
-import { fail, pass, type Finding, type Judge, details } from './types.ts';
+import { fail, pass, skip, type Finding, type Judge, details } from './types.ts';
 import { backupCounts, backupPhase, backupStatusLine, backupTimesLine, selectManualBackup } from './facts/backups.ts';
+import { inNamespace } from './facts/object-access.ts';
+import { listedInFull } from './facts/listing.ts';
+import { NOT_SHOWN_PREFIX } from '../evidence/shown.ts';
 import { failIfVeleroAbsent } from './facts/workloads.ts';
 import { LABELS } from './facts/velero-names.ts';
 
@@ -74,8 +82,36 @@ function judgeBackupOutcome(backup: KubeObject, evidence: string[], namespace: s
   }
 }
 
+const isBeingDeleted = (backup: KubeObject) => backupPhase(backup) === 'Deleting' || backup.metadata.deletionTimestamp !== undefined;
+
+function shownBackupLine(backup: KubeObject): string {
+  const status = backup.status ?? {};
+  return `Backup ${backup.metadata.name}: ${backupPhase(backup) || 'New (empty phase)'}${status.errors !== undefined ? `, errors=${status.errors}` : ''}${status.warnings !== undefined ? `, warnings=${status.warnings}` : ''}`;
+}
+
+/** Backups not listed in full: every backup shown must be Completed; which one is the manual backup is not shown. */
+function judgeShownBackups(all: KubeObject[]): Finding {
+  if (all.length === 0) return skip(ID, `${NOT_SHOWN_PREFIX}: no Backup is shown.`);
+  const deleting = all.filter(isBeingDeleted);
+  const backups = all.filter((backup) => !isBeingDeleted(backup));
+  if (backups.length === 0) return skip(ID, `Only backups being deleted are shown (${deleting.map((b) => b.metadata.name).join(', ')}); their outcome is not shown.`);
+  const evidence = backups.map(shownBackupLine);
+  const notCompleted = backups.filter((backup) => backupPhase(backup) !== 'Completed');
+  if (notCompleted.length === 0) return pass(ID, `${backups.length === 1 ? `Backup ${backups[0].metadata.name} is` : `All ${backups.length} backups shown are`} Completed`, evidence);
+  const phases = [...new Set(notCompleted.map((backup) => backupPhase(backup) || 'New'))];
+  const stuck = phases.some((phase) => ['New', 'InProgress', 'Queued', 'ReadyToStart'].includes(phase));
+  return fail(
+    ID,
+    `${notCompleted.length} backup(s) shown did not complete: ${notCompleted.map((backup) => `${backup.metadata.name} is ${backupPhase(backup) || 'New'}`).join('; ')}`,
+    evidence,
+    `Read the errors with velero backup describe <name> --details and velero backup logs <name>.${stuck ? ' A backup that stays New means the velero server is not running (kubectl -n velero get pods); one that stays InProgress is waiting for PodVolumeBackups or plugin operations (kubectl -n velero get podvolumebackups -l velero.io/backup-name=<name>).' : ''} Fix the cause and run the backup again.`,
+  );
+}
+
 export const judgeManualBackup: Judge = ({ state, plan, now, backupName }) => {
-  const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
+  if (!backupName && !listedInFull(state, 'backups')) return judgeShownBackups(inNamespace(state.objects.backups, plan.namespace));
+  // "Not installed" needs the Deployment listed in full: a paste that lists only backups says nothing of it.
+  const absent = listedInFull(state, 'deployments') ? failIfVeleroAbsent(ID, state, plan, EXPECTED) : undefined;
   if (absent) return absent;
   const selection = selectManualBackup(state, plan, backupName);
   if (selection.kind === 'missing') {
@@ -91,7 +127,7 @@ export const judgeManualBackup: Judge = ({ state, plan, now, backupName }) => {
     return fail(
       ID,
       'No manual backup found',
-      [`${selection.scheduledCount} backup(s) in ${plan.namespace}, all created by a Schedule (label ${LABELS.scheduleName})`],
+      [selection.scheduledCount ? `${selection.scheduledCount} backup(s) in ${plan.namespace}, all created by a Schedule (label ${LABELS.scheduleName})` : `No backup at all in ${plan.namespace}`],
       'Run the plan\'s verification: velero backup create verification-test --wait, then audit again (or pass --backup NAME).',
       { expected: EXPECTED },
     );

@@ -8,7 +8,6 @@ import type { ItemId } from '../catalog.ts';
 import { inferOwner } from '../evidence/tables.ts';
 import type { KubeObject } from '../state.ts';
 import { fail, pass, skip, type Finding, type Judge } from './types.ts';
-import { backupPhase } from './facts/backups.ts';
 import { inNamespace } from './facts/object-access.ts';
 import { isPodRunningAndReady } from './facts/workloads.ts';
 
@@ -51,28 +50,7 @@ const pastedNodeAgent: Judge = ({ state }) => {
   return finding;
 };
 
-const pastedBackups: Judge = ({ state, plan }) => {
-  const id = 'dod.manual-backup';
-  const all = inNamespace(state.objects.backups, plan.namespace);
-  const deleting = all.filter((backup) => backupPhase(backup) === 'Deleting' || backup.metadata.deletionTimestamp);
-  const backups = all.filter((backup) => !deleting.includes(backup));
-  if (backups.length === 0) return skip(id, `Only backups being deleted are shown (${deleting.map((b) => b.metadata.name).join(', ')}); their outcome is not shown.`);
-  const line = (backup: KubeObject) => `Backup ${backup.metadata.name}: ${backupPhase(backup) || 'New (empty phase)'}${backup.status?.errors !== undefined ? `, errors=${backup.status.errors}` : ''}${backup.status?.warnings !== undefined ? `, warnings=${backup.status.warnings}` : ''}`;
-  const evidence = backups.map(line);
-  const notCompleted = backups.filter((backup) => backupPhase(backup) !== 'Completed');
-  if (notCompleted.length === 0) return pass(id, `${backups.length === 1 ? `Backup ${backups[0].metadata.name} is` : `All ${backups.length} backups shown are`} Completed`, evidence);
-  const phases = [...new Set(notCompleted.map((backup) => backupPhase(backup) || 'New'))];
-  const stuck = phases.some((phase) => ['New', 'InProgress', 'Queued', 'ReadyToStart'].includes(phase));
-  return fail(
-    id,
-    `${notCompleted.length} backup(s) shown did not complete: ${notCompleted.map((backup) => `${backup.metadata.name} is ${backupPhase(backup) || 'New'}`).join('; ')}`,
-    evidence,
-    `Read the errors with velero backup describe <name> --details and velero backup logs <name>.${stuck ? ' A backup that stays New means the velero server is not running (kubectl -n velero get pods); one that stays InProgress is waiting for PodVolumeBackups or plugin operations (kubectl -n velero get podvolumebackups -l velero.io/backup-name=<name>).' : ''} Fix the cause and run the backup again.`,
-  );
-};
-
 /** Judges that replace the live ones on pasted evidence. */
 export const PASTED_JUDGES: Partial<Record<ItemId, Judge>> = {
   'must.fsb-kopia': pastedNodeAgent,
-  'dod.manual-backup': pastedBackups,
 };
