@@ -27,7 +27,7 @@ import { parsePlan } from '../plan.ts';
 import type { AuditReport } from '../report/model.ts';
 import { REPO_ROOT } from '../schema/reference.ts';
 import { DEFAULT_MINIO_IMAGE } from './object-store.ts';
-import { KIND_CONFIG } from './tier.ts';
+import { KIND_CONFIG } from './settings.ts';
 import { processAlive } from '../../fixtures/doubles/stub-tools.ts';
 
 const VITEST = join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs');

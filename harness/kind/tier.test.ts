@@ -19,7 +19,10 @@ import { parsePlan } from '../plan.ts';
 import type { RunContext } from '../run-context.ts';
 import type { ClusterAuditOptions } from '../targets/cluster.ts';
 import { createBucket, DEFAULT_MINIO_IMAGE, type ObjectStoreOptions, type StartedObjectStore } from './object-store.ts';
-import { KIND_CONFIG, KindTierError, keepModeOf, kindPlan, setupKindTier, type ContextProvider, type KindTierDeps } from './tier.ts';
+import { KIND_CONFIG, keepModeOf } from './settings.ts';
+import { KindTierError, setupKindTier } from './tier.ts';
+import { kindPlan } from './tier-context.ts';
+import type { ContextProvider, KindTierDeps } from './tier-deps.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Loopback S3 double: enough of CreateBucket to exercise the real @aws-sdk/client-s3 call.

@@ -27,71 +27,29 @@
  *   VELERO_VERIFY_KIND_DEPLOY_TIMEOUT   helm --timeout for Velero to become ready (default 10m)
  *   KIND_EXPERIMENTAL_DOCKER_NETWORK    kind's own setting: the docker network of the nodes (default kind); MinIO joins it too
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { TestProject } from 'vitest/node';
-import { parse as parseYaml } from 'yaml';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describeError } from '../errors.ts';
 import { declaredBucketLifecycle, loadPlan, parsePlan, type BackupPlan } from '../plan.ts';
 import { newRunId, type RunContext } from '../run-context.ts';
-import { REPO_ROOT } from '../schema/reference.ts';
-import type { ClusterAuditOptions, ClusterAuditResult } from '../targets/cluster.ts';
-import { deployVelero, type DeployOptions } from '../deploy/deploy.ts';
-import { displayCommand, lastLines, runCommand, startDetached } from '../tools/run.ts';
+import { displayCommand, lastLines, runCommand } from '../tools/run.ts';
+import { DEFAULT_MINIO_IMAGE, kindNetwork, type StartedObjectStore } from './object-store.ts';
 import { checkKindPrerequisites, describeMissing } from './prerequisites.ts';
-import { DEFAULT_MINIO_IMAGE, KIND_NETWORK_ENV, MINIO_IMAGE_ENV, createBucket, kindNetwork, startMinioContainer, type ObjectStoreStarter, type StartedObjectStore } from './object-store.ts';
-
-export const KIND_CONFIG = resolve(REPO_ROOT, 'fixtures', 'kind', 'cluster.yaml');
-const ENV = {
-  reuse: 'VELERO_VERIFY_KIND_REUSE',
-  keep: 'VELERO_VERIFY_KEEP',
-  minioImage: MINIO_IMAGE_ENV,
-  nodeImage: 'VELERO_VERIFY_KIND_NODE_IMAGE',
-  config: 'VELERO_VERIFY_CONFIG',
-  deployTimeout: 'VELERO_VERIFY_KIND_DEPLOY_TIMEOUT',
-  network: KIND_NETWORK_ENV,
-} as const;
-
-const KIND_CREATE_DEADLINE_MS = 15 * 60_000;
-const KIND_DELETE_DEADLINE_MS = 5 * 60_000;
-const KIND_QUERY_DEADLINE_MS = 60_000;
-const DOCKER_RM_DEADLINE_MS = 60_000;
-const ROLLOUT_DEADLINE = '5m';
-/** Velero validates a new location on start and then every minute (docs/velero-facts.md §3); its e2e polls up to 1m. */
-const BSL_AVAILABLE_DEADLINE = '3m';
-
-export type KeepMode = 'never' | 'always' | 'on-failure';
-
-export function keepModeOf(value: string | undefined): KeepMode {
-  const normalised = (value ?? '').trim().toLowerCase();
-  if (['1', 'true', 'yes', 'always'].includes(normalised)) return 'always';
-  if (normalised === 'on-failure') return 'on-failure';
-  return 'never';
-}
-
-/** The part of vitest's TestProject the tier uses (tests pass a recorder). */
-export type ContextProvider = Pick<TestProject, 'provide'>;
-
-export type ClusterAudit = (options: ClusterAuditOptions) => Promise<ClusterAuditResult>;
-
-export interface KindTierDeps {
-  /** Environment for the tools and the tier's settings (default process.env). */
-  env: NodeJS.ProcessEnv;
-  startObjectStore: ObjectStoreStarter;
-  createBucket: typeof createBucket;
-  deploy: (options: DeployOptions) => Promise<unknown>;
-  /** runClusterAudit from harness/targets/cluster.ts, loaded on demand. */
-  audit: ClusterAudit;
-  log: (line: string) => void;
-  now: () => Date;
-  /** Where SIGINT/SIGTERM come from (default: the process). */
-  signals: Pick<NodeJS.EventEmitter, 'once' | 'removeListener'>;
-  /** Start a cleanup command that outlives this process (on Ctrl-C vitest exits at once). */
-  spawnDetached: (argv: string[], env: NodeJS.ProcessEnv) => void;
-  /** Where the run's temporary directory (kubeconfig) goes. */
-  tmpRoot: string;
-}
+import {
+  BSL_AVAILABLE_DEADLINE,
+  DOCKER_RM_DEADLINE_MS,
+  ENV,
+  KIND_CONFIG,
+  KIND_CREATE_DEADLINE_MS,
+  KIND_DELETE_DEADLINE_MS,
+  KIND_QUERY_DEADLINE_MS,
+  ROLLOUT_DEADLINE,
+  configuredNodeImage,
+  keepModeOf,
+} from './settings.ts';
+import { noticeLeftovers, Teardown } from './teardown.ts';
+import { baseContext, kindPlan, unreadableBucket } from './tier-context.ts';
+import { defaultTierDeps, type ContextProvider, type KindTierDeps } from './tier-deps.ts';
 
 /** A setup step failed; teardown has already run. One paragraph, no stack. */
 export class KindTierError extends Error {
@@ -102,72 +60,13 @@ export class KindTierError extends Error {
   }
 }
 
-async function loadClusterAudit(): Promise<ClusterAudit> {
-  const module = await import('../targets/cluster.ts');
-  return module.runClusterAudit;
-}
-
-function defaults(): KindTierDeps {
-  return {
-    env: process.env,
-    startObjectStore: startMinioContainer,
-    createBucket,
-    deploy: deployVelero,
-    audit: async (options) => (await loadClusterAudit())(options),
-    log: (line) => process.stderr.write(`[kind tier] ${line}\n`),
-    now: () => new Date(),
-    signals: process,
-    spawnDetached: startDetached,
-    tmpRoot: tmpdir(),
-  };
-}
-
-/** The node image fixtures/kind/cluster.yaml pins (for the report's tool versions). */
-function configuredNodeImage(): string {
-  try {
-    const config = parseYaml(readFileSync(KIND_CONFIG, 'utf8')) as { nodes?: Array<{ image?: string }> };
-    return config.nodes?.find((node) => node.image)?.image ?? 'kind default';
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** The plan the kind cluster really runs: the user's plan with the in-cluster MinIO address. */
-export function kindPlan(plan: BackupPlan, clusterEndpoint: string): BackupPlan {
-  return parsePlan({ ...plan, storage: { ...plan.storage, s3Url: clusterEndpoint } });
-}
-
-function baseContext(runId: string, now: Date, plan: BackupPlan, planSource: string): RunContext {
-  return {
-    runId,
-    target: 'kind',
-    targetDescription: 'kind cluster (disposable)',
-    plan,
-    planSource,
-    now: now.toISOString(),
-    startedAt: now.toISOString(),
-    toolVersions: {},
-  };
-}
-
-interface TeardownStep {
-  name: string;
-  run: () => Promise<void>;
-  /** What to run by hand when the step is kept or failed. */
-  manual: string;
-  /** A command that does the step from a detached process, for Ctrl-C (the process is about to exit). */
-  detached?: string[];
-  /** Already handed to a detached process. */
-  handedOff?: boolean;
-}
-
 /**
  * Set up the kind tier and provide the RunContext; returns the teardown (vitest globalSetup
  * contract). Throws KindTierError (after cleaning up) when a step fails on a machine that has
  * every prerequisite: that is a failure, never NOT RUN.
  */
 export async function setupKindTier(project: ContextProvider, overrides: Partial<KindTierDeps> = {}): Promise<(() => Promise<void>) | undefined> {
-  const deps: KindTierDeps = { ...defaults(), ...overrides };
+  const deps: KindTierDeps = { ...defaultTierDeps(), ...overrides };
   const env = deps.env;
   const startedAt = deps.now();
   const runId = newRunId(startedAt);
@@ -202,26 +101,7 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
   const kubeconfig = join(workDir, 'kubeconfig');
   const minioImage = env[ENV.minioImage]?.trim() || DEFAULT_MINIO_IMAGE;
   const nodeImage = env[ENV.nodeImage]?.trim() || undefined;
-  const teardown: TeardownStep[] = [];
-
-  const runTeardown = async (reason: 'done' | 'failed'): Promise<void> => {
-    const keepNow = keep === 'always' || (keep === 'on-failure' && reason === 'failed');
-    const steps = teardown.splice(0).reverse();
-    if (keepNow) {
-      if (steps.length) deps.log(`${ENV.keep}=${env[ENV.keep]}: keeping everything. To remove it later: ${steps.map((step) => step.manual).join('; ')}`);
-      return;
-    }
-    const problems: string[] = [];
-    for (const step of steps) {
-      if (step.handedOff) continue;
-      try {
-        await step.run();
-      } catch (error) {
-        problems.push(`${step.name} failed (${describeError(error)}); by hand: ${step.manual}`);
-      }
-    }
-    if (problems.length) deps.log(`teardown left something behind: ${problems.join('; ')}`);
-  };
+  const teardown = new Teardown(keep, `${ENV.keep}=${env[ENV.keep]}`, deps.log, (argv) => deps.spawnDetached(argv, env));
 
   // Ctrl-C or SIGTERM, during setup or while the specs run: vitest exits right after the signal,
   // so the container and the cluster are removed by detached processes that outlive us. During
@@ -230,16 +110,7 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     abort.abort(new Error(`interrupted by ${signal}`));
-    if (keep === 'always') {
-      deps.log(`${signal} received: ${ENV.keep}=${env[ENV.keep]}, leaving everything in place`);
-      return;
-    }
-    const handed = teardown.filter((step) => step.detached && !step.handedOff).reverse();
-    for (const step of handed) {
-      step.handedOff = true;
-      deps.spawnDetached(step.detached!, env);
-    }
-    deps.log(`${signal} received: stopping${handed.length ? `; cleaning up in the background: ${handed.map((step) => step.manual).join('; ')}` : ''}`);
+    teardown.handOff(signal);
   };
   const onSigint = () => onSignal('SIGINT');
   const onSigterm = () => onSignal('SIGTERM');
@@ -414,7 +285,7 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
     project.provide('run', runContext);
   } catch (error) {
     stopListening();
-    await runTeardown('failed');
+    await teardown.run('failed');
     const kept = keep !== 'never' ? ` (${ENV.keep}=${env[ENV.keep]}: the cluster and container were kept for inspection)` : '';
     throw new KindTierError(`The kind tier failed while ${step}: ${describeError(error).replace(/\.$/, '')}${kept}. Fix the cause and run \`npm test\` again; see docs/kind-tier.md.`);
   }
@@ -422,29 +293,6 @@ export async function setupKindTier(project: ContextProvider, overrides: Partial
   // Still listening while the specs run; the teardown stops listening.
   return async () => {
     stopListening();
-    await runTeardown('done');
+    await teardown.run('done');
   };
-}
-
-/**
- * Clusters of earlier runs that were interrupted before their teardown (e.g. killed hard) are
- * named, with the command to remove them. They are not deleted here: another run may own one.
- */
-async function noticeLeftovers(run: (argv: string[], timeoutMs: number, what: string) => Promise<{ stdout: string }>, log: (line: string) => void): Promise<void> {
-  const clusters = (await run(['kind', 'get', 'clusters'], KIND_QUERY_DEADLINE_MS, 'kind get clusters')).stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((name) => name.startsWith('velero-verify-'));
-  if (clusters.length) {
-    log(`note: kind clusters of earlier velero-verify runs exist (${clusters.join(', ')}); if no run is using them: ${clusters.map((name) => `kind delete cluster --name ${name}`).join('; ')}`);
-  }
-}
-
-/** Why the audit could not read the tier's own bucket, or undefined when it could. */
-function unreadableBucket(state: ClusterAuditResult['state']): string | undefined {
-  const bucket = state?.bucket;
-  if (!bucket) return 'the audit did not read the bucket at all';
-  if (bucket.unreadable) return `the bucket could not be read: ${bucket.unreadable}`;
-  if (bucket.lifecycle?.error) return `the bucket's lifecycle could not be read: ${bucket.lifecycle.error.message}`;
-  return undefined;
 }
