@@ -65,9 +65,8 @@ export function judgeItem(id: ItemId, context: JudgeContext): Finding {
   const judge = context.state?.manifests?.values ? withValuesNotes(id, chosen) : chosen;
   if (context.state?.evidence && context.target === 'snapshot') {
     // Captured or pasted evidence: judge only what it shows (harness/evidence/judge.ts).
-    const pasted = id === 'dod.manual-backup' && context.backupName ? undefined : PASTED_JUDGES[id];
     try {
-      return judgeOnEvidence(id, context, judge, pasted);
+      return judgeOnEvidence(id, context, judge, PASTED_JUDGES[id]);
     } catch (error) {
       return fail(id, `The judge for ${id} crashed: ${describeError(error)}`, [], 'This is a velero-verify defect: report it with the input that caused it.');
     }
