@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { scenarioObjects, scenarioState, startScenarioBucket } from '../fixtures/doubles/bucket-scenario.ts';
-import type { StartedFakeS3 } from '../fixtures/doubles/fake-s3.ts';
+import type { StartedFakeS3 } from '../fixtures/doubles/fake-s3/types.ts';
 import { createStubTools, type StubRule, type StubToolbox } from '../fixtures/doubles/stub-tools.ts';
 import { CAPTURED_AT, type Obj } from '../fixtures/snapshots/homelab/metadata.ts';
 import { FAKE_CREDENTIALS_FILE, FAKE_REPO_PASSWORD } from '../fixtures/snapshots/homelab/secrets.ts';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeS3, type StartedFakeS3 } from '../../fixtures/doubles/fake-s3.ts';
+import { FakeS3 } from '../../fixtures/doubles/fake-s3.ts';
+import type { StartedFakeS3 } from '../../fixtures/doubles/fake-s3/types.ts';
 import { backupFiles, kopiaKeys, type BackupFixture } from '../../fixtures/doubles/velero-bucket.ts';
 import { AuditInputError } from '../errors.ts';
 import { createS3Client } from './client.ts';
