@@ -1,7 +1,8 @@
 /**
- * Judging on evidence (snapshot target): the gate "not shown in this evidence", the judges for
- * pasted evidence, and the failure-signature registry's cause and fix, with the quoted lines
- * each finding stands on (file and line).
+ * Judging on evidence (snapshot target): the gate "not shown in this evidence", the item's one
+ * judge (which reads what a paste lists in full from harness/judge/facts/listing.ts), and the
+ * failure-signature registry's cause and fix, with the quoted lines each finding stands on (file
+ * and line).
  *
  * - An item whose evidence the input neither shows nor proves looked for is SKIP "Not shown in
  *   this evidence" — unless a failure signature for it is shown (a log line is evidence too).
@@ -64,7 +65,7 @@ function failFromHits(id: ItemId, hits: SignatureHit[], state: State, judged?: F
   return withSignature(base, hits, state);
 }
 
-export function judgeOnEvidence(id: ItemId, context: JudgeContext, judge: Judge, pastedJudge: Judge | undefined): Finding {
+export function judgeOnEvidence(id: ItemId, context: JudgeContext, judge: Judge): Finding {
   const state = context.state;
   const evidence = state.evidence!;
   const hits = signatureHits(id, state);
@@ -74,8 +75,7 @@ export function judgeOnEvidence(id: ItemId, context: JudgeContext, judge: Judge,
     if (hits.length > 0 && paste) return failFromHits(id, hits, state);
     return skip(id, notShown);
   }
-  const chosen = paste && pastedJudge ? pastedJudge : judge;
-  const finding = chosen(context);
+  const finding = judge(context);
   if (finding.status === 'fail') return withSignature(finding, hits, state);
   // The objects shown could not decide the item, but the input shows its failure (a log line, a
   // status message): the paste shows it failed.

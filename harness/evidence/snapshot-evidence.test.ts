@@ -77,7 +77,7 @@ Restic Backups:
     app/db-0: data
 `;
     const { findings } = await triage(file('paste.txt', text), STRANGER);
-    expect(findings.get('must.fsb-kopia')).toMatchObject({ status: 'pass', summary: 'The restic DaemonSet is ready on all 2 node(s)' });
+    expect(findings.get('must.fsb-kopia')).toMatchObject({ status: 'pass', summary: 'File-system backup is enabled: the restic DaemonSet exists and is ready on all 2 node(s); node-agent coverage per node is not shown (no pods in the input)' });
     expect(findings.get('beyond.volume-coverage')).toMatchObject({ status: 'pass', summary: 'All 1 PodVolumeBackup(s) shown are Completed' });
   });
 

@@ -22,10 +22,11 @@ import { NODE_AGENT_DAEMONSET, VELERO_DEPLOYMENT } from './facts/velero-names.ts
 import {
   failIfVeleroAbsent,
   isNodeAgentPod,
-  isPodRunningAndReady,
   isVeleroServerPod,
   nodeAgentDaemonSet,
   podStatusLine,
+  shownPodStatus,
+  shownPodsReadiness,
   transientPodReason,
   veleroDeployment,
   workloadPods,
@@ -44,35 +45,26 @@ interface WorkloadVerdict {
   byPods?: boolean;
 }
 
-/** "Init:CrashLoopBackOff" as a table printed it, else the phase. */
-function shownStatus(pod: KubeObject): string {
-  return String(pod.status?.shownStatus ?? pod.status?.phase ?? '(no phase)');
-}
-
-/**
- * A workload a paste shows only through its pods: every pod that has not finished must be Running
- * and ready (a broken rollout next to an old Running pod is still broken).
- */
+/** A workload a paste shows only through its pods (harness/judge/facts/workloads.ts `shownPodsReadiness`). */
 function judgeShownPods(pods: KubeObject[], what: string): WorkloadVerdict {
   const evidence = pods.map((pod) => `${podStatusLine(pod)}${pod.status?.shownStatus ? ` (shown as ${pod.status.shownStatus})` : ''}`);
-  const current = pods.filter((pod) => pod.status?.phase !== 'Succeeded');
+  const { current, broken } = shownPodsReadiness(pods);
   if (pods.length === 0) return { ok: true, evidence: [`${what}: neither its workload nor its pods are shown`], notShown: `the ${what} is not shown (neither its workload nor its pods)` };
   if (current.length === 0) return { ok: true, evidence, notShown: `only finished ${what} pods are shown` };
-  const broken = current.filter((pod) => !isPodRunningAndReady(pod));
-  if (broken.length > 0) return { ok: false, evidence, byPods: true, problem: `the ${what} pod${broken.length > 1 ? 's' : ''} ${broken.map((pod) => `${pod.metadata.name} is ${shownStatus(pod)}`).join(', ')}` };
+  if (broken.length > 0) return { ok: false, evidence, byPods: true, problem: `the ${what} pod${broken.length > 1 ? 's' : ''} ${broken.map((pod) => `${pod.metadata.name} is ${shownPodStatus(pod)}`).join(', ')}` };
   return { ok: true, evidence: [...evidence, `${what}: ${current.length} pod(s) shown, all Running and ready (its ${what === 'node-agent' ? 'DaemonSet' : 'Deployment'} is not shown)`], byPods: true };
 }
 
 function judgeServer(state: State, plan: BackupPlan): WorkloadVerdict {
   const deployment = veleroDeployment(state, plan);
   if (deployment || listedInFull(state, 'deployments')) return judgeDeployment(deployment, plan.namespace);
-  return judgeShownPods(inNamespace(state.objects.pods, plan.namespace).filter((pod) => isVeleroServerPod(pod) && !transientPodReason(pod)), 'velero server');
+  return judgeShownPods(inNamespace(state.objects.pods, plan.namespace).filter(isVeleroServerPod), 'velero server');
 }
 
 function judgeAgent(state: State, plan: BackupPlan): WorkloadVerdict {
   const daemonSet = nodeAgentDaemonSet(state, plan);
   if (daemonSet || listedInFull(state, 'daemonSets') || !plan.deployNodeAgent) return judgeDaemonSet(daemonSet, plan.namespace, plan.deployNodeAgent);
-  return judgeShownPods(inNamespace(state.objects.pods, plan.namespace).filter((pod) => isNodeAgentPod(pod, plan) && !transientPodReason(pod)), 'node-agent');
+  return judgeShownPods(inNamespace(state.objects.pods, plan.namespace).filter((pod) => isNodeAgentPod(pod, plan)), 'node-agent');
 }
 
 function judgeDeployment(deployment: KubeObject | undefined, namespace: string): WorkloadVerdict {

@@ -27,7 +27,6 @@ import { judgeRepositoryPassword } from './guard-repository-password.ts';
 import { judgeCredentials } from './beyond-credentials.ts';
 import { judgeRestoresCompleted } from './beyond-restores.ts';
 import { judgeNodeAgentAdmitted } from './beyond-node-agent-admitted.ts';
-import { PASTED_JUDGES } from './pasted.ts';
 import { judgeOnEvidence } from '../evidence/judge.ts';
 import { withValuesNotes } from './values-notes.ts';
 
@@ -66,7 +65,7 @@ export function judgeItem(id: ItemId, context: JudgeContext): Finding {
   if (context.state?.evidence && context.target === 'snapshot') {
     // Captured or pasted evidence: judge only what it shows (harness/evidence/judge.ts).
     try {
-      return judgeOnEvidence(id, context, judge, PASTED_JUDGES[id]);
+      return judgeOnEvidence(id, context, judge);
     } catch (error) {
       return fail(id, `The judge for ${id} crashed: ${describeError(error)}`, [], 'This is a velero-verify defect: report it with the input that caused it.');
     }

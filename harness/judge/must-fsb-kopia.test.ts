@@ -6,6 +6,19 @@ import { PAPERLESS_POD } from '../../fixtures/snapshots/homelab/paperless.ts';
 import { NODE_AGENT_PODS } from '../../fixtures/snapshots/homelab/velero-workloads.ts';
 import { findDoc, judgeRendered, removeRenderedDirs } from '../../fixtures/manifests/one-change.ts';
 import { judgeFsbKopia } from './must-fsb-kopia.ts';
+import { judgeItem } from './index.ts';
+import { parsePlan } from '../plan.ts';
+import { collectSnapshot } from '../targets/snapshot.ts';
+
+/** must.fsb-kopia as `--snapshot` judges a pasted text. */
+async function judgePaste(text: string, plan = parsePlan({ expect: false })) {
+  const state = await collectSnapshot('-', plan, { stdinText: text, label: 'paste' });
+  expect(state.evidence?.mode).toBe('paste');
+  return judgeItem('must.fsb-kopia', { state, plan, target: 'snapshot', now: new Date(0) });
+}
+
+const AGENT_PODS = (statuses: string[]) =>
+  ['$ kubectl -n velero get pods', 'NAME               READY   STATUS             RESTARTS   AGE', ...statuses.map((status, index) => `node-agent-abcd${index}   ${status === 'Running' ? '1/1' : '0/1'}     ${status.padEnd(18)} 0          2d`)].join('\n');
 
 function veleroArgs(capture: Capture): string[] {
   return capture.find('Deployment', 'velero').spec.template.spec.containers[0].args;
@@ -198,6 +211,43 @@ describe('must.fsb-kopia on the objects alone (rendered manifests, or the same o
     }, {}, 'snapshot');
     expect(finding.status).toBe('pass');
     expect(finding.evidence).toContain('DaemonSet velero/node-agent: pod template not shown, so its /host_pods mount is not checked');
-    expect(finding.summary).toMatch(/the node-agent DaemonSet exists; node-agent readiness per node is not shown/);
+    // Without pods, the DaemonSet's counters are what the input shows of its readiness.
+    expect(finding.summary).toMatch(/the node-agent DaemonSet exists and is ready on all 2 node\(s\); node-agent coverage per node is not shown \(no pods in the input\)$/);
+  });
+});
+
+describe('must.fsb-kopia on a paste: an object not shown is not missing', () => {
+  it('node-agent pods shown without their DaemonSet: all Running and ready passes, saying the node count is not shown', async () => {
+    const finding = await judgePaste(AGENT_PODS(['Running', 'Running', 'Running']));
+    expect(finding).toMatchObject({ status: 'pass', summary: 'File-system backup is enabled: the 3 node-agent pod(s) shown are Running and ready' });
+    expect(finding.warnings).toContain('The number of nodes is not shown: whether every node runs a node-agent pod cannot be told from this evidence.');
+    expect(finding.evidence[0]).toBe('DaemonSet node-agent: not shown in this evidence; judged by the 3 node-agent pod(s) shown');
+  });
+
+  it('a node-agent pod shown crash-looping fails, naming it', async () => {
+    const finding = await judgePaste(AGENT_PODS(['Running', 'CrashLoopBackOff']));
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toBe('Kopia file-system backup is not enabled: node-agent pod node-agent-abcd1 is CrashLoopBackOff');
+    expect(finding.remediation).toMatch(/logs <pod> --previous/);
+  });
+
+  it('a pasted DaemonSet without its pods is decided by its counters', async () => {
+    const table = ['$ kubectl -n velero get ds', 'NAME         DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR   AGE', 'node-agent   3         3         1       3            1           <none>          9d'].join('\n');
+    const finding = await judgePaste(table);
+    expect(finding.status).toBe('fail');
+    expect(finding.summary).toBe('Kopia file-system backup is not enabled: the node-agent DaemonSet has 1/3 pods ready');
+    expect(finding.remediation).toMatch(/describe ds\/node-agent/);
+  });
+
+  it('with the Kopia expectation on, an uploader the paste does not show is a warning, not a failure', async () => {
+    // On a cluster "no velero Deployment and no PodVolumeBackups" fails the item; a paste that lists no Deployments shows nothing of the kind.
+    const finding = await judgePaste(AGENT_PODS(['Running']), parsePlan({}));
+    expect(finding).toMatchObject({ status: 'pass', summary: 'File-system backup is enabled: the 1 node-agent pod(s) shown are Running and ready' });
+    expect(finding.warnings).toContain('The uploader type is not shown: neither the velero Deployment nor PodVolumeBackups are in this evidence.');
+  });
+
+  it('only finished node-agent pods shown: not shown', async () => {
+    const finding = await judgePaste(AGENT_PODS(['Completed']));
+    expect(finding).toMatchObject({ status: 'skip', summary: 'Not shown in this evidence: neither the node-agent DaemonSet nor a current node-agent pod is shown.' });
   });
 });

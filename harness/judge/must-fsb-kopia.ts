@@ -17,10 +17,15 @@
  *   can look complete (2/2) while a node with workloads is excluded by a taint it does not
  *   tolerate, so coverage is checked per node, not from the DaemonSet counters. Without pods
  *   (rendered manifests, a trimmed capture) coverage is "not shown".
+ * - On a paste an object not shown is not missing (harness/judge/facts/listing.ts): per-node
+ *   coverage is not shown (the pods are not listed in full), so the DaemonSet's counters decide
+ *   (ready on every node it is scheduled on); a paste that shows the node-agent pods without the
+ *   DaemonSet is judged by those pods (every one Running and ready), and the uploader is "not
+ *   shown" when neither the server's arguments nor PodVolumeBackups are.
  */
 import { expects } from '../plan.ts';
 import type { KubeObject, State } from '../state.ts';
-import { fail, pass, type Judge, details } from './types.ts';
+import { fail, pass, skip, type Judge, details } from './types.ts';
 import { newChecks, remedy, type Checks } from './checks.ts';
 import { parseImageRef, parseVersion } from './images.ts';
 import { backupsToCover } from './facts/backups.ts';
@@ -29,16 +34,20 @@ import { podVolumeBackupsOf, volumeText } from './facts/pod-volume-backups.ts';
 import {
   failIfVeleroAbsent,
   goBool,
+  isNodeAgentPod,
   isPodRunningAndReady,
   nodeAgentDaemonSet,
   podSpecOf,
   podStatusLine,
   serverFlag,
+  shownPodsReadiness,
+  shownPodStatus,
   veleroDeployment,
   veleroServerContainer,
   workloadPods,
 } from './facts/workloads.ts';
 import { inNamespace } from './facts/object-access.ts';
+import { listedInFull } from './facts/listing.ts';
 import { provenance } from './facts/manifests-input.ts';
 import { NODE_AGENT_DAEMONSET } from './facts/velero-names.ts';
 import { scopeVolumes, upcomingBackupScopes, type PodVolume } from './facts/backup-scope.ts';
@@ -66,8 +75,16 @@ function preKopiaVersion(deployment: KubeObject): { image: string; tag: string; 
   return { image: image.raw, tag: image.tag, minor: `v${version.major}.${version.minor}` };
 }
 
-function checkUploader(checks: Checks, deployment: KubeObject | undefined, pvbs: KubeObject[], otherPvbs: KubeObject[], kopiaPlanned: boolean): void {
-  if (deployment) {
+/** Judges the uploader; returns false when the evidence shows neither the server's arguments nor PodVolumeBackups. */
+function checkUploader(checks: Checks, state: State, deployment: KubeObject | undefined, pvbs: KubeObject[], otherPvbs: KubeObject[], kopiaPlanned: boolean): boolean {
+  if (deployment && !veleroServerContainer(deployment)) {
+    // A Deployment read from a table (`kubectl get deploy`) shows no server arguments.
+    checks.evidence.push('Deployment velero: its server arguments are not shown, so --uploader-type is not read');
+    if (kopiaPlanned && pvbs.length === 0) {
+      checks.warnings.push('The uploader type is not shown: neither the velero server\'s arguments nor PodVolumeBackups are in this evidence.');
+      return false;
+    }
+  } else if (deployment) {
     const flag = serverFlag(deployment, 'uploader-type');
     // Velero before 1.10 has no Kopia uploader and no --uploader-type flag: its file-system backup
     // is restic (Velero 1.10 release notes; chart 2.x renders no uploader flag).
@@ -90,8 +107,13 @@ function checkUploader(checks: Checks, deployment: KubeObject | undefined, pvbs:
       }
     }
   } else if (kopiaPlanned && pvbs.length === 0) {
-    checks.problems.push('the uploader type cannot be confirmed: no velero Deployment and no PodVolumeBackups');
-    remedy(checks, 'Deploy Velero with configuration.uploaderType: kopia (or capture the velero Deployment in the snapshot).');
+    if (listedInFull(state, 'deployments')) {
+      checks.problems.push('the uploader type cannot be confirmed: no velero Deployment and no PodVolumeBackups');
+      remedy(checks, 'Deploy Velero with configuration.uploaderType: kopia (or capture the velero Deployment in the snapshot).');
+    } else {
+      checks.warnings.push('The uploader type is not shown: neither the velero Deployment nor PodVolumeBackups are in this evidence.');
+      return false;
+    }
   }
   const byType = new Map<string, string[]>();
   for (const pvb of pvbs) {
@@ -101,7 +123,7 @@ function checkUploader(checks: Checks, deployment: KubeObject | undefined, pvbs:
   if (!kopiaPlanned) {
     // A stranger's install: its uploader is its choice (restic PodVolumeBackups are judged by beyond.volume-coverage).
     if (pvbs.length) checks.evidence.push(`PodVolumeBackups by spec.uploaderType: ${[...byType.keys()].join(', ')} (the plan's Kopia expectation is off)`);
-    return;
+    return true;
   }
   if (pvbs.length) checks.evidence.push(`PodVolumeBackups of the judged backups by spec.uploaderType: ${[...byType].map(([type, names]) => `${type}=${names.length}`).join(', ')}`);
   const restic = byType.get('restic');
@@ -111,6 +133,7 @@ function checkUploader(checks: Checks, deployment: KubeObject | undefined, pvbs:
   }
   const oldRestic = otherPvbs.filter((pvb) => pvb.spec?.uploaderType === 'restic');
   if (oldRestic.length) checks.warnings.push(`${oldRestic.length} older PodVolumeBackup(s) used restic; restic restores are removed in Velero 1.19 (docs/velero-facts.md §5).`);
+  return true;
 }
 
 /**
@@ -206,6 +229,23 @@ function checkFsbDefault(checks: Checks, state: State, namespace: string, deploy
   }
 }
 
+/**
+ * A paste that shows the node-agent pods but not their DaemonSet: every current pod Running and
+ * ready. The clause the pass summary ends with, or undefined when no current pod is shown.
+ */
+function checkShownAgentPods(checks: Checks, pods: KubeObject[], namespace: string): string | undefined {
+  const { current, broken } = shownPodsReadiness(pods);
+  checks.evidence.push(`DaemonSet ${NODE_AGENT_DAEMONSET}: not shown in this evidence; judged by the ${pods.length} node-agent pod(s) shown`, ...pods.map(podStatusLine));
+  if (current.length === 0) return undefined;
+  if (broken.length > 0) {
+    checks.problems.push(`node-agent pod${broken.length > 1 ? 's' : ''} ${broken.map((pod) => `${pod.metadata.name} is ${shownPodStatus(pod)}`).join(', ')}`);
+    remedy(checks, `Read kubectl -n ${namespace} describe pod <pod> and kubectl -n ${namespace} logs <pod> --previous; the node agent needs its hostPath mounts (privileged namespace), tolerations for tainted nodes and RBAC to list pods.`);
+    return '';
+  }
+  checks.warnings.push('The number of nodes is not shown: whether every node runs a node-agent pod cannot be told from this evidence.');
+  return `the ${current.length} node-agent pod(s) shown are Running and ready`;
+}
+
 /** Node-agent coverage per node, when pods are in the input; the clause the pass summary ends with. */
 function checkAgent(checks: Checks, context: Parameters<Judge>[0], daemonSet: KubeObject): string {
   const { state, plan, backupName } = context;
@@ -217,9 +257,22 @@ function checkAgent(checks: Checks, context: Parameters<Judge>[0], daemonSet: Ku
       ? `DaemonSet ${daemonSet.metadata.name}: desiredNumberScheduled=${status.desiredNumberScheduled ?? 0}, numberReady=${status.numberReady ?? 0}`
       : `DaemonSet ${daemonSet.metadata.name}: no status in the input`,
   );
-  if (state.objects.pods.length === 0) {
-    checks.warnings.push('No pods in the input: which nodes run pods with volumes is unknown, so node-agent coverage per node was not checked.');
-    return `${agent}; node-agent readiness per node is not shown (no pods in the input)`;
+  const noPods = state.objects.pods.length === 0;
+  if (noPods || !listedInFull(state, 'pods')) {
+    checks.warnings.push(
+      noPods
+        ? 'No pods in the input: which nodes run pods with volumes is unknown, so node-agent coverage per node was not checked.'
+        : 'The pods are not listed in full in this evidence: which nodes run pods with volumes, and whether each runs a node-agent pod, is not shown.',
+    );
+    const notShown = `node-agent coverage per node is not shown (${noPods ? 'no pods in the input' : 'the pods are not listed in full'})`;
+    // Without the pods, the DaemonSet's own counters are what the input shows of its readiness.
+    if (status?.desiredNumberScheduled === undefined) return `${agent}; ${notShown.replace('node-agent coverage', 'node-agent readiness')}`;
+    const desired = Number(status.desiredNumberScheduled);
+    const ready = Number(status.numberReady ?? 0);
+    if (desired > 0 && ready === desired) return `${agent} and is ready on all ${desired} node(s); ${notShown}`;
+    checks.problems.push(`the ${daemonSet.metadata.name} DaemonSet has ${ready}/${desired} pods ready`);
+    remedy(checks, `Read kubectl -n ${daemonSet.metadata.namespace ?? plan.namespace} describe ds/${daemonSet.metadata.name} and kubectl -n ${daemonSet.metadata.namespace ?? plan.namespace} logs ds/${daemonSet.metadata.name}; the node agent needs its hostPath mounts (privileged namespace), tolerations for tainted nodes and RBAC to list pods.`);
+    return '';
   }
   const scopes = upcomingBackupScopes(state, plan, backupName);
   const volumes = dedupeVolumes(scopes.flatMap((scope) => scopeVolumes(state, scope)).filter((volume) => volume.decision.kind === 'back-up'));
@@ -230,7 +283,8 @@ function checkAgent(checks: Checks, context: Parameters<Judge>[0], daemonSet: Ku
 
 export const judgeFsbKopia: Judge = (context) => {
   const { state, plan, backupName } = context;
-  const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
+  // "Not installed" needs the Deployment's absence to be shown: a paste that lists no Deployments shows nothing of the kind.
+  const absent = listedInFull(state, 'deployments') ? failIfVeleroAbsent(ID, state, plan, EXPECTED) : undefined;
   if (absent) return absent;
   const checks = newChecks();
   const deployment = veleroDeployment(state, plan);
@@ -241,7 +295,7 @@ export const judgeFsbKopia: Judge = (context) => {
   const judgedPvbs = judged.flatMap((backup) => podVolumeBackupsOf(state, plan, backup));
   const judgedSet = new Set(judgedPvbs);
   const otherPvbs = inNamespace(state.objects.podVolumeBackups, plan.namespace).filter((pvb) => !judgedSet.has(pvb));
-  checkUploader(checks, deployment, judgedPvbs, otherPvbs, kopiaPlanned);
+  const uploaderShown = checkUploader(checks, state, deployment, judgedPvbs, otherPvbs, kopiaPlanned);
 
   // With `deployNodeAgent: false` the plan does not want file-system backup: the item passes on
   // every target, saying so. (The manifests gate used to skip here; on a cluster a skipped required
@@ -249,6 +303,13 @@ export const judgeFsbKopia: Judge = (context) => {
   let agentClause = '';
   if (!plan.deployNodeAgent) {
     checks.evidence.push(`Plan deployNodeAgent is false: node-agent not required (DaemonSet ${daemonSet ? 'present' : 'absent'})`);
+  } else if (!daemonSet && !listedInFull(state, 'daemonSets')) {
+    const pods = inNamespace(state.objects.pods, plan.namespace).filter((pod) => isNodeAgentPod(pod, plan));
+    const clause = checkShownAgentPods(checks, pods, plan.namespace);
+    if (clause === undefined && checks.problems.length === 0) {
+      return { ...skip(ID, 'Not shown in this evidence: neither the node-agent DaemonSet nor a current node-agent pod is shown.', checks.evidence), expected: EXPECTED };
+    }
+    agentClause = clause ?? '';
   } else if (!daemonSet) {
     checks.evidence.push(`DaemonSet ${NODE_AGENT_DAEMONSET}: absent from namespace ${plan.namespace} (the chart creates it only with deployNodeAgent: true; its default is false)`);
     checks.problems.push(`no DaemonSet ${NODE_AGENT_DAEMONSET} in namespace ${plan.namespace}`);
@@ -263,7 +324,7 @@ export const judgeFsbKopia: Judge = (context) => {
     return fail(ID, `Kopia file-system backup is not enabled${from}: ${checks.problems.join('; ')}`, checks.evidence, checks.remediation.join(' '), details(EXPECTED, checks.warnings));
   }
   const summary = plan.deployNodeAgent
-    ? `File-system backup${kopiaPlanned ? ' with Kopia' : ''} is enabled${from}: ${agentClause}`
+    ? `File-system backup${kopiaPlanned && uploaderShown ? ' with Kopia' : ''} is enabled${from}: ${agentClause}`
     : `The plan does not deploy the node agent (deployNodeAgent: false), so file-system backup is not expected${from}`;
   return pass(ID, summary, checks.evidence, details(EXPECTED, checks.warnings));
 };

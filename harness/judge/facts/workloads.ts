@@ -116,6 +116,21 @@ export function isNodeAgentPod(pod: KubeObject, plan: BackupPlan): boolean {
   return name === NODE_AGENT_DAEMONSET || (name === 'restic' && !expects(plan, 'uploader'));
 }
 
+/** A pod's status as a table printed it ("Init:CrashLoopBackOff", harness/evidence/tables.ts), else its phase. */
+export function shownPodStatus(pod: KubeObject): string {
+  return String(pod.status?.shownStatus ?? pod.status?.phase ?? '(no phase)');
+}
+
+/**
+ * The pods a paste shows of a workload whose own object (Deployment, DaemonSet) it does not show:
+ * those not finished, and those of them not Running and ready. Every current pod counts, since a
+ * broken rollout next to an old Running pod is still broken.
+ */
+export function shownPodsReadiness(pods: KubeObject[]): { current: KubeObject[]; broken: KubeObject[] } {
+  const current = pods.filter((pod) => pod.status?.phase !== 'Succeeded' && !transientPodReason(pod));
+  return { current, broken: current.filter((pod) => !isPodRunningAndReady(pod)) };
+}
+
 function podCondition(pod: KubeObject, type: string): { status?: string; reason?: string; message?: string } | undefined {
   return (pod.status?.conditions as Array<{ type: string; status?: string }> | undefined)?.find((condition) => condition.type === type);
 }
