@@ -7,7 +7,7 @@
  */
 import type { ItemId } from '../catalog.ts';
 import type { KubeObject, State } from '../state.ts';
-import { inferOwner } from './tables.ts';
+import { isNodeAgentPod, isVeleroServerPod } from '../judge/facts/workloads.ts';
 import type { EvidenceKind } from './types.ts';
 
 /** How the reason of an item the evidence does not show begins (the report lists those items apart). */
@@ -22,16 +22,14 @@ export interface EvidenceNeed {
   isShown: (state: State, has: (kind: EvidenceKind) => boolean) => boolean;
 }
 
-const isServerPod = (pod: KubeObject) => pod.metadata.labels?.deploy === 'velero' || pod.metadata.labels?.component === 'velero' || !!(inferOwner(pod.metadata.name)?.labels.deploy === 'velero');
-const isAgentPod = (pod: KubeObject) => ['node-agent', 'restic'].includes(pod.metadata.labels?.name ?? '') || ['node-agent', 'restic'].includes(inferOwner(pod.metadata.name)?.labels.name ?? '');
 const isAgentDaemonSet = (ds: KubeObject) => ['node-agent', 'restic'].includes(ds.metadata.name);
 
 export const ITEM_EVIDENCE: Record<ItemId, EvidenceNeed> = {
-  'dod.pods-running': { kinds: ['deployments', 'pods'], reads: 'the velero Deployment or its pods (`kubectl get deploy,pods -n velero`)', isShown: (s, has) => (has('deployments') && s.objects.deployments.length > 0) || s.objects.pods.some(isServerPod) || (s.evidence?.lookedFor.includes('deployments') ?? false) },
+  'dod.pods-running': { kinds: ['deployments', 'pods'], reads: 'the velero Deployment or its pods (`kubectl get deploy,pods -n velero`)', isShown: (s, has) => (has('deployments') && s.objects.deployments.length > 0) || s.objects.pods.some(isVeleroServerPod) || (s.evidence?.lookedFor.includes('deployments') ?? false) },
   'dod.bsl-available': { kinds: ['backupStorageLocations'], reads: 'a BackupStorageLocation (`velero backup-location get`)', isShown: (_s, has) => has('backupStorageLocations') },
   'dod.manual-backup': { kinds: ['backups'], reads: 'a Backup (`velero backup get` / `velero backup describe`)', isShown: (_s, has) => has('backups') },
   'dod.data-in-bucket': { kinds: [], reads: 'a capture of the bucket (scripts/capture.mjs)', isShown: (_s, has) => has('bucket') },
-  'must.fsb-kopia': { kinds: ['daemonSets', 'pods'], reads: 'the node-agent (or restic) DaemonSet or its pods', isShown: (s) => s.objects.daemonSets.some(isAgentDaemonSet) || s.objects.pods.some(isAgentPod) || (s.evidence?.lookedFor.includes('daemonSets') ?? false) },
+  'must.fsb-kopia': { kinds: ['daemonSets', 'pods'], reads: 'the node-agent (or restic) DaemonSet or its pods', isShown: (s) => s.objects.daemonSets.some(isAgentDaemonSet) || s.objects.pods.some((pod) => isNodeAgentPod(pod)) || (s.evidence?.lookedFor.includes('daemonSets') ?? false) },
   'must.s3-target': { kinds: ['backupStorageLocations'], reads: 'a BackupStorageLocation\'s spec (`kubectl get bsl -o yaml`)', isShown: (s, has) => has('backupStorageLocations') && s.objects.backupStorageLocations.some((bsl) => bsl.spec?.provider !== undefined || bsl.spec?.objectStorage !== undefined || bsl.spec?.config !== undefined) },
   'must.schedule': { kinds: ['schedules'], reads: 'a Schedule (`velero schedule get` / `describe`)', isShown: (_s, has) => has('schedules') },
   'guard.k8s-secrets': { kinds: ['secrets'], reads: 'the credentials Secret (key names) and the BackupStorageLocation or velero Deployment', isShown: (_s, has) => has('secrets') && (has('backupStorageLocations') || has('deployments')) },

@@ -8,7 +8,8 @@ import type { KubeObject } from '../../state.ts';
 import { backupCounts, selectManualBackup } from './backups.ts';
 import { backupScope, namespaceInScope, podVolumeDecisions } from './backup-scope.ts';
 import { blockingTaints, tolerates } from './taints.ts';
-import { goBool, selectorMatches, serverFlag, transientPodReason, workloadPods } from './workloads.ts';
+import { goBool, isNodeAgentPod, isVeleroServerPod, selectorMatches, serverFlag, transientPodReason, workloadPods } from './workloads.ts';
+import { parsePlan } from '../../plan.ts';
 import { newestFirst } from './object-access.ts';
 import { compareCron, parseVeleroCron } from './velero-cron.ts';
 
@@ -229,5 +230,23 @@ describe('parseVeleroCron accepts what Velero accepts', () => {
 
   it('rejects descriptors Velero does not know', () => {
     expect(parseVeleroCron('@sometimes')).toMatchObject({ ok: false, problem: 'unknown descriptor "@sometimes"' });
+  });
+});
+
+describe('Velero workload pods are recognised without their workload (a pasted pods table)', () => {
+  const pod = (name: string, labels?: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, ...(labels ? { labels } : {}) } });
+  it('the server pod by its deploy or name label, or by the name a table row carries; component=velero alone is not enough', () => {
+    expect(isVeleroServerPod(pod('velero-6b7c9d8f4-x2k4q'))).toBe(true);
+    expect(isVeleroServerPod(pod('anything', { deploy: 'velero', component: 'velero' }))).toBe(true);
+    expect(isVeleroServerPod(pod('anything', { name: 'velero' }))).toBe(true);
+    expect(isVeleroServerPod(pod('node-agent-abcde', { name: 'node-agent', component: 'velero' }))).toBe(false);
+    expect(isVeleroServerPod(pod('velero-repo-maintain-job-abcde'))).toBe(false);
+  });
+
+  it('a restic pod is the node agent unless the plan expects Kopia', () => {
+    expect(isNodeAgentPod(pod('node-agent-abcde'), parsePlan({}))).toBe(true);
+    expect(isNodeAgentPod(pod('restic-abcde'), parsePlan({ expect: false }))).toBe(true);
+    expect(isNodeAgentPod(pod('restic-abcde'), parsePlan({}))).toBe(false);
+    expect(isNodeAgentPod(pod('restic-abcde'))).toBe(true);
   });
 });

@@ -110,10 +110,13 @@ export function isVeleroServerPod(pod: KubeObject): boolean {
   return labels.deploy === VELERO_DEPLOYMENT || labels.name === VELERO_DEPLOYMENT;
 }
 
-/** Pods of the node agent (`node-agent`, or `restic` before Velero 1.10 when the plan does not expect Kopia), recognised without their DaemonSet. */
-export function isNodeAgentPod(pod: KubeObject, plan: BackupPlan): boolean {
+/**
+ * Pods of the node agent (`node-agent`, or `restic` before Velero 1.10), recognised without their
+ * DaemonSet; with a plan that expects Kopia, a restic pod is not its node agent.
+ */
+export function isNodeAgentPod(pod: KubeObject, plan?: BackupPlan): boolean {
   const name = (pod.metadata.labels ?? inferOwner(pod.metadata.name)?.labels ?? {}).name;
-  return name === NODE_AGENT_DAEMONSET || (name === 'restic' && !expects(plan, 'uploader'));
+  return name === NODE_AGENT_DAEMONSET || (name === 'restic' && !(plan && expects(plan, 'uploader')));
 }
 
 /** A pod's status as a table printed it ("Init:CrashLoopBackOff", harness/evidence/tables.ts), else its phase. */
