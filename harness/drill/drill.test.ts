@@ -15,7 +15,7 @@ import { runDrill, type DrillOptions } from './run-drill.ts';
 import { DRILL_STEPS, type DrillResult } from './types.ts';
 import { BUCKET, CANARY_SECRET, leftovers, startFakeCluster, testPlan, unlabelledMutations, type FakeCluster } from '../../fixtures/doubles/fake-kube-setup.ts';
 import type { ReactorScenario } from '../../fixtures/doubles/velero-reactor/scenario.ts';
-import type { FaultRule, DenyRule } from '../../fixtures/doubles/fake-kube.ts';
+import type { FaultRule, DenyRule } from '../../fixtures/doubles/fake-kube/types.ts';
 import type { KubeObject } from '../state.ts';
 
 let cluster: FakeCluster | undefined;
