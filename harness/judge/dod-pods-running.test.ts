@@ -117,6 +117,13 @@ describe('dod.pods-running', () => {
       expect(finding.summary).toBe('Velero is not running: the velero Deployment has 0/1 replicas available');
     });
 
+    it('a Deployments table printed with its header and no rows shows the Deployment missing, not Velero uninstalled', async () => {
+      // The table lists Deployments in full; the other Velero kinds are not listed, so "not installed" is not shown.
+      const finding = await judgePaste(['$ kubectl -n velero get deploy', 'NAME     READY   UP-TO-DATE   AVAILABLE   AGE'].join('\n'));
+      expect(finding.status).toBe('fail');
+      expect(finding.summary).toBe('Velero is not running: the velero Deployment is missing');
+    });
+
     it('only finished server pods shown: whether Velero runs is not shown', async () => {
       const finding = await judgePaste(['$ kubectl -n velero get pods', PODS_HEADER, 'velero-6b7c9d8f4-x2k4q       0/1     Completed               0          2d'].join('\n'));
       expect(finding.status).toBe('skip');

@@ -108,8 +108,7 @@ function judgeDaemonSet(daemonSet: KubeObject | undefined, namespace: string, re
 }
 
 export const judgePodsRunning: Judge = ({ state, plan }) => {
-  // "Not installed" needs the Deployment's absence to be shown: a paste that lists no Deployments shows nothing of the kind.
-  const absent = listedInFull(state, 'deployments') ? failIfVeleroAbsent(ID, state, plan, EXPECTED) : undefined;
+  const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
   if (absent) return absent;
   const deployment = veleroDeployment(state, plan);
   const daemonSet = nodeAgentDaemonSet(state, plan);

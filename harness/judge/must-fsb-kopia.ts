@@ -283,8 +283,7 @@ function checkAgent(checks: Checks, context: Parameters<Judge>[0], daemonSet: Ku
 
 export const judgeFsbKopia: Judge = (context) => {
   const { state, plan, backupName } = context;
-  // "Not installed" needs the Deployment's absence to be shown: a paste that lists no Deployments shows nothing of the kind.
-  const absent = listedInFull(state, 'deployments') ? failIfVeleroAbsent(ID, state, plan, EXPECTED) : undefined;
+  const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
   if (absent) return absent;
   const checks = newChecks();
   const deployment = veleroDeployment(state, plan);

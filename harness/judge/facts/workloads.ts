@@ -10,6 +10,9 @@ import { fail, type Finding } from '../types.ts';
 import { LABELS, NODE_AGENT_DAEMONSET, VELERO_CONTAINER, VELERO_DEPLOYMENT } from './velero-names.ts';
 import { findNamed, inNamespace } from './object-access.ts';
 import { inferOwner } from '../../evidence/tables.ts';
+import { listedInFull } from './listing.ts';
+
+const VELERO_PRESENCE_KINDS = ['deployments', 'backupStorageLocations', 'backups', 'schedules', 'backupRepositories', 'podVolumeBackups'] as const;
 
 export function veleroDeployment(state: State, plan: BackupPlan): KubeObject | undefined {
   return findNamed(state.objects.deployments, plan.namespace, VELERO_DEPLOYMENT);
@@ -20,8 +23,13 @@ export function nodeAgentDaemonSet(state: State, plan: BackupPlan): KubeObject |
   return findNamed(state.objects.daemonSets, plan.namespace, NODE_AGENT_DAEMONSET) ?? (expects(plan, 'uploader') ? undefined : findNamed(state.objects.daemonSets, plan.namespace, 'restic'));
 }
 
-/** No velero Deployment and no Velero objects at all: Velero was never installed here. */
+/**
+ * No velero Deployment and no Velero objects at all: Velero was never installed here. Said only
+ * when the input lists all those kinds in full (facts/listing.ts): a paste that shows none of
+ * them, or only an empty Deployments table, does not show that Velero is absent.
+ */
 function veleroAbsent(state: State, plan: BackupPlan): boolean {
+  if (!VELERO_PRESENCE_KINDS.every((kind) => listedInFull(state, kind))) return false;
   const objects = state.objects;
   const veleroObjects =
     objects.backupStorageLocations.length + objects.backups.length + objects.schedules.length + objects.backupRepositories.length + objects.podVolumeBackups.length;
