@@ -1,7 +1,7 @@
 /**
  * beyond.retention — plan: "MinIO ILM is 14 days; Velero TTL should match." One judge for every target.
  *
- * The lifecycle judged, with `analyzeRetention` (lifecycle.ts; docs/retention-and-exposure.md §6):
+ * The lifecycle judged, with `analyzeRetention` (lifecycle/retention.ts; docs/retention-and-exposure.md §6):
  * - the one the bucket really has, when the State holds a bucket read (harness/bucket/collect.ts,
  *   or a capture); MinIO's `x-amz-expiration` header on HEAD kopia.repository confirms an
  *   expiration that reaches it (rule K2, §4.3);
@@ -152,7 +152,7 @@ function lifecycleSource(context: JudgeContext): LifecycleSource {
   }
   // A paste shows no bucket: its lifecycle is "not shown", like any evidence a paste does not hold.
   if (!bucket && isPasted(state)) return { from: 'not shown', reason: `${NOT_SHOWN_PREFIX}: no bucket lifecycle is shown (capture the bucket with \`node scripts/capture.mjs --out <dir>\`).` };
-  const unavailable = bucketUnavailableReason(state, context.target);
+  const unavailable = bucketUnavailableReason(state);
   if (unavailable) return { from: 'not shown', reason: unavailable };
   const error = bucket?.lifecycle?.error;
   if (error) return { from: 'not shown', reason: `The bucket lifecycle could not be read (${error.code ?? ''}${error.code ? ': ' : ''}${error.message}); grant the audit credentials s3:GetLifecycleConfiguration.` };

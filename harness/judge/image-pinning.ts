@@ -15,6 +15,7 @@ import { AWS_PLUGIN_LINE_FOR_VELERO, expectedAwsPluginLine, minorLine, parseImag
 import { isPlaceholder } from './exposure.ts';
 import { fail, pass, skip, type Finding, type JudgeContext } from './types.ts';
 import { failIfVeleroAbsent, nodeAgentDaemonSet, veleroDeployment } from './facts/workloads.ts';
+import { objectsAreRepositoryFiles } from './facts/manifests-input.ts';
 
 const ID = 'beyond.image-pinning' as const;
 
@@ -42,7 +43,8 @@ export function judgeImagePinning(context: JudgeContext): Finding {
     `Plan: "\`initContainers\`: \`${plan.velero.plugin}\`" — every Velero image pinned (no latest, no missing tag) and the plugin's minor line paired with the Velero version (docs/velero-facts.md §7: ` +
     `${Object.entries(AWS_PLUGIN_LINE_FOR_VELERO).slice(0, 2).map(([velero, plugin]) => `plugin v${plugin}.x ↔ Velero v${velero}.x`).join(', ')}, …).`;
   const deployment = veleroDeployment(state, plan);
-  if (!deployment && context.target !== 'manifests') {
+  // A repository's files may render the Deployment elsewhere; a cluster without it has no Velero.
+  if (!deployment && !objectsAreRepositoryFiles(state)) {
     const absent = failIfVeleroAbsent(ID, state, plan, expected);
     if (absent) return absent;
     return skip(ID, `The velero Deployment is not in the collected state (namespace ${plan.namespace}), so its images cannot be checked.`, [
@@ -98,7 +100,7 @@ export function judgeImagePinning(context: JudgeContext): Finding {
   }
 
   // Chart/app skew: the chart's templates and defaults are written for the Velero it ships.
-  const values = state.source.target === 'manifests' ? state.manifests?.values : undefined;
+  const values = state.manifests?.values;
   const chartApp = parseVersion(values?.appVersion);
   if (values && chartApp && serverVersion && minorLine(chartApp) !== minorLine(serverVersion)) {
     warnings.push(
@@ -111,8 +113,8 @@ export function judgeImagePinning(context: JudgeContext): Finding {
     remediation.push('Run the node agent with the same image as the velero server (the chart uses image.repository/tag for both).');
   }
 
-  const origin = state.source.target === 'manifests' && state.manifests?.mode && state.manifests.mode !== 'rendered' && state.manifests.values ? ` (derived from the Helm values in ${state.manifests.values.source})` : '';
-  for (const note of state.source.target === 'manifests' ? state.manifests?.values?.notes ?? [] : []) if (/initContainers|extraObjects/.test(note)) warnings.push(note);
+  const origin = state.manifests?.mode && state.manifests.mode !== 'rendered' && state.manifests.values ? ` (derived from the Helm values in ${state.manifests.values.source})` : '';
+  for (const note of state.manifests?.values?.notes ?? []) if (/initContainers|extraObjects/.test(note)) warnings.push(note);
   const extra = { expected, warnings: warnings.length ? warnings : undefined };
   if (problems.length) return fail(ID, `Velero images are not pinned or not paired${origin}: ${problems.join('; ')}.`, evidence, remediation.join(' '), extra);
   return pass(ID, `Velero images are pinned and the plugin matches Velero ${server?.image.tag ?? ''}${origin}.`.replace(' .', '.'), evidence, extra);
