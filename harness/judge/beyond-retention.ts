@@ -152,7 +152,7 @@ function lifecycleSource(context: JudgeContext): LifecycleSource {
   }
   // A paste shows no bucket: its lifecycle is "not shown", like any evidence a paste does not hold.
   if (!bucket && isPasted(state)) return { from: 'not shown', reason: `${NOT_SHOWN_PREFIX}: no bucket lifecycle is shown (capture the bucket with \`node scripts/capture.mjs --out <dir>\`).` };
-  const unavailable = bucketUnavailableReason(state);
+  const unavailable = bucketUnavailableReason(state, context.target);
   if (unavailable) return { from: 'not shown', reason: unavailable };
   const error = bucket?.lifecycle?.error;
   if (error) return { from: 'not shown', reason: `The bucket lifecycle could not be read (${error.code ?? ''}${error.code ? ': ' : ''}${error.message}); grant the audit credentials s3:GetLifecycleConfiguration.` };

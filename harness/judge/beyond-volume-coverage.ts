@@ -15,6 +15,7 @@
  * their own, and volumes Velero skipped are not judged.
  */
 import type { BackupPlan } from '../plan.ts';
+import type { TargetKind } from '../catalog.ts';
 import type { KubeObject, State } from '../state.ts';
 import { fail, pass, skip, type Finding, type Judge, details } from './types.ts';
 import { ANNOTATIONS, LABELS } from './facts/velero-names.ts';
@@ -144,9 +145,8 @@ function unscheduledVolumes(state: State, plan: BackupPlan, ownPods: Set<string>
  * "nothing to cover" there would be a false pass. A live cluster lists every pod: there a
  * namespace without pods has nothing mounted.
  */
-function namespacesWithoutCapturedPods(state: State): string[] {
-  // No evidence summary: the State was read from a cluster, whole.
-  if (!state.evidence) return [];
+function namespacesWithoutCapturedPods(state: State, target: TargetKind): string[] {
+  if (target === 'cluster' || target === 'kind') return [];
   const withPods = new Set(state.objects.pods.map((pod) => pod.metadata.namespace ?? ''));
   const referenced = new Set<string>([
     ...state.objects.persistentVolumeClaims.map((pvc) => pvc.metadata.namespace ?? ''),
@@ -210,7 +210,7 @@ function judgeShownPodVolumeBackups(state: State, plan: BackupPlan): Finding {
   );
 }
 
-export const judgeVolumeCoverage: Judge = ({ state, plan, backupName }) => {
+export const judgeVolumeCoverage: Judge = ({ state, plan, backupName, target }) => {
   // Before anything that reads a missing object as absent: a paste shows neither the Deployment nor every Backup.
   if (!listedInFull(state, 'pods')) return judgeShownPodVolumeBackups(state, plan);
   const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
@@ -253,7 +253,7 @@ export const judgeVolumeCoverage: Judge = ({ state, plan, backupName }) => {
     result.fixes.add(`Include the namespace(s) in the schedule template (schedules.daily.template.includedNamespaces: ["*"] or the list), or label the pods velero.io/exclude-from-backup=true if leaving them out is intended.`);
   }
 
-  const notShown = namespacesWithoutCapturedPods(state);
+  const notShown = namespacesWithoutCapturedPods(state, target);
   if (notShown.length) result.notes.push(`Pods of namespace(s) ${notShown.join(', ')} are not in the input (it holds their PVCs, PVs or PodVolumeBackups): their volumes are not shown. Capture with node scripts/capture.mjs, or kubectl get pods,pvc -A.`);
   if (result.problems.size === 0 && notShown.length) {
     return skip(ID, `Volume coverage is not shown for namespace(s) ${notShown.join(', ')}: the input holds their PVCs, PVs or PodVolumeBackups but not their pods.`, [...result.evidence, ...result.notes]);

@@ -25,11 +25,10 @@ const ID = 'dod.data-in-bucket' as const;
 const EXPECTED =
   'Plan: "Data verified in MinIO bucket" — the backup\'s files under backups/<name>/, the tarball holds the resources, and a Kopia repository (kopia.repository, kopia.blobcfg, packs) for each namespace with volumes.';
 
-/** Why the bucket part cannot be judged, or undefined when it can; the hint says how to supply it. */
-export function bucketUnavailableReason(state: State): string | undefined {
+/** Why the bucket part cannot be judged, or undefined when it can. */
+export function bucketUnavailableReason(state: State, target: string): string | undefined {
   if (!state.bucket) {
-    // Evidence handed over (a capture or a paste) gets its bucket from a capture; a cluster read gets it with credentials.
-    return state.evidence
+    return target === 'snapshot'
       ? 'The snapshot holds no bucket capture; capture one with `node scripts/capture.mjs --out <dir>` (it writes <dir>/bucket/).'
       : 'The bucket was not read (no S3 credentials given?); set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or let the audit read the BSL credentials Secret.';
   }
@@ -246,10 +245,10 @@ function judgeBackup(context: { state: State; plan: BackupPlan }, bucket: Bucket
 }
 
 export const judgeDataInBucket: Judge = (context) => {
-  const { state, plan } = context;
+  const { state, plan, target } = context;
   const absent = failIfVeleroAbsent(ID, state, plan, EXPECTED);
   if (absent) return absent;
-  const unavailable = bucketUnavailableReason(state);
+  const unavailable = bucketUnavailableReason(state, target);
   if (unavailable) return skip(ID, unavailable);
   const bucket = state.bucket!;
 

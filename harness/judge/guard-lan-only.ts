@@ -172,7 +172,7 @@ function scopeText(checked: string[], notVerified: string[]): string {
   return `${list(checked)} checked${notVerified.length ? `; ${list(notVerified)} not verified` : ''}`;
 }
 
-export const judgeLanOnly: Judge = ({ state, plan }): Finding => {
+export const judgeLanOnly: Judge = ({ state, plan, target }): Finding => {
   const checks = newChecks();
   const endpointPlanned = expects(plan, 's3Url');
   const locations = inNamespace(state.objects.backupStorageLocations, plan.namespace);
@@ -188,7 +188,7 @@ export const judgeLanOnly: Judge = ({ state, plan }): Finding => {
   else if (!objectsAreRepositoryFiles(state)) {
     // Files in a repository never show the bucket, so there is nothing to ask for; elsewhere the
     // target only picks the hint (capture it, or give the audit S3 credentials).
-    checks.warnings.push(`The bucket part (anonymous access, bucket policy) was not verified: ${bucketUnavailableReason(state)}`);
+    checks.warnings.push(`The bucket part (anonymous access, bucket policy) was not verified: ${bucketUnavailableReason(state, target)}`);
   }
 
   const from = provenance(state);
