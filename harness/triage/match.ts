@@ -17,15 +17,9 @@
 import { Redactor } from '../redact.ts';
 import type { ItemId } from '../catalog.ts';
 import { NeedleSet } from './needles.ts';
-import {
-  NON_FAILURES,
-  SIGNATURES,
-  type Component,
-  type ObjectKind,
-  signatureFor,
-  type Signature,
-  type SignatureSeverity,
-} from './signatures.ts';
+import { SIGNATURES, signatureFor } from './signatures.ts';
+import { NON_FAILURES } from './signatures/non-failures.ts';
+import type { Component, ObjectKind, Signature, SignatureSeverity } from './signatures/types.ts';
 
 export interface InputLine {
   text: string;

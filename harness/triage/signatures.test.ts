@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isItemId } from '../catalog.ts';
 import { matchSignatures, type SignatureMatch } from './match.ts';
-import { NON_FAILURES, SIGNATURES, phaseSignature, signatureFor } from './signatures.ts';
+import { SIGNATURES, phaseSignature, signatureFor } from './signatures.ts';
+import { NON_FAILURES } from './signatures/non-failures.ts';
 import { signaturesMarkdown } from './signatures-doc.ts';
 
 function run(text: string, source = 'paste.txt'): SignatureMatch[] {
