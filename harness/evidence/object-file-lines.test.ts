@@ -11,7 +11,8 @@ import { flattenLists, isKubeObject } from '../collect/objects.ts';
 import type { KubeObject } from '../state.ts';
 import { parseObjectText } from '../collect/read-objects.ts';
 import { REPO_ROOT } from '../schema/reference.ts';
-import { createMatcher, matchObjectFile, matchSignatures, objectFileLinesThatMayMatch, yamlContextMayMatter } from '../triage/match.ts';
+import { createMatcher, matchSignatures } from '../triage/match.ts';
+import { matchObjectFile, objectFileLinesThatMayMatch, yamlContextMayMatter } from '../triage/object-file.ts';
 import { looksLikeObjects } from './objects.ts';
 
 function filesUnder(dir: string): string[] {

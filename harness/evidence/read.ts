@@ -15,7 +15,9 @@ import { filesUnder, parseObjectText } from '../collect/read-objects.ts';
 import { looksLikeObjects, parseObjects } from './objects.ts';
 import { readTables } from './tables.ts';
 import { cleanText, segments } from './text.ts';
-import { createMatcher, matchObjectFile, type Matcher, type SignatureMatch } from '../triage/match.ts';
+import { createMatcher } from '../triage/match.ts';
+import type { Matcher, SignatureMatch } from '../triage/match/types.ts';
+import { matchObjectFile } from '../triage/object-file.ts';
 import { emptyOutput, mergeOutputs, type EvidenceKind, type ReaderOutput } from './types.ts';
 
 /** Files larger than this are streamed line by line as logs (memory stays bounded). */

@@ -8,7 +8,7 @@
  * for can be judged absent (docs/triage.md, "Judge only what the evidence shows").
  */
 import type { KubeObject, ObjectCollection } from '../state.ts';
-import type { SignatureMatch } from '../triage/match.ts';
+import type { SignatureMatch } from '../triage/match/types.ts';
 
 /** One line of input, with its origin. `text` is cleaned (ANSI, CR, markdown and prompts removed). */
 export interface EvidenceLine {

@@ -1,7 +1,10 @@
 /** How the matcher treats lines: counting, latest phase wins, continuations, redaction, streaming. */
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../redact.ts';
-import { createMatcher, fill, matchSignatures, objectFileLinesThatMayMatch, type InputLine } from './match.ts';
+import { createMatcher, matchSignatures } from './match.ts';
+import { fill } from './match/text.ts';
+import type { InputLine } from './match/types.ts';
+import { objectFileLinesThatMayMatch } from './object-file.ts';
 
 const lines = (text: string, source = 'server.log'): InputLine[] => text.split('\n').map((line, index) => ({ text: line, source, line: index + 1 }));
 

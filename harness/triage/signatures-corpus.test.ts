@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { matchSignatures, type SignatureMatch } from './match.ts';
+import { matchSignatures } from './match.ts';
+import type { SignatureMatch } from './match/types.ts';
 
 const CORPUS = join(import.meta.dirname, '../../fixtures/real-artifacts');
 
