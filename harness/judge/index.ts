@@ -62,16 +62,10 @@ export function judgeItem(id: ItemId, context: JudgeContext): Finding {
   const chosen = JUDGES[id];
   // Helm values speak to every item they configure.
   const judge = context.state?.manifests?.values ? withValuesNotes(id, chosen) : chosen;
-  if (context.state?.evidence && context.target === 'snapshot') {
-    // Captured or pasted evidence: judge only what it shows (harness/evidence/judge.ts).
-    try {
-      return judgeOnEvidence(id, context, judge);
-    } catch (error) {
-      return fail(id, `The judge for ${id} crashed: ${describeError(error)}`, [], 'This is a velero-verify defect: report it with the input that caused it.');
-    }
-  }
+  // Captured or pasted evidence: judge only what it shows (harness/evidence/judge.ts).
+  const onEvidence = !!context.state?.evidence && context.target === 'snapshot';
   try {
-    return judge(context);
+    return onEvidence ? judgeOnEvidence(id, context, judge) : judge(context);
   } catch (error) {
     return fail(id, `The judge for ${id} crashed: ${describeError(error)}`, [], 'This is a velero-verify defect: report it with the input that caused it.');
   }
