@@ -4,7 +4,10 @@ import { Capture } from '../../fixtures/snapshots/capture.ts';
 import { contextOf } from '../../fixtures/snapshots/load.ts';
 import { base64, FAKE_CREDENTIALS_FILE } from '../../fixtures/snapshots/homelab/secrets.ts';
 import type { BackupPlanInput } from '../plan.ts';
+import { defaultPlan } from '../plan.ts';
+import { collectSnapshot } from '../targets/snapshot.ts';
 import { credentialsFileSource, judgeK8sSecrets } from './guard-k8s-secrets.ts';
+import { judgeItem } from './index.ts';
 
 function veleroPodSpec(capture: Capture): any {
   return capture.find('Deployment', 'velero').spec.template.spec;
@@ -263,5 +266,42 @@ describe('guard.k8s-secrets on rendered manifests and the same objects as a snap
     const missingKey = judgeManifests(noChange, { repo: true, plan: { credentials: { sourceKeys: { accessKeyId: 'minio_backup_key' } } } });
     expect(missingKey.status).toBe('fail');
     expect(missingKey.summary).toMatch(/secrets\/k8s-secrets\.enc\.yaml lacks minio_backup_key/);
+  });
+
+  it('does not call a pasted Secret "committed to git": a paste trimmed of its metadata shows nothing about where the values live', async () => {
+    const paste = [
+      '$ kubectl -n velero get secret velero-s3-credentials -o yaml | kubectl neat',
+      'apiVersion: v1',
+      'kind: Secret',
+      'metadata:',
+      '  name: velero-s3-credentials',
+      '  namespace: velero',
+      'type: Opaque',
+      'data:',
+      `  cloud: ${base64(FAKE_CREDENTIALS_FILE)}`,
+      '$ kubectl -n velero get bsl default -o yaml | kubectl neat',
+      'apiVersion: velero.io/v1',
+      'kind: BackupStorageLocation',
+      'metadata:',
+      '  name: default',
+      '  namespace: velero',
+      'spec:',
+      '  provider: aws',
+      '  default: true',
+      '  objectStorage:',
+      '    bucket: homelab-backup-velero',
+      '  config:',
+      '    region: minio',
+      '    s3ForcePathStyle: "true"',
+      '    s3Url: http://10.10.10.209:9000',
+    ].join('\n');
+    const plan = defaultPlan();
+    const state = await collectSnapshot('-', plan, { stdinText: paste, label: 'paste' });
+    expect(state.evidence?.mode).toBe('paste');
+    expect(state.objects.secrets[0]).toMatchObject({ name: 'velero-s3-credentials', neverStored: true, hasPlaintextValues: true });
+    const finding = judgeItem('guard.k8s-secrets', { state, plan, target: 'snapshot', now: new Date('2026-11-25T12:00:00Z') });
+    expect(finding.summary).not.toMatch(/committed to git/);
+    expect(finding.critical).toBeFalsy();
+    expect(JSON.stringify(finding)).not.toContain(base64(FAKE_CREDENTIALS_FILE));
   });
 });

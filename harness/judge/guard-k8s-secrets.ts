@@ -22,6 +22,16 @@ import { findSecret, readGapFor } from './facts/object-access.ts';
 import { selectPlanBsl } from './facts/plan-objects.ts';
 import { objectsAreRepositoryFiles, provenance } from './facts/manifests-input.ts';
 import { newChecks, remedy, type Checks } from './checks.ts';
+import { isPasted } from './facts/listing.ts';
+
+/**
+ * The Secret is a file with its values in it (never stored by an API server): rendered manifests,
+ * values, a directory of YAML. A paste is not: people trim `metadata` when they paste (`kubectl
+ * neat`), so a pasted Secret without uid shows nothing about where its values live.
+ */
+function isSecretFile(state: State, secret: SecretSummary): boolean {
+  return !!secret.neverStored && !isPasted(state);
+}
 
 const ID = 'guard.k8s-secrets' as const;
 const CREDENTIALS_ENV = 'AWS_SHARED_CREDENTIALS_FILE';
@@ -203,7 +213,7 @@ function checkSecret(checks: Checks, state: State, plan: BackupPlan, wanted: Cre
   checks.evidence.push(describeSecret(secret, wanted.key));
   // A Secret file (never stored by an API server) with plain values is committed somewhere, whatever
   // the target it was handed to; a Secret read from a cluster always carries its data.
-  if (secret.neverStored && secret.hasPlaintextValues) {
+  if (isSecretFile(state, secret) && secret.hasPlaintextValues) {
     checks.problems.push(`Secret ${wanted.secretName} is rendered in plaintext: its credentials are committed to git`);
     checks.critical = true;
     remedy(checks, `Render Secret ${wanted.secretName} SOPS-encrypted from ${plan.credentials.k8sSecretsFile} (kubenix .enc.nix module), rotate the leaked keys, and remove the plaintext from the git history.`);
@@ -224,7 +234,7 @@ function checkSecret(checks: Checks, state: State, plan: BackupPlan, wanted: Cre
 function checkOtherPlaintextSecrets(checks: Checks, state: State, plan: BackupPlan, wanted: CredentialSource | undefined): void {
   const judged = wanted?.secretName ?? plan.credentials.secretName;
   for (const other of state.objects.secrets.filter((secret) => (secret.namespace ?? plan.namespace) === plan.namespace)) {
-    if (other.name === judged || !other.hasPlaintextValues || !other.credentialFiles || !other.neverStored) continue;
+    if (other.name === judged || !other.hasPlaintextValues || !other.credentialFiles || !isSecretFile(state, other)) continue;
     checks.evidence.push(`Secret ${plan.namespace}/${other.name}: plaintext AWS credentials file under ${Object.keys(other.credentialFiles).join(', ')} (values not shown)`);
     checks.problems.push(`Secret ${other.name} holds an AWS credentials file in plaintext`);
     checks.critical = true;
