@@ -134,4 +134,13 @@ describe('dod.manual-backup on pasted evidence', () => {
     const { finding } = await pasted();
     expect(finding).toMatchObject({ status: 'fail', summary: 'No manual backup found', evidence: ['No backup at all in velero'] });
   });
+
+  it('is not verified, never "no manual backup", when a cluster read could not list the Backups', () => {
+    const context = contextOf(Capture.healthy().remove((object) => object.kind === 'Backup'));
+    context.target = 'cluster';
+    context.state.readGaps.push({ resource: 'backups.velero.io', verb: 'list', namespace: 'velero', reason: 'forbidden' });
+    const finding = judgeManualBackup(context);
+    expect(finding.status).toBe('skip');
+    expect(finding.summary).toBe('The Backups could not be read: list backups.velero.io in velero: forbidden');
+  });
 });

@@ -16,7 +16,7 @@
 import type { KubeObject } from '../state.ts';
 import { fail, pass, skip, type Finding, type Judge, details } from './types.ts';
 import { backupCounts, backupPhase, backupStatusLine, backupTimesLine, selectManualBackup } from './facts/backups.ts';
-import { inNamespace } from './facts/object-access.ts';
+import { inNamespace, readGapFor } from './facts/object-access.ts';
 import { listedInFull } from './facts/listing.ts';
 import { NOT_SHOWN_PREFIX } from '../evidence/shown.ts';
 import { failIfVeleroAbsent } from './facts/workloads.ts';
@@ -90,8 +90,8 @@ function shownBackupLine(backup: KubeObject): string {
 }
 
 /** Backups not listed in full: every backup shown must be Completed; which one is the manual backup is not shown. */
-function judgeShownBackups(all: KubeObject[]): Finding {
-  if (all.length === 0) return skip(ID, `${NOT_SHOWN_PREFIX}: no Backup is shown.`);
+function judgeShownBackups(all: KubeObject[], gap: string | undefined): Finding {
+  if (all.length === 0) return skip(ID, gap ? `The Backups could not be read: ${gap}` : `${NOT_SHOWN_PREFIX}: no Backup is shown.`);
   const deleting = all.filter(isBeingDeleted);
   const backups = all.filter((backup) => !isBeingDeleted(backup));
   if (backups.length === 0) return skip(ID, `Only backups being deleted are shown (${deleting.map((b) => b.metadata.name).join(', ')}); their outcome is not shown.`);
@@ -109,7 +109,7 @@ function judgeShownBackups(all: KubeObject[]): Finding {
 }
 
 export const judgeManualBackup: Judge = ({ state, plan, now, backupName }) => {
-  if (!backupName && !listedInFull(state, 'backups')) return judgeShownBackups(inNamespace(state.objects.backups, plan.namespace));
+  if (!backupName && !listedInFull(state, 'backups')) return judgeShownBackups(inNamespace(state.objects.backups, plan.namespace), readGapFor(state, 'backups'));
   // "Not installed" needs the Deployment listed in full: a paste that lists only backups says nothing of it.
   const absent = listedInFull(state, 'deployments') ? failIfVeleroAbsent(ID, state, plan, EXPECTED) : undefined;
   if (absent) return absent;

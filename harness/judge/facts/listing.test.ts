@@ -18,6 +18,15 @@ describe('listedInFull: whether an object not in the State does not exist', () =
     expect(isPasted(state)).toBe(false);
   });
 
+  it('a cluster read does not list in full a kind it could not list (a read gap): its absence shows nothing', () => {
+    const state = stateFromObjects([]);
+    state.readGaps.push({ resource: 'deployments.apps', verb: 'list', namespace: 'velero', reason: 'forbidden' });
+    state.readGaps.push({ resource: 'podvolumebackups.velero.io', verb: 'list', namespace: 'velero', reason: 'forbidden' });
+    expect(listedInFull(state, 'deployments')).toBe(false);
+    expect(listedInFull(state, 'podVolumeBackups')).toBe(false);
+    expect(listedInFull(state, 'daemonSets')).toBe(true);
+  });
+
   it('a paste lists in full only the kinds it proves were listed (a header with no rows)', () => {
     const state = withEvidence('paste', ['daemonSets'], ['pods']);
     expect(isPasted(state)).toBe(true);
